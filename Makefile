@@ -1,0 +1,68 @@
+# pg_versioning — every entry point a person or CI uses.
+#   make demo   installs what is missing, builds, starts a throwaway PostgreSQL, runs demo/demo.sql
+#   make test   installs what is missing and runs every test tier
+#   make bench  the benchmark (ratios against plain inserts), printed
+# The toolchain (pgrx version, PostgreSQL majors, pg_config paths) is named in pgrx.toml.
+
+SHELL      := /bin/bash
+PG_MAJOR   := $(shell scripts/toolchain.sh pg-major)
+PG_CONFIG  := $(shell scripts/toolchain.sh pg-config $(PG_MAJOR))
+PG         := scripts/pg.sh
+
+.PHONY: demo test bench deps install unit regress isolation dump-restore cluster stop clean print-toolchain
+
+demo: install
+	@$(PG) start
+	@$(PG) psql -q -f demo/demo.sql; status=$$?; $(PG) stop; exit $$status
+
+test: install
+	@$(MAKE) --no-print-directory unit
+	@$(PG) start
+	@status=0; \
+	  $(MAKE) --no-print-directory regress || status=1; \
+	  $(MAKE) --no-print-directory isolation || status=1; \
+	  $(MAKE) --no-print-directory dump-restore || status=1; \
+	  $(PG) stop; \
+	  if [ $$status = 0 ]; then echo "make test: every tier passed"; else echo "make test: FAILED (see above)"; fi; \
+	  exit $$status
+
+bench: install
+	@$(PG) start
+	@bench/run.sh; status=$$?; $(PG) stop; exit $$status
+
+deps:
+	@scripts/deps.sh
+
+# Builds the extension in release mode and installs it into the pinned PostgreSQL.
+install: deps
+	@echo "install: cargo pgrx install --release (pg$(PG_MAJOR))"
+	@cargo pgrx install --release --pg-config $(PG_CONFIG) --features pg$(PG_MAJOR) --no-default-features >target/install.log 2>&1 \
+	  || { tail -n 40 target/install.log; exit 1; }
+
+# Plain Rust tests of the pure logic (canonical JSON, hashing, …), with property tests.
+unit: deps
+	cargo test --release -p versioning_core
+
+# The SQL surface as a user sees it (pg_regress, against the running throwaway cluster).
+regress:
+	@scripts/run-regress.sh
+
+# Concurrency promises (isolation specs), each at READ COMMITTED, REPEATABLE READ and SERIALIZABLE.
+isolation:
+	@scripts/run-isolation.sh
+
+# pg_dump -Fc + pg_restore round trip, then versioning continues.
+dump-restore:
+	@tests/dump_restore/run.sh
+
+cluster:
+	@$(PG) start && $(PG) env
+stop:
+	@$(PG) stop
+
+print-toolchain:
+	@echo "pgrx $$(scripts/toolchain.sh pgrx-version); PostgreSQL $(PG_MAJOR) via $(PG_CONFIG)"
+
+clean:
+	@$(PG) destroy
+	cargo clean

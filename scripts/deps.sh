@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Installs what building and testing need and is missing: Debian packages for
+# PostgreSQL, cargo-pgrx at the pinned version, and `cargo pgrx init` for the
+# pinned majors. Each step is skipped when already satisfied, so it is cheap to re-run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+pgrx_version=$(scripts/toolchain.sh pgrx-version)
+majors=$(scripts/toolchain.sh pg-majors)
+
+sudo_if_needed() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+packages="libclang-dev clang pkg-config sudo"
+for m in $majors; do packages="$packages postgresql-$m postgresql-server-dev-$m"; done
+missing=""
+for p in $packages; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+  echo "deps: installing Debian packages:$missing"
+  sudo_if_needed apt-get update -qq
+  sudo_if_needed env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null
+fi
+
+if ! cargo pgrx --version 2>/dev/null | grep -q " $pgrx_version\$"; then
+  echo "deps: installing cargo-pgrx $pgrx_version (takes a few minutes the first time)"
+  cargo install cargo-pgrx --version "$pgrx_version" --locked --quiet
+fi
+
+for m in $majors; do
+  pg_config=$(scripts/toolchain.sh pg-config "$m")
+  if ! grep -qs "^pg$m *= *\"$pg_config\"" "${PGRX_HOME:-$HOME/.pgrx}/config.toml"; then
+    echo "deps: cargo pgrx init --pg$m $pg_config"
+    cargo pgrx init "--pg$m" "$pg_config" >/dev/null
+  fi
+done
+
+# Cargo.toml must pin the same pgrx as pgrx.toml.
+for crate in pgrx pgrx-tests; do
+  if ! grep -q "^$crate *= *{\? *\(version *= *\)\?\"=$pgrx_version\"" Cargo.toml; then
+    echo "deps: Cargo.toml does not pin $crate = \"=$pgrx_version\" as pgrx.toml says" >&2
+    exit 1
+  fi
+done

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# A throwaway PostgreSQL cluster for the demo, the tests and the benchmark.
+#   scripts/pg.sh start | stop | psql [ARGS…] | env
+# Data, socket and log live under target/pg. PostgreSQL refuses to run as root,
+# so when run as root the server runs as the `postgres` user.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+major=$(scripts/toolchain.sh pg-major)
+bindir=$("$(scripts/toolchain.sh pg-config "$major")" --bindir)
+base=$(pwd)/target/pg
+export PGHOST=$base/sock PGPORT=${PGV_PORT:-55432} PGUSER=postgres PGDATABASE=postgres
+
+as_server_user() {
+  if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+case "${1:-}" in
+  start)
+    mkdir -p "$base"
+    [ "$(id -u)" = 0 ] && chown postgres "$base"
+    if [ ! -s "$base/data/PG_VERSION" ]; then
+      as_server_user "$bindir/initdb" -D "$base/data" -U postgres --auth=trust \
+        --no-sync -E UTF8 --locale=C.UTF-8 >"$base/initdb.log"
+    fi
+    as_server_user mkdir -p "$base/sock"
+    if ! as_server_user "$bindir/pg_ctl" -D "$base/data" status >/dev/null 2>&1; then
+      as_server_user "$bindir/pg_ctl" -D "$base/data" -l "$base/server.log" -w -s \
+        -o "-p $PGPORT -k $base/sock -c listen_addresses='' -c fsync=off -c max_connections=40 ${PGV_SERVER_OPTS:-}" start
+    fi
+    ;;
+  stop)
+    if [ -s "$base/data/PG_VERSION" ]; then
+      as_server_user "$bindir/pg_ctl" -D "$base/data" -m fast -w -s stop 2>/dev/null || true
+    fi
+    ;;
+  destroy)
+    "$0" stop; rm -rf "$base" ;;
+  psql)
+    shift; exec "$bindir/psql" -X -v ON_ERROR_STOP=1 "$@" ;;
+  env)
+    echo "export PGHOST=$PGHOST PGPORT=$PGPORT PGUSER=$PGUSER BINDIR=$bindir" ;;
+  *) echo "usage: $0 start|stop|destroy|psql [ARGS…]|env" >&2; exit 2 ;;
+esac

@@ -1,0 +1,46 @@
+-- Objects pg_versioning owns besides its functions. Runs first in CREATE EXTENSION.
+-- Tables are named by schema-qualified text, never oid/regclass: OIDs change on restore
+-- and pg_upgrade rejects reg* columns in user data.
+
+-- One row per versioned table: its effective configuration (see versioning.config()).
+CREATE TABLE versioning.tables (
+    table_name text PRIMARY KEY,              -- quoted, schema-qualified: public.definitions
+    config     jsonb NOT NULL,
+    enabled_at timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    enabled_by text NOT NULL DEFAULT CURRENT_USER
+);
+COMMENT ON TABLE versioning.tables IS
+  'Every versioned table and its configuration; written only by versioning.enable/disable.';
+
+-- The audit log: one row per version created (unless audit => false for that table).
+CREATE TABLE versioning.log (
+    at         timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    actor      text NOT NULL,
+    txid       bigint NOT NULL DEFAULT pg_catalog.txid_current(),
+    table_name text NOT NULL,
+    key        jsonb NOT NULL,
+    version    bigint,
+    action     text NOT NULL,
+    from_state text,
+    to_state   text,
+    detail     jsonb
+);
+COMMENT ON TABLE versioning.log IS
+  'Audit log of versioned tables: who created which version when. Written by the extension''s triggers only.';
+
+-- pg_dump keeps the rows of both tables (configuration and history are user state).
+SELECT pg_catalog.pg_extension_config_dump('versioning.tables', '');
+SELECT pg_catalog.pg_extension_config_dump('versioning.log', '');
+
+-- Everyone may read; only the extension writes (its code switches to the owner of these
+-- tables for that, after checking the caller's right to the versioned table).
+GRANT USAGE ON SCHEMA versioning TO PUBLIC;
+GRANT SELECT ON versioning.tables TO PUBLIC;
+GRANT SELECT ON versioning.log TO PUBLIC;
+-- A log row is visible to the members of the versioned table's owner role
+-- (and to superusers, who bypass row security).
+ALTER TABLE versioning.log ENABLE ROW LEVEL SECURITY;
+CREATE POLICY log_visible_to_table_owner ON versioning.log FOR SELECT USING (
+    EXISTS (SELECT FROM pg_catalog.pg_class c
+             WHERE c.oid = pg_catalog.to_regclass(table_name)
+               AND pg_catalog.pg_has_role(c.relowner, 'USAGE')));

@@ -1,0 +1,216 @@
+//! The SQL functions of schema `versioning` (SPEC sections 2, 5, 7).
+use crate::catalog;
+use crate::config::{self, Options, TableConfig};
+use crate::content;
+use crate::errors::{error, Code};
+use crate::pg;
+use crate::table_state;
+use pgrx::prelude::*;
+use pgrx::{JsonB, PgRelation};
+
+const INSERT_TRIGGER: &str = "zz_versioning_insert";
+const CHANGE_TRIGGER: &str = "zz_versioning_guard";
+
+fn names(option: &str, values: Vec<Option<String>>) -> Vec<String> {
+    values
+        .into_iter()
+        .map(|v| {
+            v.unwrap_or_else(|| {
+                error(Code::ERRCODE_INVALID_PARAMETER_VALUE, format!("{option} must not contain NULL")).raise()
+            })
+        })
+        .collect()
+}
+
+fn run(sql: &str) {
+    if let Err(e) = Spi::run(sql) {
+        error(Code::ERRCODE_INTERNAL_ERROR, format!("pg_versioning: {e}: {sql}")).raise();
+    }
+}
+
+fn spi_bool(sql: &str, args: &[pgrx::datum::DatumWithOid]) -> bool {
+    Spi::get_one_with_args::<bool>(sql, args).ok().flatten().unwrap_or(false)
+}
+
+/// Turns versioning on for a table (or changes its configuration). Idempotent.
+#[allow(clippy::too_many_arguments)]
+#[pg_extern]
+fn enable(
+    tbl: PgRelation,
+    key: Vec<Option<String>>,
+    content: default!(Option<Vec<Option<String>>>, "NULL"),
+    version_column: default!(String, "'version'"),
+    hash_column: default!(Option<String>, "'content_hash'"),
+    parent_column: default!(Option<String>, "NULL"),
+    dedup: default!(String, "'any'"),
+    on_duplicate: default!(String, "'skip'"),
+    lifecycle: default!(Option<String>, "NULL"),
+    mutable: default!(Vec<Option<String>>, "ARRAY[]::text[]"),
+    deleted_column: default!(Option<String>, "NULL"),
+    kind_column: default!(Option<String>, "NULL"),
+    semver: default!(Option<JsonB>, "NULL"),
+    check_version: default!(bool, false),
+    audit: default!(bool, true),
+) {
+    let relid = tbl.oid();
+    let name = pg::qualified_name(relid);
+    unsafe {
+        if (*tbl.rd_rel).relkind != pg_sys::RELKIND_RELATION as std::os::raw::c_char {
+            error(Code::ERRCODE_WRONG_OBJECT_TYPE, format!("{name} is not a table"))
+                .detail("Versioning works on ordinary tables (not views, foreign or partitioned tables).")
+                .raise();
+        }
+    }
+    if !pg::current_user_owns(relid) {
+        error(Code::ERRCODE_INSUFFICIENT_PRIVILEGE, format!("must be owner of table {name} to enable versioning")).raise();
+    }
+    let columns = unsafe { catalog::columns(tbl.as_ptr()) };
+    let primary_key = unsafe { catalog::primary_key(tbl.as_ptr(), &columns) };
+    let options = Options {
+        key: names("key", key),
+        content: content.map(|c| names("content", c)),
+        version_column,
+        hash_column,
+        parent_column,
+        dedup,
+        on_duplicate,
+        lifecycle,
+        mutable: names("mutable", mutable),
+        deleted_column,
+        kind_column,
+        semver: semver.map(|j| j.0),
+        check_version,
+        audit,
+    };
+    let config = config::validate(&name, &columns, &primary_key, options);
+    let unchanged = config::load(&name).as_ref() == Some(&config) && triggers_exist(relid);
+    if unchanged {
+        return;
+    }
+    create_indexes(&name, &config, &columns, relid);
+    store(&name, &config);
+    let q = |s: &str| pg::quote_ident(s);
+    run(&format!("DROP TRIGGER IF EXISTS {} ON {name}", q(INSERT_TRIGGER)));
+    run(&format!("DROP TRIGGER IF EXISTS {} ON {name}", q(CHANGE_TRIGGER)));
+    // "zz_": BEFORE triggers fire in name order; ours fire after the application's own, so
+    // the hash covers the content as it will be stored.
+    run(&format!("CREATE TRIGGER {} BEFORE INSERT ON {name} FOR EACH ROW EXECUTE FUNCTION versioning._on_insert()", q(INSERT_TRIGGER)));
+    run(&format!(
+        "CREATE TRIGGER {} BEFORE UPDATE OR DELETE ON {name} FOR EACH ROW EXECUTE FUNCTION versioning._on_change()",
+        q(CHANGE_TRIGGER)
+    ));
+    // Every session drops its cached plans for the table at commit.
+    unsafe { pg_sys::CacheInvalidateRelcacheByRelid(relid) };
+}
+
+fn triggers_exist(relid: pg_sys::Oid) -> bool {
+    spi_bool(
+        "SELECT count(*) = 2 FROM pg_catalog.pg_trigger WHERE tgrelid = $1 AND tgname IN ($2, $3)",
+        &[relid.into(), INSERT_TRIGGER.into(), CHANGE_TRIGGER.into()],
+    )
+}
+
+/// The indexes the guarantees need, unless an equivalent one exists: unique (key…, version)
+/// with NULLS NOT DISTINCT (NULL-equal keys), and (key…, hash) for dedup.
+fn create_indexes(name: &str, config: &TableConfig, columns: &[catalog::Column], relid: pg_sys::Oid) {
+    let attnums = |cols: &[&String]| -> Vec<i16> {
+        cols.iter().map(|c| (catalog::find(columns, c).expect("validated").index + 1) as i16).collect()
+    };
+    let relname = unsafe { std::ffi::CStr::from_ptr(pg_sys::get_rel_name(relid)).to_string_lossy().into_owned() };
+    let ensure = |suffix: &str, cols: Vec<&String>, unique: bool| {
+        let exists = spi_bool(
+            "SELECT EXISTS (SELECT FROM pg_catalog.pg_index i WHERE i.indrelid = $1 \
+               AND i.indkey::pg_catalog.int2[] = $2 AND i.indpred IS NULL AND i.indexprs IS NULL \
+               AND (NOT $3 OR (i.indisunique AND i.indnullsnotdistinct)))",
+            &[relid.into(), attnums(&cols).into(), unique.into()],
+        );
+        if exists {
+            return;
+        }
+        let index_name: String = format!("{relname}_{suffix}").chars().take(63).collect();
+        let list: Vec<String> = cols.iter().map(|c| pg::quote_ident(c)).collect();
+        run(&format!(
+            "CREATE {} INDEX IF NOT EXISTS {} ON {name} ({}){}",
+            if unique { "UNIQUE" } else { "" },
+            pg::quote_ident(&index_name),
+            list.join(", "),
+            if unique { " NULLS NOT DISTINCT" } else { "" }
+        ));
+    };
+    let key: Vec<&String> = config.key.iter().collect();
+    ensure("versions", key.iter().copied().chain([&config.version_column]).collect(), true);
+    if let Some(h) = &config.hash_column {
+        ensure("content_hashes", key.iter().copied().chain([h]).collect(), false);
+    }
+}
+
+/// Writes the configuration row, as the owner of versioning.tables (callers have SELECT only;
+/// ownership of the versioned table was checked by the caller).
+fn store(name: &str, config: &TableConfig) {
+    let json = serde_json::to_value(config).expect("configuration serializes");
+    let user = unsafe { std::ffi::CStr::from_ptr(pg_sys::GetUserNameFromId(pg_sys::GetUserId(), false)).to_string_lossy().into_owned() };
+    pg::as_user(table_state::extension_owner(), || {
+        Spi::run_with_args(
+            "INSERT INTO versioning.tables AS t (table_name, config, enabled_by) VALUES ($1, $2, $3) \
+             ON CONFLICT (table_name) DO UPDATE SET config = excluded.config, \
+               enabled_at = pg_catalog.now(), enabled_by = excluded.enabled_by",
+            &[name.into(), JsonB(json).into(), user.into()],
+        )
+    })
+    .unwrap_or_else(|e| error(Code::ERRCODE_INTERNAL_ERROR, format!("pg_versioning: could not store configuration: {e}")).raise());
+}
+
+/// Turns versioning off: removes the triggers and the configuration, keeps every row
+/// (and the indexes, which the application may rely on).
+#[pg_extern]
+fn disable(tbl: PgRelation) {
+    let relid = tbl.oid();
+    let name = pg::qualified_name(relid);
+    if !pg::current_user_owns(relid) {
+        error(Code::ERRCODE_INSUFFICIENT_PRIVILEGE, format!("must be owner of table {name} to disable versioning")).raise();
+    }
+    if config::load(&name).is_none() {
+        not_versioned(&name);
+    }
+    run(&format!("DROP TRIGGER IF EXISTS {} ON {name}", pg::quote_ident(INSERT_TRIGGER)));
+    run(&format!("DROP TRIGGER IF EXISTS {} ON {name}", pg::quote_ident(CHANGE_TRIGGER)));
+    pg::as_user(table_state::extension_owner(), || {
+        Spi::run_with_args("DELETE FROM versioning.tables WHERE table_name = $1", &[name.as_str().into()])
+    })
+    .unwrap_or_else(|e| error(Code::ERRCODE_INTERNAL_ERROR, format!("pg_versioning: {e}")).raise());
+    unsafe { pg_sys::CacheInvalidateRelcacheByRelid(relid) };
+}
+
+fn not_versioned(name: &str) -> ! {
+    error(Code::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE, format!("table {name} is not versioned"))
+        .hint(format!("Call versioning.enable('{name}', key => ARRAY[…]) first."))
+        .raise()
+}
+
+/// The effective configuration of a versioned table.
+#[pg_extern(stable)]
+fn config(tbl: PgRelation) -> JsonB {
+    let name = pg::qualified_name(tbl.oid());
+    match config::load(&name) {
+        Some(c) => JsonB(serde_json::to_value(c).expect("configuration serializes")),
+        None => not_versioned(&name),
+    }
+}
+
+/// Canonical JSON of a JSON text. `versioning.canonical(jsonb)` and
+/// `versioning.content_hash(jsonb)` (sql/json_functions.sql) pass jsonb through its text
+/// form, which keeps every number's exact decimal value.
+#[pg_extern(immutable, strict, parallel_safe, name = "_canonical_text")]
+fn canonical_text(json: &str) -> String {
+    versioning_core::canonicalize(json).unwrap_or_else(|e| {
+        error(Code::ERRCODE_INVALID_TEXT_REPRESENTATION, format!("invalid JSON: {e}")).raise()
+    })
+}
+
+/// SHA-256 (lowercase hex) of the canonical JSON of a JSON text.
+#[pg_extern(immutable, strict, parallel_safe, name = "_content_hash_text")]
+fn content_hash_text(json: &str) -> String {
+    content::hex(&versioning_core::sha256(canonical_text(json).as_bytes()))
+}
+
+pgrx::extension_sql_file!("../sql/json_functions.sql", name = "json_functions", requires = [canonical_text, content_hash_text]);

@@ -1,0 +1,78 @@
+//! Columns of a relation, as the configuration and the trigger path need them.
+use pgrx::pg_sys::{self, Oid};
+use std::ffi::CStr;
+
+#[derive(Clone, Debug)]
+pub struct Column {
+    pub name: String,
+    /// 0-based index into the tuple descriptor (attnum - 1)
+    pub index: usize,
+    pub typid: Oid,
+    pub typmod: i32,
+    pub collation: Oid,
+    pub typlen: i16,
+    pub typbyval: bool,
+    /// has a default that is not immutable (now(), gen_random_uuid(), nextval(…)),
+    /// or is an identity or generated column: never content
+    pub volatile_default: bool,
+}
+
+impl Column {
+    pub fn type_name(&self) -> String {
+        unsafe { CStr::from_ptr(pg_sys::format_type_be(self.typid)).to_string_lossy().into_owned() }
+    }
+    pub fn is_integer(&self) -> bool {
+        matches!(self.typid, pg_sys::INT2OID | pg_sys::INT4OID | pg_sys::INT8OID)
+    }
+    pub fn is_text(&self) -> bool {
+        matches!(self.typid, pg_sys::TEXTOID | pg_sys::VARCHAROID)
+    }
+}
+
+/// The live (not dropped) columns of an open relation, in attribute order.
+pub unsafe fn columns(rel: pg_sys::Relation) -> Vec<Column> {
+    let desc = (*rel).rd_att;
+    let mut out = Vec::new();
+    for i in 0..(*desc).natts as usize {
+        let att = &*(*desc).attrs.as_ptr().add(i);
+        if att.attisdropped {
+            continue;
+        }
+        let default = pg_sys::build_column_default(rel, att.attnum as i32);
+        let has_default = !default.is_null() && att.atthasdef;
+        let volatile_default = att.attidentity != 0
+            || att.attgenerated != 0
+            || (has_default && pg_sys::contain_mutable_functions(default));
+        out.push(Column {
+            name: CStr::from_ptr(att.attname.data.as_ptr()).to_string_lossy().into_owned(),
+            index: i,
+            typid: att.atttypid,
+            typmod: att.atttypmod,
+            collation: att.attcollation,
+            typlen: att.attlen,
+            typbyval: att.attbyval,
+            volatile_default,
+        });
+    }
+    out
+}
+
+pub fn find<'a>(columns: &'a [Column], name: &str) -> Option<&'a Column> {
+    columns.iter().find(|c| c.name == name)
+}
+
+/// The columns of the table's primary key, in key order (empty when it has none).
+pub unsafe fn primary_key(rel: pg_sys::Relation, columns: &[Column]) -> Vec<Column> {
+    let index_oid = pg_sys::RelationGetPrimaryKeyIndex(rel);
+    if index_oid == Oid::INVALID {
+        return Vec::new();
+    }
+    let index = pg_sys::index_open(index_oid, pg_sys::AccessShareLock as i32);
+    let form = (*index).rd_index;
+    let natts = (*form).indnkeyatts as usize;
+    let keys = (*form).indkey.values.as_slice(natts).to_vec();
+    pg_sys::index_close(index, pg_sys::AccessShareLock as i32);
+    keys.iter()
+        .filter_map(|&attnum| columns.iter().find(|c| c.index + 1 == attnum as usize).cloned())
+        .collect()
+}

@@ -1,0 +1,252 @@
+//! The configuration of a versioned table: the options of `versioning.enable`, validated
+//! against the table, and stored as jsonb in `versioning.tables` under the table's
+//! schema-qualified name.
+use crate::catalog::{self, Column};
+use crate::errors::{error, Code};
+use serde::{Deserialize, Serialize};
+
+#[derive(Serialize, Deserialize, Clone, Copy, PartialEq, Eq, Debug)]
+#[serde(rename_all = "lowercase")]
+pub enum Dedup {
+    Any,
+    Latest,
+    Off,
+}
+
+#[derive(Serialize, Deserialize, Clone, Copy, PartialEq, Eq, Debug)]
+#[serde(rename_all = "lowercase")]
+pub enum OnDuplicate {
+    Skip,
+    Error,
+}
+
+/// The effective configuration (what `versioning.config(tbl)` returns).
+#[derive(Serialize, Deserialize, Clone, PartialEq, Debug)]
+pub struct TableConfig {
+    pub key: Vec<String>,
+    pub content: Vec<String>,
+    /// true when `content` was chosen by the default rule rather than named
+    pub content_is_default: bool,
+    pub version_column: String,
+    pub hash_column: Option<String>,
+    pub parent_column: Option<String>,
+    /// the table's primary key (what parent_column points at)
+    pub primary_key: Vec<String>,
+    pub dedup: Dedup,
+    pub on_duplicate: OnDuplicate,
+    pub lifecycle: Option<serde_json::Value>,
+    pub mutable: Vec<String>,
+    pub deleted_column: Option<String>,
+    pub kind_column: Option<String>,
+    pub semver: Option<serde_json::Value>,
+    pub check_version: bool,
+    pub audit: bool,
+}
+
+/// The options as `versioning.enable` received them.
+pub struct Options {
+    pub key: Vec<String>,
+    pub content: Option<Vec<String>>,
+    pub version_column: String,
+    pub hash_column: Option<String>,
+    pub parent_column: Option<String>,
+    pub dedup: String,
+    pub on_duplicate: String,
+    pub lifecycle: Option<String>,
+    pub mutable: Vec<String>,
+    pub deleted_column: Option<String>,
+    pub kind_column: Option<String>,
+    pub semver: Option<serde_json::Value>,
+    pub check_version: bool,
+    pub audit: bool,
+}
+
+const MAX_KEY_COLUMNS: usize = 32;
+
+fn column<'a>(table: &str, columns: &'a [Column], option: &str, name: &str) -> &'a Column {
+    catalog::find(columns, name).unwrap_or_else(|| {
+        error(Code::ERRCODE_UNDEFINED_COLUMN, format!("column \"{name}\" named in {option} does not exist in table {table}"))
+            .hint("versioning.enable names columns of the table itself; check the spelling and case.")
+            .raise()
+    })
+}
+
+fn not_yet(option: &str, issue_area: &str) -> ! {
+    error(
+        Code::ERRCODE_FEATURE_NOT_SUPPORTED,
+        format!("versioning.enable: option {option} is not supported by this version of pg_versioning"),
+    )
+    .detail(format!("{issue_area} is not built yet; the option is refused rather than ignored."))
+    .hint(format!("Call versioning.enable without {option}."))
+    .raise()
+}
+
+fn bad_value(option: &str, value: &str, allowed: &str) -> ! {
+    error(Code::ERRCODE_INVALID_PARAMETER_VALUE, format!("invalid value for {option}: \"{value}\""))
+        .hint(format!("{option} must be one of {allowed}."))
+        .raise()
+}
+
+/// Validates the options against the table's columns and resolves defaults.
+pub fn validate(table: &str, columns: &[Column], primary_key: &[Column], o: Options) -> TableConfig {
+    if o.lifecycle.is_some() {
+        not_yet("lifecycle", "Lifecycle states (draft/published/review)");
+    }
+    if o.deleted_column.is_some() {
+        not_yet("deleted_column", "Soft delete");
+    }
+    if o.kind_column.is_some() {
+        not_yet("kind_column", "JSON Schema validation of kinds");
+    }
+    if o.semver.is_some() {
+        not_yet("semver", "Semantic version numbers");
+    }
+    let dedup = match o.dedup.as_str() {
+        "any" => Dedup::Any,
+        "latest" => Dedup::Latest,
+        "off" => Dedup::Off,
+        other => bad_value("dedup", other, "'any', 'latest' or 'off'"),
+    };
+    let on_duplicate = match o.on_duplicate.as_str() {
+        "skip" => OnDuplicate::Skip,
+        "error" => OnDuplicate::Error,
+        other => bad_value("on_duplicate", other, "'skip' or 'error'"),
+    };
+    if o.key.is_empty() || o.key.len() > MAX_KEY_COLUMNS {
+        error(Code::ERRCODE_INVALID_PARAMETER_VALUE, format!("key of table {table} must name 1 to {MAX_KEY_COLUMNS} columns"))
+            .hint("key names the columns that identify an entity, e.g. key => ARRAY['reference'].")
+            .raise();
+    }
+    for k in &o.key {
+        column(table, columns, "key", k);
+    }
+    let version = column(table, columns, "version_column", &o.version_column);
+    if !version.is_integer() {
+        error(
+            Code::ERRCODE_DATATYPE_MISMATCH,
+            format!("version_column \"{}\" of table {table} has type {}", version.name, version.type_name()),
+        )
+        .hint("The version column must be smallint, integer or bigint.")
+        .raise();
+    }
+    if let Some(h) = &o.hash_column {
+        let hash = column(table, columns, "hash_column", h);
+        if !(hash.is_text() || hash.typid == pgrx::pg_sys::BYTEAOID) {
+            error(Code::ERRCODE_DATATYPE_MISMATCH, format!("hash_column \"{h}\" of table {table} has type {}", hash.type_name()))
+                .hint("The hash column must be text (64 hex digits) or bytea (32 bytes).")
+                .raise();
+        }
+    } else if dedup != Dedup::Off {
+        error(Code::ERRCODE_INVALID_PARAMETER_VALUE, format!("dedup => '{}' on table {table} needs a hash_column", o.dedup))
+            .hint("Name a text or bytea hash_column, or pass dedup => 'off'.")
+            .raise();
+    }
+    if let Some(p) = &o.parent_column {
+        let parent = column(table, columns, "parent_column", p);
+        if primary_key.len() != 1 {
+            error(Code::ERRCODE_INVALID_PARAMETER_VALUE, format!("parent_column of table {table} needs a single-column primary key"))
+                .detail(format!("The table's primary key has {} columns.", primary_key.len()))
+                .raise();
+        }
+        if parent.typid != primary_key[0].typid {
+            error(
+                Code::ERRCODE_DATATYPE_MISMATCH,
+                format!(
+                    "parent_column \"{p}\" of table {table} has type {}, but the primary key \"{}\" has type {}",
+                    parent.type_name(),
+                    primary_key[0].name,
+                    primary_key[0].type_name()
+                ),
+            )
+            .raise();
+        }
+    }
+    for m in &o.mutable {
+        column(table, columns, "mutable", m);
+    }
+
+    // Each column plays at most one role.
+    let mut roles: Vec<(&str, &str)> = o.key.iter().map(|k| (k.as_str(), "key")).collect();
+    roles.push((o.version_column.as_str(), "version_column"));
+    if let Some(h) = &o.hash_column {
+        roles.push((h, "hash_column"));
+    }
+    if let Some(p) = &o.parent_column {
+        roles.push((p, "parent_column"));
+    }
+    roles.extend(o.mutable.iter().map(|m| (m.as_str(), "mutable")));
+    let mut seen: Vec<(&str, &str)> = Vec::new();
+    for (name, role) in &roles {
+        if let Some((_, other)) = seen.iter().find(|(n, _)| n == name) {
+            error(Code::ERRCODE_INVALID_PARAMETER_VALUE, format!("column \"{name}\" of table {table} is named both in {other} and in {role}"))
+                .raise();
+        }
+        seen.push((name, role));
+    }
+
+    let (content, content_is_default) = match o.content {
+        Some(named) => {
+            if named.is_empty() {
+                error(Code::ERRCODE_INVALID_PARAMETER_VALUE, format!("content of table {table} names no column"))
+                    .hint("Omit content to use every column that is not key, version, hash, parent, mutable or generated.")
+                    .raise();
+            }
+            for c in &named {
+                column(table, columns, "content", c);
+                if let Some((_, role)) = roles.iter().find(|(n, _)| n == c) {
+                    error(Code::ERRCODE_INVALID_PARAMETER_VALUE, format!("column \"{c}\" of table {table} is named both in content and in {role}"))
+                        .raise();
+                }
+            }
+            (named, false)
+        }
+        None => {
+            let chosen: Vec<String> = columns
+                .iter()
+                .filter(|c| !c.volatile_default)
+                .filter(|c| !primary_key.iter().any(|p| p.name == c.name))
+                .filter(|c| !roles.iter().any(|(n, _)| *n == c.name))
+                .map(|c| c.name.clone())
+                .collect();
+            if chosen.is_empty() {
+                error(Code::ERRCODE_INVALID_PARAMETER_VALUE, format!("table {table} has no column left to be content"))
+                    .hint("Name the content columns: content => ARRAY['…'].")
+                    .raise();
+            }
+            (chosen, true)
+        }
+    };
+
+    TableConfig {
+        key: o.key,
+        content,
+        content_is_default,
+        version_column: o.version_column,
+        hash_column: o.hash_column,
+        parent_column: o.parent_column,
+        primary_key: primary_key.iter().map(|c| c.name.clone()).collect(),
+        dedup,
+        on_duplicate,
+        lifecycle: None,
+        mutable: o.mutable,
+        deleted_column: None,
+        kind_column: None,
+        semver: None,
+        check_version: o.check_version,
+        audit: o.audit,
+    }
+}
+
+/// The stored configuration of a table, if it is versioned.
+pub fn load(table: &str) -> Option<TableConfig> {
+    let text = crate::spi::query_text(
+        "SELECT config::pg_catalog.text FROM versioning.tables WHERE table_name = $1",
+        &[table],
+    )?;
+    match serde_json::from_str(&text) {
+        Ok(c) => Some(c),
+        Err(e) => error(Code::ERRCODE_DATA_CORRUPTED, format!("configuration of table {table} in versioning.tables is unreadable: {e}"))
+            .hint("Call versioning.enable for the table again to rewrite it.")
+            .raise(),
+    }
+}

@@ -1,0 +1,131 @@
+//! The content hash of a row (SPEC section 7):
+//! - one jsonb/json content column: the canonical JSON text of its value;
+//! - one text (or varchar) column: its UTF-8 bytes; one bytea column: its bytes;
+//! - otherwise the canonical JSON text of {column_name: to_jsonb(value), …}.
+//! SQL NULL content hashes as the JSON text `null`.
+use crate::catalog::Column;
+use crate::errors::{error, Code};
+use crate::pg;
+use pgrx::pg_sys::{self, Datum};
+use versioning_core::json::{self, Value};
+
+/// Calls `to_jsonb(value)` for one column type. to_jsonb is polymorphic, so it learns the
+/// argument type from an expression node we attach once (as the executor would).
+pub struct ToJsonb {
+    finfo: *mut pg_sys::FmgrInfo,
+}
+
+impl ToJsonb {
+    /// Allocates in `mcx`, which must outlive the value.
+    pub unsafe fn new(column: &Column, mcx: pg_sys::MemoryContext) -> ToJsonb {
+        let old = pg_sys::MemoryContextSwitchTo(mcx);
+        let finfo = pg_sys::palloc0(std::mem::size_of::<pg_sys::FmgrInfo>()) as *mut pg_sys::FmgrInfo;
+        pg_sys::fmgr_info_cxt(pg_sys::Oid::from(pg_sys::F_TO_JSONB), finfo, mcx);
+        let arg = pg_sys::makeNullConst(column.typid, column.typmod, column.collation);
+        let args = pg_sys::lappend(std::ptr::null_mut(), arg.cast());
+        (*finfo).fn_expr = pg_sys::makeFuncExpr(
+            pg_sys::Oid::from(pg_sys::F_TO_JSONB),
+            pg_sys::JSONBOID,
+            args,
+            pg_sys::Oid::INVALID,
+            pg_sys::Oid::INVALID,
+            pg_sys::CoercionForm::COERCE_EXPLICIT_CALL,
+        )
+        .cast();
+        pg_sys::MemoryContextSwitchTo(old);
+        ToJsonb { finfo }
+    }
+
+    /// The JSON text of to_jsonb(value); `null` for SQL NULL.
+    pub fn text(&self, value: Option<Datum>) -> String {
+        match value {
+            None => "null".to_string(),
+            Some(d) => unsafe {
+                let jb = pg_sys::FunctionCall1Coll(self.finfo, pg_sys::Oid::INVALID, d);
+                pg::jsonb_text(jb)
+            },
+        }
+    }
+
+    pub fn value(&self, value: Option<Datum>) -> Value {
+        parse(&self.text(value))
+    }
+}
+
+fn parse(text: &str) -> Value {
+    json::parse(text).unwrap_or_else(|e| {
+        error(Code::ERRCODE_INTERNAL_ERROR, format!("pg_versioning: could not read JSON produced by PostgreSQL: {e}")).raise()
+    })
+}
+
+fn canonical(value: &Value) -> String {
+    let mut out = String::new();
+    if let Err(e) = versioning_core::canonical::write_canonical(value, &mut out) {
+        error(Code::ERRCODE_INTERNAL_ERROR, format!("pg_versioning: could not canonicalize JSON: {e}")).raise();
+    }
+    out
+}
+
+/// Canonical JSON text of a jsonb value.
+pub fn canonical_jsonb(datum: Datum) -> String {
+    canonical(&parse(&unsafe { pg::jsonb_text(datum) }))
+}
+
+/// How a table's content is turned into the bytes that are hashed.
+pub enum Content {
+    Jsonb(Column),
+    Json(Column),
+    Text(Column),
+    Bytea(Column),
+    /// several columns (or one of another type): {name: to_jsonb(value), …}
+    Object(Vec<(Column, ToJsonb)>),
+}
+
+impl Content {
+    pub unsafe fn new(columns: Vec<Column>, mcx: pg_sys::MemoryContext) -> Content {
+        if columns.len() == 1 {
+            let c = columns[0].clone();
+            match c.typid {
+                pg_sys::JSONBOID => return Content::Jsonb(c),
+                pg_sys::JSONOID => return Content::Json(c),
+                pg_sys::TEXTOID | pg_sys::VARCHAROID => return Content::Text(c),
+                pg_sys::BYTEAOID => return Content::Bytea(c),
+                _ => {}
+            }
+        }
+        Content::Object(columns.into_iter().map(|c| { let f = ToJsonb::new(&c, mcx); (c, f) }).collect())
+    }
+
+    /// SHA-256 of the row's canonical content. `values`/`nulls` are the deformed row.
+    pub fn hash(&self, values: &[Datum], nulls: &[bool]) -> [u8; 32] {
+        let get = |c: &Column| (!nulls[c.index]).then(|| values[c.index]);
+        let sha = versioning_core::sha256;
+        unsafe {
+            match self {
+                Content::Jsonb(c) => match get(c) {
+                    Some(d) => sha(canonical_jsonb(d).as_bytes()),
+                    None => sha(b"null"),
+                },
+                Content::Json(c) => match get(c) {
+                    Some(d) => {
+                        let text = String::from_utf8_lossy(pg::varlena_bytes(d));
+                        sha(canonical(&parse(&text)).as_bytes())
+                    }
+                    None => sha(b"null"),
+                },
+                Content::Text(c) | Content::Bytea(c) => match get(c) {
+                    Some(d) => sha(pg::varlena_bytes(d)),
+                    None => sha(b"null"),
+                },
+                Content::Object(columns) => {
+                    let members = columns.iter().map(|(c, f)| (c.name.clone(), f.value(get(c)))).collect();
+                    sha(canonical(&Value::Object(members)).as_bytes())
+                }
+            }
+        }
+    }
+}
+
+pub fn hex(hash: &[u8; 32]) -> String {
+    hash.iter().map(|b| format!("{b:02x}")).collect()
+}

@@ -1,0 +1,43 @@
+//! pg_versioning: a plain INSERT into a versioned table gets a race-free version number,
+//! a content hash and duplicate suppression. This file only wires the modules together.
+//!
+//! - `config`      the options of `versioning.enable`, validated, stored in `versioning.tables`
+//! - `catalog`     relation and column lookups used at enable time and when building caches
+//! - `table_state` per-backend cache of everything the trigger needs per table (plans, fmgr)
+//! - `content`     content hash of a row (canonical JSON from `versioning_core`, SHA-256)
+//! - `trigger`     the row triggers: the INSERT path and the UPDATE/DELETE guard
+//! - `api`         the SQL functions DBAs and applications call
+//! - `spi`, `pg`   thin unsafe helpers around PostgreSQL's C API
+//! - `errors`, `guc`
+use pgrx::prelude::*;
+
+mod api;
+mod catalog;
+mod config;
+mod content;
+mod errors;
+mod guc;
+mod pg;
+mod spi;
+mod table_state;
+mod trigger;
+
+::pgrx::pg_module_magic!(name, version);
+
+pgrx::extension_sql_file!("../sql/bootstrap.sql", name = "bootstrap", bootstrap);
+pgrx::extension_sql_file!("../sql/triggers.sql", name = "triggers", requires = ["bootstrap"]);
+
+#[pg_guard]
+pub extern "C-unwind" fn _PG_init() {
+    guc::init();
+    table_state::register_invalidation_callback();
+}
+
+#[cfg(test)]
+pub mod pg_test {
+    pub fn setup(_options: Vec<&str>) {}
+    #[must_use]
+    pub fn postgresql_conf_options() -> Vec<&'static str> {
+        vec![]
+    }
+}

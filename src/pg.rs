@@ -1,0 +1,147 @@
+//! Thin helpers around PostgreSQL's C API, so the trigger path reads as logic.
+use pgrx::pg_sys::{self, Datum, Oid};
+use std::ffi::{CStr, CString};
+
+/// `schema.table`, each part quoted only where needed: the form tables are stored by.
+pub fn qualified_name(relid: Oid) -> String {
+    unsafe {
+        let nsp = pg_sys::get_namespace_name(pg_sys::get_rel_namespace(relid));
+        let rel = pg_sys::get_rel_name(relid);
+        if nsp.is_null() || rel.is_null() {
+            return format!("relation {}", relid.to_u32());
+        }
+        CStr::from_ptr(pg_sys::quote_qualified_identifier(nsp, rel)).to_string_lossy().into_owned()
+    }
+}
+
+pub fn quote_ident(name: &str) -> String {
+    let c = CString::new(name).expect("identifier without NUL");
+    unsafe { CStr::from_ptr(pg_sys::quote_identifier(c.as_ptr())).to_string_lossy().into_owned() }
+}
+
+/// The bytes of a varlena datum (text, bytea, json), detoasted.
+/// The slice lives in the current memory context.
+pub unsafe fn varlena_bytes<'a>(datum: Datum) -> &'a [u8] {
+    let v = pg_sys::pg_detoast_datum_packed(datum.cast_mut_ptr());
+    let len = pgrx::varlena::varsize_any_exhdr(v);
+    let data = pgrx::varlena::vardata_any(v) as *const u8;
+    std::slice::from_raw_parts(data, len)
+}
+
+/// A text datum (also good for varchar) in the current memory context.
+pub fn text_datum(s: &str) -> Datum {
+    unsafe { Datum::from(pg_sys::cstring_to_text_with_len(s.as_ptr() as *const _, s.len() as i32)) }
+}
+
+/// A bytea datum in the current memory context.
+pub fn bytea_datum(bytes: &[u8]) -> Datum {
+    // text and bytea share the varlena layout
+    unsafe { Datum::from(pg_sys::cstring_to_text_with_len(bytes.as_ptr() as *const _, bytes.len() as i32)) }
+}
+
+/// The text of a jsonb datum, as jsonb_out prints it.
+pub unsafe fn jsonb_text(datum: Datum) -> String {
+    let jb = pg_sys::pg_detoast_datum(datum.cast_mut_ptr()) as *mut pg_sys::Jsonb;
+    let size = pgrx::varlena::varsize_any(jb as *const pg_sys::varlena) as i32;
+    let cstr = pg_sys::JsonbToCString(std::ptr::null_mut(), &mut (*jb).root, size);
+    let s = CStr::from_ptr(cstr).to_string_lossy().into_owned();
+    pg_sys::pfree(cstr.cast());
+    s
+}
+
+/// Whether two non-NULL values of one type are the same value, byte for byte after detoasting
+/// (what "this column changed" means for a frozen version).
+pub unsafe fn same_value(a: Datum, b: Datum, typlen: i16, typbyval: bool) -> bool {
+    if typbyval {
+        return a == b;
+    }
+    match typlen {
+        -1 => varlena_bytes(a) == varlena_bytes(b),
+        -2 => CStr::from_ptr(a.cast_mut_ptr()) == CStr::from_ptr(b.cast_mut_ptr()),
+        n => {
+            let n = n as usize;
+            std::slice::from_raw_parts(a.cast_mut_ptr::<u8>(), n)
+                == std::slice::from_raw_parts(b.cast_mut_ptr::<u8>(), n)
+        }
+    }
+}
+
+/// An integer of the column's width (int2, int4 or int8).
+pub fn int_datum(value: i64, typid: Oid) -> Datum {
+    match typid {
+        pg_sys::INT2OID => Datum::from(value as i16),
+        pg_sys::INT4OID => Datum::from(value as i32),
+        _ => Datum::from(value),
+    }
+}
+
+pub fn int_from_datum(datum: Datum, typid: Oid) -> i64 {
+    match typid {
+        pg_sys::INT2OID => datum.value() as i16 as i64,
+        pg_sys::INT4OID => datum.value() as i32 as i64,
+        _ => datum.value() as i64,
+    }
+}
+
+/// Runs `f` as `user` (e.g. the versioned table's owner, so that row-level security and the
+/// caller's column privileges cannot make numbering wrong). An error inside `f` aborts the
+/// (sub)transaction, which restores the previous user by itself.
+pub fn as_user<R>(user: Oid, f: impl FnOnce() -> R) -> R {
+    unsafe {
+        let mut saved_user = Oid::INVALID;
+        let mut saved_context = 0;
+        pg_sys::GetUserIdAndSecContext(&mut saved_user, &mut saved_context);
+        pg_sys::SetUserIdAndSecContext(
+            user,
+            saved_context
+                | pg_sys::SECURITY_LOCAL_USERID_CHANGE as i32
+                | pg_sys::SECURITY_NOFORCE_RLS as i32,
+        );
+        let result = f();
+        pg_sys::SetUserIdAndSecContext(saved_user, saved_context);
+        result
+    }
+}
+
+pub fn relation_owner(relid: Oid) -> Oid {
+    unsafe {
+        let tuple = pg_sys::SearchSysCache1(
+            pg_sys::SysCacheIdentifier::RELOID as i32,
+            Datum::from(relid),
+        );
+        if tuple.is_null() {
+            return Oid::INVALID;
+        }
+        let form = pg_sys::heap_tuple_get_struct::<pg_sys::FormData_pg_class>(tuple);
+        let owner = (*form).relowner;
+        pg_sys::ReleaseSysCache(tuple);
+        owner
+    }
+}
+
+/// Whether the current user owns (is a member of the owner role of) the relation.
+pub fn current_user_owns(relid: Oid) -> bool {
+    unsafe { pg_sys::pg_class_ownercheck(relid, pg_sys::GetUserId()) }
+}
+
+/// Exclusive transaction-scoped advisory lock on (table, key hash). Uses a lock-tag
+/// field4 that pg_advisory_lock() never uses, so it cannot collide with applications' locks.
+pub fn lock_key(relid: Oid, key_hash: u32) {
+    const PG_VERSIONING_LOCK_SPACE: u16 = 0x7676; // "vv"
+    unsafe {
+        let mut tag = pg_sys::LOCKTAG {
+            locktag_field1: pg_sys::MyDatabaseId.to_u32(),
+            locktag_field2: relid.to_u32(),
+            locktag_field3: key_hash,
+            locktag_field4: PG_VERSIONING_LOCK_SPACE,
+            locktag_type: pg_sys::LockTagType::LOCKTAG_ADVISORY as u8,
+            locktag_lockmethodid: pg_sys::USER_LOCKMETHOD as u8,
+        };
+        pg_sys::LockAcquire(&mut tag, pg_sys::ExclusiveLock as i32, false, false);
+    }
+}
+
+pub fn uses_transaction_snapshot() -> bool {
+    // IsolationUsesXactSnapshot(): REPEATABLE READ or SERIALIZABLE
+    unsafe { pg_sys::XactIsoLevel >= pg_sys::XACT_REPEATABLE_READ as i32 }
+}

@@ -1,0 +1,300 @@
+//! Per-backend cache of what the trigger needs for one versioned table: the configuration
+//! resolved to columns, prepared plans, and function handles. Built on first use, dropped when
+//! the table's relcache entry is invalidated (enable/disable/ALTER TABLE in any session).
+use crate::catalog::{self, Column};
+use crate::config::{self, Dedup, TableConfig};
+use crate::content::{Content, ToJsonb};
+use crate::errors::{error, Code};
+use crate::pg;
+use crate::spi::KeptPlan;
+use pgrx::pg_sys::{self, Datum, Oid};
+use std::cell::{OnceCell, RefCell};
+use std::collections::HashMap;
+use std::rc::Rc;
+
+pub struct KeyColumn {
+    pub column: Column,
+    /// the type's hash support function (typcache-owned), None when the type has none
+    hash_proc: Option<*mut pg_sys::FmgrInfo>,
+    pub to_jsonb: ToJsonb,
+}
+
+/// Plans for one pattern of NULL key columns (`col = $n` vs `col IS NULL` must differ in
+/// the SQL text for the index to be used).
+pub struct KeyPlans {
+    /// latest version of the key: (version, latest hash = $h, primary key, duplicate version)
+    pub lookup: KeptPlan,
+    /// does (key, version = $v) exist — restore mode only
+    pub exists: OnceCell<KeptPlan>,
+}
+
+pub struct TableState {
+    pub relid: Oid,
+    pub owner: Oid,
+    pub name: String,
+    pub config: TableConfig,
+    pub key: Vec<KeyColumn>,
+    pub version: Column,
+    pub hash: Option<Column>,
+    pub parent: Option<Column>,
+    pub primary_key: Option<Column>,
+    pub content: Content,
+    /// columns a frozen version may still change
+    pub mutable: Vec<bool>,
+    pub natts: usize,
+    plans: RefCell<HashMap<u64, Rc<KeyPlans>>>,
+    log_plan: OnceCell<KeptPlan>,
+    mcx: pg_sys::MemoryContext,
+}
+
+impl Drop for TableState {
+    fn drop(&mut self) {
+        self.plans.borrow_mut().clear();
+        self.log_plan = OnceCell::new();
+        unsafe { pg_sys::MemoryContextDelete(self.mcx) };
+    }
+}
+
+thread_local! {
+    static CACHE: RefCell<HashMap<Oid, Rc<TableState>>> = RefCell::new(HashMap::new());
+}
+
+#[pgrx::pg_guard]
+unsafe extern "C-unwind" fn on_relcache_invalidation(_arg: Datum, relid: Oid) {
+    // Never drop a state inside the callback while someone holds it: Rc keeps it alive.
+    let dropped: Vec<Rc<TableState>> = CACHE.with(|c| {
+        let mut c = c.borrow_mut();
+        if relid == Oid::INVALID {
+            c.drain().map(|(_, v)| v).collect()
+        } else {
+            c.remove(&relid).into_iter().collect()
+        }
+    });
+    drop(dropped);
+}
+
+pub fn register_invalidation_callback() {
+    unsafe { pg_sys::CacheRegisterRelcacheCallback(Some(on_relcache_invalidation), Datum::from(0)) };
+}
+
+/// The state of a versioned table, from the cache or built now.
+pub fn get(rel: pg_sys::Relation) -> Rc<TableState> {
+    let relid = unsafe { (*rel).rd_id };
+    if let Some(s) = CACHE.with(|c| c.borrow().get(&relid).cloned()) {
+        return s;
+    }
+    let state = Rc::new(unsafe { build(rel) });
+    CACHE.with(|c| c.borrow_mut().insert(relid, state.clone()));
+    state
+}
+
+unsafe fn build(rel: pg_sys::Relation) -> TableState {
+    let relid = (*rel).rd_id;
+    let name = pg::qualified_name(relid);
+    let config = config::load(&name).unwrap_or_else(|| {
+        error(Code::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE, format!("table {name} has versioning triggers but no configuration"))
+            .detail("versioning.tables has no row for this name; the table may have been renamed or moved to another schema.")
+            .hint(format!("Call versioning.enable('{name}', …) again, or versioning.disable('{name}')."))
+            .raise()
+    });
+    let columns = catalog::columns(rel);
+    let col = |n: &str| {
+        catalog::find(&columns, n).cloned().unwrap_or_else(|| {
+            error(Code::ERRCODE_UNDEFINED_COLUMN, format!("column \"{n}\" configured for versioning no longer exists in table {name}"))
+                .hint(format!("Call versioning.enable('{name}', …) again with the table's current columns."))
+                .raise()
+        })
+    };
+    let mcx = pg_sys::AllocSetContextCreateExtended(
+        pg_sys::CacheMemoryContext,
+        c"pg_versioning table state".as_ptr(),
+        pg_sys::ALLOCSET_SMALL_MINSIZE as usize,
+        pg_sys::ALLOCSET_SMALL_INITSIZE as usize,
+        pg_sys::ALLOCSET_SMALL_MAXSIZE as usize,
+    );
+    let key = config
+        .key
+        .iter()
+        .map(|k| {
+            let column = col(k);
+            let tce = pg_sys::lookup_type_cache(column.typid, pg_sys::TYPECACHE_HASH_PROC_FINFO as i32);
+            let hash_proc = ((*tce).hash_proc != Oid::INVALID).then(|| &mut (*tce).hash_proc_finfo as *mut _);
+            let to_jsonb = ToJsonb::new(&column, mcx);
+            KeyColumn { column, hash_proc, to_jsonb }
+        })
+        .collect();
+    let natts = (*(*rel).rd_att).natts as usize;
+    let mut mutable = vec![false; natts];
+    for m in &config.mutable {
+        mutable[col(m).index] = true;
+    }
+    TableState {
+        relid,
+        owner: pg::relation_owner(relid),
+        version: col(&config.version_column),
+        hash: config.hash_column.as_deref().map(col),
+        parent: config.parent_column.as_deref().map(col),
+        primary_key: (config.primary_key.len() == 1).then(|| col(&config.primary_key[0])),
+        content: Content::new(config.content.iter().map(|c| col(c)).collect(), mcx),
+        key,
+        mutable,
+        natts,
+        name,
+        config,
+        plans: RefCell::new(HashMap::new()),
+        log_plan: OnceCell::new(),
+        mcx,
+    }
+}
+
+impl TableState {
+    /// Bit i set: key column i is NULL in this row.
+    pub fn null_mask(&self, nulls: &[bool]) -> u64 {
+        self.key.iter().enumerate().fold(0, |m, (i, k)| if nulls[k.column.index] { m | (1 << i) } else { m })
+    }
+
+    /// The non-NULL key values, in key order (the parameters of the key plans).
+    pub fn key_args(&self, values: &[Datum], nulls: &[bool]) -> Vec<Option<Datum>> {
+        self.key.iter().filter(|k| !nulls[k.column.index]).map(|k| Some(values[k.column.index])).collect()
+    }
+
+    /// A 32-bit hash of the key for the advisory lock; equal keys (by the types' own equality,
+    /// NULLs equal) hash equal. A collision only makes two keys wait for each other.
+    pub fn key_hash(&self, values: &[Datum], nulls: &[bool]) -> u32 {
+        let mut h: u32 = self.relid.to_u32();
+        for k in &self.key {
+            let i = k.column.index;
+            let v = if nulls[i] {
+                0x9e37_79b9
+            } else {
+                match k.hash_proc {
+                    Some(f) => unsafe { pg_sys::FunctionCall1Coll(f, k.column.collation, values[i]).value() as u32 },
+                    None => {
+                        let text = k.to_jsonb.text(Some(values[i]));
+                        let d = versioning_core::sha256(text.as_bytes());
+                        u32::from_le_bytes([d[0], d[1], d[2], d[3]])
+                    }
+                }
+            };
+            h = h.rotate_left(5) ^ v.wrapping_mul(0x2710_0001);
+        }
+        h
+    }
+
+    /// The key as a JSON object in key order, e.g. {"reference":"wf-1","project_id":null}:
+    /// for messages and the audit log.
+    pub fn key_json(&self, values: &[Datum], nulls: &[bool]) -> String {
+        let mut out = String::from("{");
+        for (i, k) in self.key.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            versioning_core::canonical::write_string(&k.column.name, &mut out);
+            out.push(':');
+            let v = k.to_jsonb.value((!nulls[k.column.index]).then(|| values[k.column.index]));
+            let _ = versioning_core::canonical::write_canonical(&v, &mut out);
+        }
+        out.push('}');
+        out
+    }
+
+    /// WHERE conditions on the key for a NULL pattern; parameters start at $1.
+    fn key_conditions(&self, null_mask: u64, alias: &str) -> (String, Vec<Oid>) {
+        let mut conds = Vec::new();
+        let mut types = Vec::new();
+        for (i, k) in self.key.iter().enumerate() {
+            let c = format!("{alias}.{}", pg::quote_ident(&k.column.name));
+            if null_mask & (1 << i) != 0 {
+                conds.push(format!("{c} IS NULL"));
+            } else {
+                types.push(k.column.typid);
+                conds.push(format!("{c} = ${}", types.len()));
+            }
+        }
+        (conds.join(" AND "), types)
+    }
+
+    /// The plans for a NULL pattern, prepared on first use (needs an open SPI session).
+    pub fn plans(&self, null_mask: u64) -> Rc<KeyPlans> {
+        if let Some(p) = self.plans.borrow().get(&null_mask) {
+            return p.clone();
+        }
+        let (sql, types) = self.lookup_sql(null_mask);
+        let plans = Rc::new(KeyPlans { lookup: KeptPlan::prepare(&sql, &types), exists: OnceCell::new() });
+        self.plans.borrow_mut().insert(null_mask, plans.clone());
+        plans
+    }
+
+    /// One query per row: the latest version of the key (with an index backward scan on
+    /// (key…, version)), whether its hash equals $h, its primary key, and for dedup 'any'
+    /// a version with the same hash (index on (key…, hash)).
+    fn lookup_sql(&self, null_mask: u64) -> (String, Vec<Oid>) {
+        let q = pg::quote_ident;
+        let (conds, mut types) = self.key_conditions(null_mask, "t");
+        let version = q(&self.version.name);
+        let order: Vec<String> = self.key.iter().map(|k| format!("t.{} DESC", q(&k.column.name))).collect();
+        let hash_param = format!("${}", types.len() + 1);
+        let (latest_same, duplicate) = match &self.hash {
+            Some(h) => {
+                let same = format!("l.{} = {hash_param}", q(&h.name));
+                let dup = if self.config.dedup == Dedup::Any {
+                    let (dconds, _) = self.key_conditions(null_mask, "d");
+                    format!("(SELECT d.{version} FROM {} d WHERE {dconds} AND d.{} = {hash_param} LIMIT 1)", self.name, q(&h.name))
+                } else {
+                    "NULL".into()
+                };
+                types.push(h.typid);
+                (same, dup)
+            }
+            None => ("NULL::pg_catalog.bool".into(), "NULL".into()),
+        };
+        let pk = self.primary_key.as_ref().map(|p| format!("l.{}", q(&p.name))).unwrap_or_else(|| "NULL".into());
+        let select_pk = self.primary_key.as_ref().map(|p| format!(", t.{}", q(&p.name))).unwrap_or_default();
+        let hash_col = self.hash.as_ref().map(|h| format!(", t.{}", q(&h.name))).unwrap_or_default();
+        let sql = format!(
+            "SELECT l.{version}, {latest_same}, {pk}, {duplicate} FROM \
+             (SELECT t.{version}{hash_col}{select_pk} FROM {} t WHERE {conds} ORDER BY {}, t.{version} DESC LIMIT 1) l",
+            self.name,
+            order.join(", ")
+        );
+        (sql, types)
+    }
+
+    /// Restore mode: does (key, version) exist already?
+    pub fn exists_plan<'a>(&self, plans: &'a KeyPlans, null_mask: u64) -> &'a KeptPlan {
+        plans.exists.get_or_init(|| {
+            let (conds, mut types) = self.key_conditions(null_mask, "t");
+            types.push(self.version.typid);
+            let sql = format!(
+                "SELECT 1 FROM {} t WHERE {conds} AND t.{} = ${} LIMIT 1",
+                self.name,
+                pg::quote_ident(&self.version.name),
+                types.len()
+            );
+            KeptPlan::prepare(&sql, &types)
+        })
+    }
+
+    /// INSERT into versioning.log ($1 table, $2 key json text, $3 version, $4 action).
+    pub fn log_plan(&self) -> &KeptPlan {
+        self.log_plan.get_or_init(|| {
+            KeptPlan::prepare(
+                "INSERT INTO versioning.log (actor, table_name, key, version, action) VALUES (\
+                 COALESCE(NULLIF(pg_catalog.current_setting('versioning.actor', true), ''), SESSION_USER), \
+                 $1, $2::pg_catalog.jsonb, $3, $4)",
+                &[pg_sys::TEXTOID, pg_sys::TEXTOID, pg_sys::INT8OID, pg_sys::TEXTOID],
+            )
+        })
+    }
+}
+
+/// The owner of the extension's own tables, whom log writes run as.
+pub fn extension_owner() -> Oid {
+    thread_local!(static OWNER: OnceCell<Oid> = const { OnceCell::new() });
+    OWNER.with(|o| {
+        *o.get_or_init(|| unsafe {
+            let nsp = pg_sys::get_namespace_oid(c"versioning".as_ptr(), false);
+            pg::relation_owner(pg_sys::get_relname_relid(c"log".as_ptr(), nsp))
+        })
+    })
+}

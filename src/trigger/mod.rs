@@ -1,0 +1,94 @@
+//! The row triggers `versioning.enable` attaches. Raw C-convention functions: the INSERT path
+//! runs once per inserted row and must not pay for conversions it does not need.
+use crate::errors::{error, Code};
+use pgrx::pg_sys::{self, Datum};
+
+mod guard;
+mod insert;
+
+/// The trigger call as PostgreSQL hands it over, checked.
+pub(crate) struct Call {
+    pub data: *mut pg_sys::TriggerData,
+    pub event: u32,
+}
+
+impl Call {
+    /// Refuses anything but a BEFORE … FOR EACH ROW call of one of `ops`.
+    unsafe fn check(fcinfo: pg_sys::FunctionCallInfo, name: &str, ops: &[u32]) -> Call {
+        let ctx = (*fcinfo).context;
+        if ctx.is_null() || (*ctx).type_ != pg_sys::NodeTag::T_TriggerData {
+            error(Code::ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED, format!("{name} was not called as a trigger")).raise();
+        }
+        let data = ctx as *mut pg_sys::TriggerData;
+        let event = (*data).tg_event;
+        let before = event & pg_sys::TRIGGER_EVENT_TIMINGMASK == pg_sys::TRIGGER_EVENT_BEFORE;
+        let row = event & pg_sys::TRIGGER_EVENT_ROW != 0;
+        if !before || !row || !ops.contains(&(event & pg_sys::TRIGGER_EVENT_OPMASK)) {
+            error(Code::ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED, format!("{name} must be fired BEFORE … FOR EACH ROW"))
+                .hint("Attach it with versioning.enable(), not CREATE TRIGGER.")
+                .raise();
+        }
+        Call { data, event }
+    }
+
+    pub fn relation(&self) -> pg_sys::Relation {
+        unsafe { (*self.data).tg_relation }
+    }
+
+    pub fn op(&self) -> u32 {
+        self.event & pg_sys::TRIGGER_EVENT_OPMASK
+    }
+}
+
+/// Deformed tuple: one value and null flag per attribute.
+pub(crate) struct Row {
+    pub values: Vec<Datum>,
+    pub nulls: Vec<bool>,
+}
+
+impl Row {
+    pub unsafe fn deform(tuple: pg_sys::HeapTuple, desc: pg_sys::TupleDesc) -> Row {
+        let n = (*desc).natts as usize;
+        let mut row = Row { values: vec![Datum::from(0); n], nulls: vec![false; n] };
+        pg_sys::heap_deform_tuple(tuple, desc, row.values.as_mut_ptr(), row.nulls.as_mut_ptr());
+        row
+    }
+
+    pub fn get(&self, index: usize) -> Option<Datum> {
+        (!self.nulls[index]).then(|| self.values[index])
+    }
+}
+
+const V1: pg_sys::Pg_finfo_record = pg_sys::Pg_finfo_record { api_version: 1 };
+
+#[no_mangle]
+#[doc(hidden)]
+pub extern "C" fn pg_finfo_pgv_on_insert() -> &'static pg_sys::Pg_finfo_record {
+    &V1
+}
+
+/// `versioning._on_insert()`: BEFORE INSERT FOR EACH ROW.
+#[pgrx::pg_guard]
+#[no_mangle]
+pub unsafe extern "C-unwind" fn pgv_on_insert(fcinfo: pg_sys::FunctionCallInfo) -> Datum {
+    let call = Call::check(fcinfo, "versioning._on_insert()", &[pg_sys::TRIGGER_EVENT_INSERT]);
+    insert::on_insert(&call)
+}
+
+#[no_mangle]
+#[doc(hidden)]
+pub extern "C" fn pg_finfo_pgv_on_change() -> &'static pg_sys::Pg_finfo_record {
+    &V1
+}
+
+/// `versioning._on_change()`: BEFORE UPDATE OR DELETE FOR EACH ROW.
+#[pgrx::pg_guard]
+#[no_mangle]
+pub unsafe extern "C-unwind" fn pgv_on_change(fcinfo: pg_sys::FunctionCallInfo) -> Datum {
+    let call = Call::check(
+        fcinfo,
+        "versioning._on_change()",
+        &[pg_sys::TRIGGER_EVENT_UPDATE, pg_sys::TRIGGER_EVENT_DELETE],
+    );
+    guard::on_change(&call)
+}
