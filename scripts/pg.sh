@@ -8,6 +8,7 @@ cd "$(dirname "$0")/.."
 major=$(scripts/toolchain.sh pg-major)
 bindir=$("$(scripts/toolchain.sh pg-config "$major")" --bindir)
 base=$(pwd)/target/pg
+unset RUST_BACKTRACE RUST_LIB_BACKTRACE
 export PGHOST=$base/sock PGPORT=${PGV_PORT:-55432} PGUSER=postgres PGDATABASE=postgres
 
 as_server_user() {

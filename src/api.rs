@@ -66,6 +66,7 @@ fn enable(
     }
     let columns = unsafe { catalog::columns(tbl.as_ptr()) };
     let primary_key = unsafe { catalog::primary_key(tbl.as_ptr(), &columns) };
+    drop(tbl); // DDL below refuses a table this function still holds open
     let options = Options {
         key: names("key", key),
         content: content.map(|c| names("content", c)),
@@ -90,8 +91,7 @@ fn enable(
     create_indexes(&name, &config, &columns, relid);
     store(&name, &config);
     let q = |s: &str| pg::quote_ident(s);
-    run(&format!("DROP TRIGGER IF EXISTS {} ON {name}", q(INSERT_TRIGGER)));
-    run(&format!("DROP TRIGGER IF EXISTS {} ON {name}", q(CHANGE_TRIGGER)));
+    drop_triggers(&name, relid);
     // "zz_": BEFORE triggers fire in name order; ours fire after the application's own, so
     // the hash covers the content as it will be stored.
     run(&format!("CREATE TRIGGER {} BEFORE INSERT ON {name} FOR EACH ROW EXECUTE FUNCTION versioning._on_insert()", q(INSERT_TRIGGER)));
@@ -101,6 +101,17 @@ fn enable(
     ));
     // Every session drops its cached plans for the table at commit.
     unsafe { pg_sys::CacheInvalidateRelcacheByRelid(relid) };
+}
+
+fn drop_triggers(name: &str, relid: pg_sys::Oid) {
+    for trigger in [INSERT_TRIGGER, CHANGE_TRIGGER] {
+        if spi_bool(
+            "SELECT EXISTS (SELECT FROM pg_catalog.pg_trigger WHERE tgrelid = $1 AND tgname = $2)",
+            &[relid.into(), trigger.into()],
+        ) {
+            run(&format!("DROP TRIGGER {} ON {name}", pg::quote_ident(trigger)));
+        }
+    }
 }
 
 fn triggers_exist(relid: pg_sys::Oid) -> bool {
@@ -172,8 +183,7 @@ fn disable(tbl: PgRelation) {
     if config::load(&name).is_none() {
         not_versioned(&name);
     }
-    run(&format!("DROP TRIGGER IF EXISTS {} ON {name}", pg::quote_ident(INSERT_TRIGGER)));
-    run(&format!("DROP TRIGGER IF EXISTS {} ON {name}", pg::quote_ident(CHANGE_TRIGGER)));
+    drop_triggers(&name, relid);
     pg::as_user(table_state::extension_owner(), || {
         Spi::run_with_args("DELETE FROM versioning.tables WHERE table_name = $1", &[name.as_str().into()])
     })
