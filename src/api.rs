@@ -128,10 +128,13 @@ fn create_indexes(name: &str, config: &TableConfig, columns: &[catalog::Column],
         cols.iter().map(|c| (catalog::find(columns, c).expect("validated").index + 1) as i16).collect()
     };
     let relname = unsafe { std::ffi::CStr::from_ptr(pg_sys::get_rel_name(relid)).to_string_lossy().into_owned() };
+    // A text hash column is indexed with COLLATE "C": hex digits need no linguistic order,
+    // and byte comparison makes every probe and insert cheaper.
+    let text_hash = config.hash_column.as_ref().filter(|h| catalog::find(columns, h).is_some_and(|c| c.is_text()));
     let ensure = |suffix: &str, cols: Vec<&String>, unique: bool| {
         let exists = spi_bool(
             "SELECT EXISTS (SELECT FROM pg_catalog.pg_index i WHERE i.indrelid = $1 \
-               AND i.indkey::pg_catalog.int2[] = $2 AND i.indpred IS NULL AND i.indexprs IS NULL \
+               AND pg_catalog.string_to_array(i.indkey::pg_catalog.text, ' ')::pg_catalog.int2[] = $2 AND i.indpred IS NULL AND i.indexprs IS NULL \
                AND (NOT $3 OR (i.indisunique AND i.indnullsnotdistinct)))",
             &[relid.into(), attnums(&cols).into(), unique.into()],
         );
@@ -139,7 +142,10 @@ fn create_indexes(name: &str, config: &TableConfig, columns: &[catalog::Column],
             return;
         }
         let index_name: String = format!("{relname}_{suffix}").chars().take(63).collect();
-        let list: Vec<String> = cols.iter().map(|c| pg::quote_ident(c)).collect();
+        let list: Vec<String> = cols
+            .iter()
+            .map(|c| if Some(*c) == text_hash { format!("{} COLLATE \"C\"", pg::quote_ident(c)) } else { pg::quote_ident(c) })
+            .collect();
         run(&format!(
             "CREATE {} INDEX IF NOT EXISTS {} ON {name} ({}){}",
             if unique { "UNIQUE" } else { "" },

@@ -1,5 +1,5 @@
 //! Settings (GUCs) the extension reads.
-use pgrx::{GucContext, GucFlags, GucRegistry, GucSetting};
+use pgrx::{GucContext, GucFlags, GucRegistry, GucSetting, PostgresGucEnum};
 use std::ffi::CString;
 
 /// `versioning.restore`: keep supplied versions and hashes (data-only restores, bulk loads
@@ -9,7 +9,25 @@ pub static RESTORE: GucSetting<bool> = GucSetting::<bool>::new(false);
 /// `versioning.actor`: who is acting, for the audit log; falls back to session_user.
 pub static ACTOR: GucSetting<Option<CString>> = GucSetting::<Option<CString>>::new(None);
 
+/// How the INSERT path reads a key's versions (see src/lookup.rs). `spi` is the readable
+/// reference implementation the tests compare the default against.
+#[derive(PostgresGucEnum, Clone, Copy, PartialEq, Eq, Debug)]
+pub enum LookupMethod {
+    Index,
+    Spi,
+}
+
+pub static LOOKUP_METHOD: GucSetting<LookupMethod> = GucSetting::<LookupMethod>::new(LookupMethod::Index);
+
 pub fn init() {
+    GucRegistry::define_enum_guc(
+        c"versioning.lookup_method",
+        c"How the INSERT trigger reads a key's versions: index (direct index probes) or spi (SQL).",
+        c"Both give the same results; spi is the reference implementation, for diagnosis.",
+        &LOOKUP_METHOD,
+        GucContext::Userset,
+        GucFlags::default(),
+    );
     GucRegistry::define_bool_guc(
         c"versioning.restore",
         c"Keep supplied versions and content hashes on INSERT (restores, bulk loads of history).",

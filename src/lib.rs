@@ -5,18 +5,22 @@
 //! - `catalog`     relation and column lookups used at enable time and when building caches
 //! - `table_state` per-backend cache of everything the trigger needs per table (plans, fmgr)
 //! - `content`     content hash of a row (canonical JSON from `versioning_core`, SHA-256)
+//! - `lookup`      reading a key's latest version and duplicates (index probes, or SPI)
 //! - `trigger`     the row triggers: the INSERT path and the UPDATE/DELETE guard
+//! - `audit`       writing versioning.log
 //! - `api`         the SQL functions DBAs and applications call
 //! - `spi`, `pg`   thin unsafe helpers around PostgreSQL's C API
 //! - `errors`, `guc`
 use pgrx::prelude::*;
 
 mod api;
+mod audit;
 mod catalog;
 mod config;
 mod content;
 mod errors;
 mod guc;
+mod lookup;
 mod pg;
 mod spi;
 mod table_state;

@@ -145,3 +145,19 @@ pub fn uses_transaction_snapshot() -> bool {
     // IsolationUsesXactSnapshot(): REPEATABLE READ or SERIALIZABLE
     unsafe { pg_sys::XactIsoLevel >= pg_sys::XACT_REPEATABLE_READ as i32 }
 }
+
+/// A copy of a datum in the current memory context (datumCopy()).
+pub unsafe fn datum_copy(datum: Datum, typbyval: bool, typlen: i16) -> Datum {
+    if typbyval {
+        return datum;
+    }
+    match typlen {
+        -1 => Datum::from(pg_sys::pg_detoast_datum_copy(datum.cast_mut_ptr())),
+        -2 => Datum::from(pg_sys::pstrdup(datum.cast_mut_ptr())),
+        n => {
+            let copy = pg_sys::palloc(n as usize);
+            std::ptr::copy_nonoverlapping(datum.cast_mut_ptr::<u8>(), copy as *mut u8, n as usize);
+            Datum::from(copy)
+        }
+    }
+}

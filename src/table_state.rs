@@ -42,15 +42,15 @@ pub struct TableState {
     /// columns a frozen version may still change
     pub mutable: Vec<bool>,
     pub natts: usize,
+    /// direct index probes; None when the indexes enable() creates are missing (SPI is used)
+    pub probes: Option<crate::lookup::Probes>,
     plans: RefCell<HashMap<u64, Rc<KeyPlans>>>,
-    log_plan: OnceCell<KeptPlan>,
     mcx: pg_sys::MemoryContext,
 }
 
 impl Drop for TableState {
     fn drop(&mut self) {
         self.plans.borrow_mut().clear();
-        self.log_plan = OnceCell::new();
         unsafe { pg_sys::MemoryContextDelete(self.mcx) };
     }
 }
@@ -128,11 +128,20 @@ unsafe fn build(rel: pg_sys::Relation) -> TableState {
     for m in &config.mutable {
         mutable[col(m).index] = true;
     }
+    let version = col(&config.version_column);
+    let hash = config.hash_column.as_deref().map(col);
+    let key_indexes: Vec<usize> = config.key.iter().map(|k| col(k).index).collect();
+    let probes = crate::lookup::IndexProbe::find(rel, &key_indexes, version.index).map(|v| crate::lookup::Probes {
+        version: v,
+        hash: hash.as_ref().and_then(|h| crate::lookup::IndexProbe::find(rel, &key_indexes, h.index)),
+    });
+    let probes = probes.filter(|p| p.hash.is_some() || config.dedup != Dedup::Any);
     TableState {
         relid,
+        probes,
         owner: pg::relation_owner(relid),
-        version: col(&config.version_column),
-        hash: config.hash_column.as_deref().map(col),
+        version,
+        hash,
         parent: config.parent_column.as_deref().map(col),
         primary_key: (config.primary_key.len() == 1).then(|| col(&config.primary_key[0])),
         content: Content::new(config.content.iter().map(|c| col(c)).collect(), mcx),
@@ -142,7 +151,6 @@ unsafe fn build(rel: pg_sys::Relation) -> TableState {
         name,
         config,
         plans: RefCell::new(HashMap::new()),
-        log_plan: OnceCell::new(),
         mcx,
     }
 }
@@ -272,18 +280,6 @@ impl TableState {
                 types.len()
             );
             KeptPlan::prepare(&sql, &types)
-        })
-    }
-
-    /// INSERT into versioning.log ($1 table, $2 key json text, $3 version, $4 action).
-    pub fn log_plan(&self) -> &KeptPlan {
-        self.log_plan.get_or_init(|| {
-            KeptPlan::prepare(
-                "INSERT INTO versioning.log (actor, table_name, key, version, action) VALUES (\
-                 COALESCE(NULLIF(pg_catalog.current_setting('versioning.actor', true), ''), SESSION_USER), \
-                 $1, $2::pg_catalog.jsonb, $3, $4)",
-                &[pg_sys::TEXTOID, pg_sys::TEXTOID, pg_sys::INT8OID, pg_sys::TEXTOID],
-            )
         })
     }
 }

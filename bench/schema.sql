@@ -1,0 +1,106 @@
+-- pg_versioning benchmark: the tables (run once per benchmark run, in a fresh database).
+-- Every target table has the same columns and the same two indexes the extension needs:
+-- unique (key, version) NULLS NOT DISTINCT and (key, hash), named as versioning.enable() names
+-- them (<table>_versions, <table>_content_hashes), so enable() adds no index of its own
+-- (run.sh checks that every table ends up with exactly these two).
+SET client_min_messages = warning;
+CREATE EXTENSION pg_versioning;
+
+-- The source of the bulk runs: 100,000 rows over 1,000 keys (100 versions each), ~300 bytes
+-- of jsonb content, every content distinct (so no variant skips a row). Version and hash are
+-- precomputed so that the plain variant does no work the others do not have to do.
+-- Physical order interleaves the keys (every key's version 1, then every key's version 2, …).
+CREATE TABLE src AS
+SELECT 'ref-' || lpad(k::text, 4, '0') AS reference,
+       v AS version,
+       c AS content,
+       versioning.content_hash(c) AS content_hash
+  FROM generate_series(1, 100) v, generate_series(0, 999) k,
+       LATERAL (SELECT jsonb_build_object(
+                  'name', 'Definition ' || k,
+                  'kind', (ARRAY['task', 'action', 'persona', 'prompt_spec'])[1 + k % 4],
+                  'revision', v,
+                  'description', 'Revision ' || v || ' of definition ' || k || ': ' || repeat('lorem ipsum ', 8),
+                  'tags', jsonb_build_array('tag-' || (k % 7), 'tag-' || (v % 5)),
+                  'settings', jsonb_build_object('temperature', round((v % 10) / 10.0, 1), 'max_tokens', 256 + v,
+                                                 'enabled', v % 2 = 0)) AS c) content
+ ORDER BY v, k;
+VACUUM ANALYZE src;
+
+-- (a) plain, (b) hand-written PL/pgSQL trigger, (c) pg_versioning, (c') pg_versioning without audit
+CREATE TABLE t_plain (
+    reference    text NOT NULL,
+    version      integer NOT NULL,
+    content_hash text,
+    content      jsonb NOT NULL,
+    created_at   timestamptz NOT NULL DEFAULT now()
+);
+CREATE TABLE t_plpgsql      (LIKE t_plain INCLUDING DEFAULTS);
+CREATE TABLE t_pgv          (LIKE t_plain INCLUDING DEFAULTS);
+CREATE TABLE t_pgv_noaudit  (LIKE t_plain INCLUDING DEFAULTS);
+-- pgbench single-row inserts: plain vs pg_versioning. The plain table cannot compute a version,
+-- so its version comes from a sequence (unique per row, so the unique index holds) and its
+-- hash stays NULL: the cheapest thing an INSERT can do.
+CREATE SEQUENCE pb_plain_version;
+CREATE TABLE pb_plain       (LIKE t_plain INCLUDING DEFAULTS);
+ALTER TABLE pb_plain ALTER version SET DEFAULT nextval('pb_plain_version');
+CREATE TABLE pb_pgv         (LIKE t_plain INCLUDING DEFAULTS);
+
+DO $$
+DECLARE t text;
+BEGIN
+  FOREACH t IN ARRAY ARRAY['t_plain', 't_plpgsql', 't_pgv', 't_pgv_noaudit', 'pb_plain', 'pb_pgv'] LOOP
+    EXECUTE format('CREATE UNIQUE INDEX %I ON %I (reference, version) NULLS NOT DISTINCT', t || '_versions', t);
+    EXECUTE format('CREATE INDEX %I ON %I (reference, content_hash)', t || '_content_hashes', t);
+  END LOOP;
+END $$;
+
+-- (b) What applications write today: lock the key, dedup by (key, hash), max(version) + 1,
+-- SHA-256 of the content's text. Both lookups are index scans on the two indexes above
+-- (max(version) for one key is a backward index-only scan of (reference, version)).
+CREATE FUNCTION t_plpgsql_versioning() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+  latest integer;
+BEGIN
+  NEW.content_hash := encode(sha256(convert_to(NEW.content::text, 'UTF8')), 'hex');
+  PERFORM pg_advisory_xact_lock(hashtextextended(NEW.reference, 0));
+  IF EXISTS (SELECT FROM t_plpgsql WHERE reference = NEW.reference AND content_hash = NEW.content_hash) THEN
+    RETURN NULL;                      -- duplicate content: skip the row
+  END IF;
+  SELECT max(version) INTO latest FROM t_plpgsql WHERE reference = NEW.reference;
+  NEW.version := coalesce(latest, 0) + 1;
+  RETURN NEW;
+END $$;
+CREATE TRIGGER t_plpgsql_versioning BEFORE INSERT ON t_plpgsql
+    FOR EACH ROW EXECUTE FUNCTION t_plpgsql_versioning();
+
+-- (c) and (c'): default options, except audit => false for (c')
+SELECT versioning.enable('t_pgv', key => ARRAY['reference'], content => ARRAY['content']);
+SELECT versioning.enable('t_pgv_noaudit', key => ARRAY['reference'], content => ARRAY['content'], audit => false);
+SELECT versioning.enable('pb_pgv', key => ARRAY['reference'], content => ARRAY['content']);
+
+-- History depth: a seed-000 key (reference + scope, scope NULL) with 100,000 versions vs one
+-- with 10, beside 1,000 ordinary keys. Loaded with versioning.restore = on (supplied versions
+-- kept, hashes computed and verified, nothing logged), then analyzed.
+CREATE TABLE t_hist (
+    reference    text NOT NULL,
+    project_id   text,
+    library_id   text,
+    version      integer NOT NULL,
+    content_hash text,
+    content      jsonb NOT NULL,
+    created_at   timestamptz NOT NULL DEFAULT now()
+);
+SELECT versioning.enable('t_hist', key => ARRAY['reference', 'project_id', 'library_id'], content => ARRAY['content']);
+SET versioning.restore = on;
+INSERT INTO t_hist (reference, version, content)
+SELECT 'deep', v, jsonb_build_object('name', 'deep', 'revision', v, 'description', repeat('lorem ipsum ', 16))
+  FROM generate_series(1, 100000) v;
+INSERT INTO t_hist (reference, version, content)
+SELECT 'shallow', v, jsonb_build_object('name', 'shallow', 'revision', v, 'description', repeat('lorem ipsum ', 16))
+  FROM generate_series(1, 10) v;
+INSERT INTO t_hist (reference, project_id, version, content)
+SELECT 'other-' || k, 'p' || (k % 10), v, jsonb_build_object('name', 'other', 'k', k, 'revision', v)
+  FROM generate_series(1, 1000) k, generate_series(1, 10) v;
+RESET versioning.restore;
+VACUUM ANALYZE t_hist;

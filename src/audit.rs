@@ -1,0 +1,110 @@
+//! Writing `versioning.log`. The per-row path forms the tuple itself and inserts it into the
+//! heap (no SQL), which is safe while the log has no indexes or triggers; otherwise (someone
+//! added an index for their queries) it falls back to a kept INSERT plan run as the log's owner.
+use crate::pg;
+use crate::spi::{self, KeptPlan, Snapshot};
+use crate::table_state::extension_owner;
+use pgrx::pg_sys::{self, Datum, Oid};
+use std::cell::{Cell, OnceCell};
+use std::ffi::CString;
+
+/// The log's columns, in table order (sql/bootstrap.sql).
+const COLUMNS: [&str; 10] =
+    ["at", "actor", "txid", "table_name", "key", "version", "action", "from_state", "to_state", "detail"];
+
+pub struct Entry<'a> {
+    pub table: &'a str,
+    pub key_json: &'a str,
+    pub version: i64,
+    pub action: &'a str,
+}
+
+pub fn write(entry: &Entry) {
+    unsafe {
+        let nsp = pg_sys::get_namespace_oid(c"versioning".as_ptr(), false);
+        let relid = pg_sys::get_relname_relid(c"log".as_ptr(), nsp);
+        let rel = pg_sys::table_open(relid, pg_sys::RowExclusiveLock as i32);
+        let direct = !(*(*rel).rd_rel).relhasindex && !(*(*rel).rd_rel).relhastriggers && has_expected_columns(rel);
+        if direct {
+            let mut values = [Datum::from(0); 10];
+            let mut nulls = [true; 10];
+            let mut set = |i: usize, d: Datum| {
+                values[i] = d;
+                nulls[i] = false;
+            };
+            let key = CString::new(entry.key_json).expect("JSON without NUL");
+            set(0, Datum::from(pg_sys::GetCurrentTransactionStartTimestamp()));
+            set(1, pg::text_datum(&actor()));
+            set(2, Datum::from(pg_sys::GetTopFullTransactionId().value as i64));
+            set(3, pg::text_datum(entry.table));
+            set(4, pgrx::direct_function_call_as_datum(pg_sys::jsonb_in, &[Some(Datum::from(key.as_ptr()))]).expect("jsonb_in returns a value"));
+            set(5, Datum::from(entry.version));
+            set(6, pg::text_datum(entry.action));
+            let tuple = pg_sys::heap_form_tuple((*rel).rd_att, values.as_mut_ptr(), nulls.as_mut_ptr());
+            pg_sys::simple_heap_insert(rel, tuple);
+        }
+        pg_sys::table_close(rel, pg_sys::NoLock as i32);
+        if !direct {
+            write_with_sql(entry);
+        }
+    }
+}
+
+/// `versioning.actor` when set, else the session user.
+fn actor() -> String {
+    match guc_actor() {
+        Some(a) if !a.is_empty() => a,
+        _ => unsafe {
+            std::ffi::CStr::from_ptr(pg_sys::GetUserNameFromId(pg_sys::GetSessionUserId(), false))
+                .to_string_lossy()
+                .into_owned()
+        },
+    }
+}
+
+fn guc_actor() -> Option<String> {
+    crate::guc::ACTOR.get().map(|c| c.to_string_lossy().into_owned())
+}
+
+/// The direct path writes columns by position; check once per backend (and log table) that
+/// the table still has exactly these columns.
+unsafe fn has_expected_columns(rel: pg_sys::Relation) -> bool {
+    thread_local!(static CHECKED: Cell<(Oid, bool)> = const { Cell::new((Oid::INVALID, false)) });
+    let relid = (*rel).rd_id;
+    let (seen, ok) = CHECKED.with(|c| c.get());
+    if seen == relid {
+        return ok;
+    }
+    let columns = crate::catalog::columns(rel);
+    let ok = (*(*rel).rd_att).natts as usize == COLUMNS.len()
+        && columns.iter().map(|c| c.name.as_str()).eq(COLUMNS.iter().copied());
+    CHECKED.with(|c| c.set((relid, ok)));
+    ok
+}
+
+fn write_with_sql(entry: &Entry) {
+    thread_local!(static PLAN: OnceCell<KeptPlan> = const { OnceCell::new() });
+    let _session = spi::Session::connect();
+    PLAN.with(|plan| {
+        let plan = plan.get_or_init(|| {
+            KeptPlan::prepare(
+                "INSERT INTO versioning.log (actor, table_name, key, version, action) VALUES (\
+                 COALESCE(NULLIF(pg_catalog.current_setting('versioning.actor', true), ''), SESSION_USER), \
+                 $1, $2::pg_catalog.jsonb, $3, $4)",
+                &[pg_sys::TEXTOID, pg_sys::TEXTOID, pg_sys::INT8OID, pg_sys::TEXTOID],
+            )
+        });
+        pg::as_user(extension_owner(), || {
+            plan.execute(
+                &[
+                    Some(pg::text_datum(entry.table)),
+                    Some(pg::text_datum(entry.key_json)),
+                    Some(Datum::from(entry.version)),
+                    Some(pg::text_datum(entry.action)),
+                ],
+                Snapshot::Transaction,
+                0,
+            )
+        });
+    });
+}

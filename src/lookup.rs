@@ -1,0 +1,250 @@
+//! What the INSERT path needs to know about a key, read after its lock is held:
+//! the latest version (number, hash, primary key) and, for dedup 'any', a version with the
+//! same hash.
+//!
+//! Two implementations give the same answers:
+//! - `index` (default): direct probes of the btree indexes `enable` created, with
+//!   SnapshotSelf — every committed row plus this transaction's rows so far, including
+//!   earlier rows of the current statement. About 2 µs a probe.
+//! - `spi`: one kept SQL plan per NULL pattern of the key, run with a fresh snapshot. The
+//!   readable reference (`SET versioning.lookup_method = spi`); the tests run both.
+use crate::guc::{self, LookupMethod};
+use crate::pg;
+use crate::spi::{self, Snapshot};
+use crate::table_state::TableState;
+use pgrx::pg_sys::{self, Datum, Oid};
+
+pub struct Latest {
+    pub version: i64,
+    /// this version's hash equals the new row's
+    pub same_hash: bool,
+    /// its primary key (for parent_column), copied into the caller's memory context
+    pub primary_key: Option<Datum>,
+    /// the transaction's own snapshot sees it (always true under READ COMMITTED)
+    pub visible_to_transaction: bool,
+}
+
+pub struct KeyState {
+    pub latest: Option<Latest>,
+    /// a version with the same hash (dedup 'any' only)
+    pub duplicate: Option<i64>,
+}
+
+/// A btree index whose leading columns are the key columns (in any order) followed by
+/// `last` (the version or the hash column), probed with equality on all of them.
+pub struct IndexProbe {
+    index: Oid,
+    /// per index column: heap column index, equality function, collation
+    columns: Vec<(usize, Oid, Oid)>,
+}
+
+impl IndexProbe {
+    /// Finds a usable index on `rel`: btree, valid, no expressions or predicate, columns
+    /// exactly the key set followed by `last`.
+    pub unsafe fn find(rel: pg_sys::Relation, key: &[usize], last: usize) -> Option<IndexProbe> {
+        let list = pg_sys::RelationGetIndexList(rel);
+        let n = pg_sys::list_length(list);
+        let mut found = None;
+        for i in 0..n {
+            let oid = (*(*list).elements.add(i as usize)).oid_value;
+            let index = pg_sys::index_open(oid, pg_sys::AccessShareLock as i32);
+            let form = &*(*index).rd_index;
+            let natts = form.indnatts as usize;
+            let cols: Vec<usize> = form.indkey.values.as_slice(natts).iter().map(|&a| a as usize).collect();
+            let usable = (*(*index).rd_rel).relam == pg_sys::BTREE_AM_OID
+                && form.indisvalid
+                && (*index).rd_indexprs.is_null()
+                && pg_sys::RelationGetIndexPredicate(index).is_null()
+                && natts == key.len() + 1
+                && cols.iter().all(|&a| a > 0)
+                && cols[natts - 1] == last + 1
+                && key.iter().all(|k| cols[..natts - 1].contains(&(k + 1)));
+            if usable && found.is_none() {
+                let columns = (0..natts)
+                    .map(|j| {
+                        let family = *(*index).rd_opfamily.add(j);
+                        let intype = *(*index).rd_opcintype.add(j);
+                        let op = pg_sys::get_opfamily_member(family, intype, intype, pg_sys::BTEqualStrategyNumber as i16);
+                        (cols[j] - 1, pg_sys::get_opcode(op), *(*index).rd_indcollation.add(j))
+                    })
+                    .collect();
+                found = Some(IndexProbe { index: oid, columns });
+            }
+            pg_sys::index_close(index, pg_sys::AccessShareLock as i32);
+        }
+        found
+    }
+
+    /// Runs `f` on the first tuple the probe finds (in `direction`), with its deformed values.
+    unsafe fn first<R>(
+        &self,
+        heap: pg_sys::Relation,
+        values: &[Datum],
+        nulls: &[bool],
+        constrained: usize,
+        direction: pg_sys::ScanDirection::Type,
+        f: impl FnOnce(*mut pg_sys::TupleTableSlot) -> R,
+    ) -> Option<R> {
+        // The INSERT already holds RowExclusiveLock on every index of the table.
+        let index = pg_sys::index_open(self.index, pg_sys::NoLock as i32);
+        let mut keys: Vec<pg_sys::ScanKeyData> = vec![std::mem::zeroed(); constrained];
+        for (j, &(col, eq, collation)) in self.columns.iter().take(constrained).enumerate() {
+            let attno = (j + 1) as i16;
+            if nulls[col] {
+                pg_sys::ScanKeyEntryInitialize(
+                    &mut keys[j],
+                    (pg_sys::SK_ISNULL | pg_sys::SK_SEARCHNULL) as i32,
+                    attno,
+                    0,
+                    Oid::INVALID,
+                    Oid::INVALID,
+                    Oid::INVALID,
+                    Datum::from(0),
+                );
+            } else {
+                pg_sys::ScanKeyEntryInitialize(
+                    &mut keys[j],
+                    0,
+                    attno,
+                    pg_sys::BTEqualStrategyNumber as u16,
+                    Oid::INVALID,
+                    collation,
+                    eq,
+                    values[col],
+                );
+            }
+        }
+        let snapshot = std::ptr::addr_of_mut!(pg_sys::SnapshotSelfData);
+        let scan = pg_sys::index_beginscan(heap, index, snapshot, keys.len() as i32, 0);
+        pg_sys::index_rescan(scan, keys.as_mut_ptr(), keys.len() as i32, std::ptr::null_mut(), 0);
+        let slot = pg_sys::MakeSingleTupleTableSlot((*heap).rd_att, &pg_sys::TTSOpsBufferHeapTuple);
+        let result = pg_sys::index_getnext_slot(scan, direction, slot).then(|| {
+            pg_sys::slot_getsomeattrs_int(slot, (*(*heap).rd_att).natts);
+            f(slot)
+        });
+        pg_sys::ExecDropSingleTupleTableSlot(slot);
+        pg_sys::index_endscan(scan);
+        pg_sys::index_close(index, pg_sys::NoLock as i32);
+        result
+    }
+}
+
+/// Reads the key's state; `values`/`nulls` are the new row with its computed hash filled in.
+pub fn read(state: &TableState, heap: pg_sys::Relation, values: &[Datum], nulls: &[bool], hash: &[u8; 32]) -> KeyState {
+    match state.probes.as_ref().filter(|_| guc::LOOKUP_METHOD.get() == LookupMethod::Index) {
+        Some(probes) => pg::as_user(state.owner, || unsafe { read_index(state, probes, heap, values, nulls, hash) }),
+        None => pg::as_user(state.owner, || read_spi(state, values, nulls)),
+    }
+}
+
+pub struct Probes {
+    pub version: IndexProbe,
+    pub hash: Option<IndexProbe>,
+}
+
+unsafe fn read_index(state: &TableState, probes: &Probes, heap: pg_sys::Relation, values: &[Datum], nulls: &[bool], hash: &[u8; 32]) -> KeyState {
+    let latest = probes.version.first(heap, values, nulls, state.key.len(), pg_sys::ScanDirection::BackwardScanDirection, |slot| {
+        let v = |i: usize| (!*(*slot).tts_isnull.add(i)).then(|| *(*slot).tts_values.add(i));
+        Latest {
+            version: v(state.version.index).map_or(0, |d| pg::int_from_datum(d, state.version.typid)),
+            same_hash: state.hash.as_ref().is_some_and(|h| v(h.index).is_some_and(|d| stored_hash_equals(d, h.typid, hash))),
+            primary_key: state.primary_key.as_ref().and_then(|p| v(p.index).map(|d| pg::datum_copy(d, p.typbyval, p.typlen))),
+            visible_to_transaction: !pg::uses_transaction_snapshot() || visible_to_transaction(slot),
+        }
+    });
+    let duplicate = match (&latest, &probes.hash, state.config.dedup) {
+        (Some(_), Some(probe), crate::config::Dedup::Any) => probe
+            .first(heap, values, nulls, state.key.len() + 1, pg_sys::ScanDirection::ForwardScanDirection, |slot| {
+                let i = state.version.index;
+                pg::int_from_datum(*(*slot).tts_values.add(i), state.version.typid)
+            }),
+        _ => None,
+    };
+    KeyState { latest, duplicate }
+}
+
+unsafe fn stored_hash_equals(stored: Datum, typid: Oid, hash: &[u8; 32]) -> bool {
+    let bytes = pg::varlena_bytes(stored);
+    match typid {
+        pg_sys::BYTEAOID => bytes == hash,
+        _ => bytes == crate::content::hex(hash).as_bytes(),
+    }
+}
+
+/// Whether the transaction snapshot (REPEATABLE READ / SERIALIZABLE) sees the tuple in
+/// `slot`, which SnapshotSelf found: it does when this transaction inserted it, when it is
+/// frozen, or when its inserter had committed before the snapshot was taken.
+unsafe fn visible_to_transaction(slot: *mut pg_sys::TupleTableSlot) -> bool {
+    let mut should_free = false;
+    let tuple = pg_sys::ExecFetchSlotHeapTuple(slot, false, &mut should_free);
+    let header = &*(*tuple).t_data;
+    let xmin = header.t_choice.t_heap.t_xmin;
+    let frozen = header.t_infomask as u32 & pg_sys::HEAP_XMIN_FROZEN == pg_sys::HEAP_XMIN_FROZEN;
+    pg_sys::TransactionIdIsCurrentTransactionId(xmin)
+        || frozen
+        || !pg_sys::XidInMVCCSnapshot(xmin, pg_sys::GetTransactionSnapshot())
+}
+
+fn read_spi(state: &TableState, values: &[Datum], nulls: &[bool]) -> KeyState {
+    let args = spi_args(state, values, nulls);
+    let args = &args;
+    let _session = spi::Session::connect();
+    let null_mask = state.null_mask(nulls);
+    let plans = state.plans(null_mask);
+    let run = |snapshot| {
+        if plans.lookup.execute(args, snapshot, 1) == 0 {
+            return None;
+        }
+        let int = |d: Datum| pg::int_from_datum(d, state.version.typid);
+        Some((
+            int(spi::value(0, 1)?),
+            spi::value(0, 2).is_some_and(|d| d.value() != 0),
+            state.primary_key.as_ref().and_then(|p| spi::value(0, 3).map(|d| spi::transfer(d, p.typbyval, p.typlen))),
+            spi::value(0, 4).map(int),
+        ))
+    };
+    let now = run(Snapshot::Latest);
+    // Under REPEATABLE READ / SERIALIZABLE the same plan with the transaction's snapshot tells
+    // whether that snapshot sees the latest version.
+    let seen_version = if pg::uses_transaction_snapshot() { run(Snapshot::Transaction).map(|r| r.0) } else { now.as_ref().map(|r| r.0) };
+    let duplicate = now.as_ref().and_then(|r| r.3);
+    KeyState {
+        latest: now.map(|(version, same_hash, primary_key, _)| Latest {
+            version,
+            same_hash,
+            primary_key,
+            visible_to_transaction: seen_version == Some(version),
+        }),
+        duplicate,
+    }
+}
+
+/// The SPI plans' parameters: the non-NULL key values, then the hash.
+fn spi_args(state: &TableState, values: &[Datum], nulls: &[bool]) -> Vec<Option<Datum>> {
+    let mut args = state.key_args(values, nulls);
+    if let Some(h) = &state.hash {
+        args.push(Some(values[h.index]));
+    }
+    args
+}
+
+/// Restore mode: does (key, version) exist already?
+pub fn version_exists(state: &TableState, heap: pg_sys::Relation, values: &[Datum], nulls: &[bool], version: i64) -> bool {
+    pg::as_user(state.owner, || match state.probes.as_ref().filter(|_| guc::LOOKUP_METHOD.get() == LookupMethod::Index) {
+        Some(probes) => unsafe {
+            let mut values = values.to_vec();
+            let mut nulls = nulls.to_vec();
+            values[state.version.index] = pg::int_datum(version, state.version.typid);
+            nulls[state.version.index] = false;
+            probes.version.first(heap, &values, &nulls, state.key.len() + 1, pg_sys::ScanDirection::ForwardScanDirection, |_| ()).is_some()
+        },
+        None => {
+            let _session = spi::Session::connect();
+            let null_mask = state.null_mask(nulls);
+            let plans = state.plans(null_mask);
+            let mut args = state.key_args(values, nulls);
+            args.push(Some(pg::int_datum(version, state.version.typid)));
+            state.exists_plan(&plans, null_mask).execute(&args, Snapshot::Latest, 1) > 0
+        }
+    })
+}

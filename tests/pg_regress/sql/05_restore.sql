@@ -1,0 +1,106 @@
+-- SET versioning.restore = on: data-only restores and bulk loads of existing history
+-- (SPEC section 8). Supplied versions and hashes are kept (hashes verified), dedup is
+-- skipped, an existing (key, version) is still refused, and only the owner may do it.
+CREATE EXTENSION IF NOT EXISTS pg_versioning;
+
+-- pg_temp.try(sql) runs a statement and prints "ok", or the error's SQLSTATE, message,
+-- DETAIL and HINT.
+CREATE FUNCTION pg_temp.try(sql text) RETURNS SETOF text LANGUAGE plpgsql AS $f$
+DECLARE st text; msg text; det text; hnt text;
+BEGIN
+  EXECUTE sql;
+  RETURN NEXT 'ok';
+EXCEPTION WHEN OTHERS THEN
+  GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, msg = MESSAGE_TEXT,
+                          det = PG_EXCEPTION_DETAIL, hnt = PG_EXCEPTION_HINT;
+  RETURN NEXT 'ERROR ' || st || ': ' || msg;
+  IF det <> '' THEN RETURN NEXT 'DETAIL: ' || det; END IF;
+  IF hnt <> '' THEN RETURN NEXT 'HINT: ' || hnt; END IF;
+END $f$;
+
+SHOW versioning.restore;
+
+CREATE TABLE rs_docs (
+  id           int PRIMARY KEY,
+  reference    text NOT NULL,
+  project_id   text,
+  version      int NOT NULL,
+  content_hash text NOT NULL,
+  content      jsonb NOT NULL,
+  parent_id    int
+);
+SELECT versioning.enable('rs_docs', key => ARRAY['reference', 'project_id'], parent_column => 'parent_id');
+
+-- A data-only restore: COPY of rows with their versions, hashes and parents as dumped.
+-- The history has a gap (version 3 was purged) and version 4 repeats version 1's content;
+-- both are kept as they are.
+SET versioning.restore = on;
+COPY rs_docs (id, reference, project_id, version, content_hash, content, parent_id) FROM STDIN;
+10	wf	\N	1	8565a568653654ae5b4d4444245fa76e8bdea8c7d0db4a75bcffbb60bd6a0452	{"step": 1}	\N
+11	wf	\N	2	aebcca5f2da4999140b08302faef160fb1ee0efe9badb8415b4cb57c1b9ce0df	{"step": 2}	10
+13	wf	\N	4	8565a568653654ae5b4d4444245fa76e8bdea8c7d0db4a75bcffbb60bd6a0452	{"step": 1}	11
+20	wf	p1	1	8565a568653654ae5b4d4444245fa76e8bdea8c7d0db4a75bcffbb60bd6a0452	{"step": 1}	\N
+\.
+SELECT id, reference, project_id, version, content, parent_id,
+       content_hash = versioning.content_hash(content) AS hash_ok
+  FROM rs_docs ORDER BY reference, project_id NULLS FIRST, version;
+-- Restoring is not creating: no audit rows (the log is restored from its own dump).
+SELECT count(*) AS log_rows FROM versioning.log WHERE table_name = 'public.rs_docs';
+
+-- Plain INSERTs in restore mode behave the same way.
+INSERT INTO rs_docs (id, reference, version, content_hash, content, parent_id)
+VALUES (30, 'other', 7, versioning.content_hash('{"step": 5}'), '{"step": 5}', NULL)
+RETURNING reference, version, parent_id;
+
+-- A supplied hash is verified: 22000 when it does not match the content.
+SELECT pg_temp.try($$ INSERT INTO rs_docs (id, reference, version, content_hash, content)
+                      VALUES (31, 'other', 8, versioning.content_hash('{"step": 5}'), '{"step": 6}') $$);
+
+-- An existing (key, version) is refused with 23505, whatever the content.
+SELECT pg_temp.try($$ INSERT INTO rs_docs (id, reference, version, content_hash, content)
+                      VALUES (32, 'wf', 2, versioning.content_hash('{"step": 6}'), '{"step": 6}') $$);
+SELECT pg_temp.try($$ INSERT INTO rs_docs (id, reference, project_id, version, content_hash, content)
+                      VALUES (33, 'wf', 'p1', 1, versioning.content_hash('{"step": 1}'), '{"step": 1}') $$);
+-- The same version number under another key (NULL project vs 'p2') is fine.
+SELECT pg_temp.try($$ INSERT INTO rs_docs (id, reference, project_id, version, content_hash, content)
+                      VALUES (34, 'wf', 'p2', 2, versioning.content_hash('{"step": 2}'), '{"step": 2}') $$);
+
+-- What is missing is computed: a NULL hash from the content, a NULL version as the next one.
+INSERT INTO rs_docs (id, reference, version, content) VALUES (35, 'other', 8, '{"step": 6}')
+RETURNING reference, version, content_hash = versioning.content_hash(content) AS hash_ok;
+INSERT INTO rs_docs (id, reference, content_hash, content)
+VALUES (36, 'other', versioning.content_hash('{"step": 4}'), '{"step": 4}')
+RETURNING reference, version;
+
+-- Frozen stays frozen in restore mode.
+SELECT pg_temp.try($$ UPDATE rs_docs SET content = '{}' WHERE id = 10 $$);
+SELECT pg_temp.try($$ DELETE FROM rs_docs WHERE id = 10 $$);
+
+RESET versioning.restore;
+SHOW versioning.restore;
+
+-- Back to normal: numbering continues after the highest restored version, dedup sees the
+-- restored history, and the parent is the restored latest version.
+INSERT INTO rs_docs (id, reference, content) VALUES (40, 'wf', '{"step": 2}') RETURNING version;  -- duplicate of v2: skipped
+INSERT INTO rs_docs (id, reference, content) VALUES (41, 'wf', '{"step": 9}') RETURNING version, parent_id;
+SELECT reference, project_id, array_agg(version ORDER BY version) AS versions
+  FROM rs_docs GROUP BY reference, project_id ORDER BY reference, project_id NULLS FIRST;
+
+------------------------------------------------------------------------------------------
+-- Only the table's owner may restore: a role with INSERT privilege gets 42501 with restore
+-- on, and inserts normally with it off.
+BEGIN;
+CREATE ROLE regress_pgv_restore_writer;
+GRANT INSERT, SELECT ON rs_docs TO regress_pgv_restore_writer;
+SET ROLE regress_pgv_restore_writer;
+SET LOCAL versioning.restore = on;
+SELECT pg_temp.try($$ INSERT INTO rs_docs (id, reference, version, content_hash, content)
+                      VALUES (50, 'wf', 99, versioning.content_hash('{"step": 50}'), '{"step": 50}') $$);
+-- even without a supplied version or hash
+SELECT pg_temp.try($$ INSERT INTO rs_docs (id, reference, content) VALUES (51, 'wf', '{"step": 51}') $$);
+SET LOCAL versioning.restore = off;
+INSERT INTO rs_docs (id, reference, version, content) VALUES (52, 'wf', 99, '{"step": 52}') RETURNING version;
+RESET ROLE;
+ROLLBACK;
+
+DROP TABLE rs_docs;
