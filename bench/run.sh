@@ -35,6 +35,7 @@ hist_n=${BENCH_HISTORY_INSERTS:-2000}
 rows=100000
 work=$(mktemp -d /tmp/pgv_bench.XXXXXX)
 errors=0
+busy=0     # bulk runs that ended while another client session of the server was active
 
 cleanup() {
   local status=$?
@@ -89,7 +90,7 @@ declare -A cols=(
   [plpgsql]="reference, content" [pgv]="reference, content" [pgv_noaudit]="reference, content"
 )
 declare -A times=()
-# prints "ms|rows|distinct (key, version)|max version|NULL hashes|log rows"
+# prints "ms|rows|distinct (key, version)|max version|NULL hashes|log rows|other active sessions"
 bulk_run() {
   local table=t_$1
   psql_ -At <<SQL
@@ -100,14 +101,16 @@ SELECT pg_catalog.clock_timestamp() AS t0 \gset
 INSERT INTO $table (${cols[$1]}) SELECT ${cols[$1]} FROM src;
 SELECT round(extract(epoch FROM pg_catalog.clock_timestamp() - :'t0'::timestamptz) * 1000, 1) AS ms \gset
 SELECT :ms || '|' || count(*) || '|' || count(DISTINCT (reference, version)) || '|' || max(version) || '|'
-       || count(*) FILTER (WHERE content_hash IS NULL) || '|' || (SELECT count(*) FROM versioning.log)
+       || count(*) FILTER (WHERE content_hash IS NULL) || '|' || (SELECT count(*) FROM versioning.log) || '|'
+       || (SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND backend_type = 'client backend' AND pid <> pg_backend_pid())
   FROM $table;
 SQL
 }
 for ((r = 0; r < rounds; r++)); do
   for ((i = 0; i < ${#variants[@]}; i++)); do
     v=${variants[$(((i + r) % ${#variants[@]}))]}
-    IFS='|' read -r ms n distinct maxv nullhash logrows < <(bulk_run "$v")
+    IFS='|' read -r ms n distinct maxv nullhash logrows others < <(bulk_run "$v")
+    [ "$others" = 0 ] || busy=$((busy + 1))
     want_log=0; [ "$v" = pgv ] && want_log=$rows
     if [ "$n|$distinct|$maxv|$nullhash|$logrows" != "$rows|$rows|100|0|$want_log" ]; then
       wrong "${label[$v]} stored rows|distinct versions|max version|NULL hashes|log rows = $n|$distinct|$maxv|$nullhash|$logrows, expected $rows|$rows|100|0|$want_log"
@@ -186,6 +189,7 @@ printf '%-38s %10s %12.1f %8.2f×  %s\n' "10 versions (a fresh key per round)" "
 printf '%-38s %10s %12.1f %8.2f×  %s\n' "100,000+ versions" "" "$(awk -v l="$lat_deep" 'BEGIN {print l * 1000}')" \
   "$(ratio "$lat_deep" "$lat_shallow")" "$(us ${lat[deep]})"
 
+[ "$busy" = 0 ] || printf '\nnote: %d of %d bulk runs saw other active sessions on this server (other work skews the numbers)\n' "$busy" $((rounds * ${#variants[@]}))
 printf '\ntargets\n'
 target "(c) bulk vs (a) plain" "$(ratio "${med[pgv]}" "${med[plain]}")" "<=" 2.0
 target "(c) single-row vs plain (pgbench tps ratio)" "$(ratio "$tps_plain" "$tps_pgv")" "<=" 1.3

@@ -19,7 +19,21 @@ pub enum LookupMethod {
 
 pub static LOOKUP_METHOD: GucSetting<LookupMethod> = GucSetting::<LookupMethod>::new(LookupMethod::Index);
 
+/// `versioning.key_lock_limit`: key locks one transaction takes per table before it locks
+/// the whole table instead (see src/locks.rs).
+pub static KEY_LOCK_LIMIT: GucSetting<i32> = GucSetting::<i32>::new(256);
+
 pub fn init() {
+    GucRegistry::define_int_guc(
+        c"versioning.key_lock_limit",
+        c"Keys one transaction locks per versioned table before it locks the whole table.",
+        c"Bulk loads of many keys then hold one lock instead of exhausting the shared lock table (max_locks_per_transaction).",
+        &KEY_LOCK_LIMIT,
+        1,
+        1_000_000,
+        GucContext::Userset,
+        GucFlags::default(),
+    );
     GucRegistry::define_enum_guc(
         c"versioning.lookup_method",
         c"How the INSERT trigger reads a key's versions: index (direct index probes) or spi (SQL).",

@@ -5,6 +5,7 @@
 //! - `catalog`     relation and column lookups used at enable time and when building caches
 //! - `table_state` per-backend cache of everything the trigger needs per table (plans, fmgr)
 //! - `content`     content hash of a row (canonical JSON from `versioning_core`, SHA-256)
+//! - `locks`       per-key insert locks, escalating to a table lock for bulk loads
 //! - `lookup`      reading a key's latest version and duplicates (index probes, or SPI)
 //! - `trigger`     the row triggers: the INSERT path and the UPDATE/DELETE guard
 //! - `audit`       writing versioning.log
@@ -20,6 +21,7 @@ mod config;
 mod content;
 mod errors;
 mod guc;
+mod locks;
 mod lookup;
 mod pg;
 mod spi;
@@ -35,6 +37,7 @@ pgrx::extension_sql_file!("../sql/triggers.sql", name = "triggers", requires = [
 pub extern "C-unwind" fn _PG_init() {
     guc::init();
     table_state::register_invalidation_callback();
+    locks::register_transaction_callback();
 }
 
 #[cfg(test)]

@@ -124,23 +124,6 @@ pub fn current_user_owns(relid: Oid) -> bool {
     unsafe { pg_sys::pg_class_ownercheck(relid, pg_sys::GetUserId()) }
 }
 
-/// Exclusive transaction-scoped advisory lock on (table, key hash). Uses a lock-tag
-/// field4 that pg_advisory_lock() never uses, so it cannot collide with applications' locks.
-pub fn lock_key(relid: Oid, key_hash: u32) {
-    const PG_VERSIONING_LOCK_SPACE: u16 = 0x7676; // "vv"
-    unsafe {
-        let mut tag = pg_sys::LOCKTAG {
-            locktag_field1: pg_sys::MyDatabaseId.to_u32(),
-            locktag_field2: relid.to_u32(),
-            locktag_field3: key_hash,
-            locktag_field4: PG_VERSIONING_LOCK_SPACE,
-            locktag_type: pg_sys::LockTagType::LOCKTAG_ADVISORY as u8,
-            locktag_lockmethodid: pg_sys::USER_LOCKMETHOD as u8,
-        };
-        pg_sys::LockAcquire(&mut tag, pg_sys::ExclusiveLock as i32, false, false);
-    }
-}
-
 pub fn uses_transaction_snapshot() -> bool {
     // IsolationUsesXactSnapshot(): REPEATABLE READ or SERIALIZABLE
     unsafe { pg_sys::XactIsoLevel >= pg_sys::XACT_REPEATABLE_READ as i32 }

@@ -40,7 +40,7 @@ pub unsafe fn on_insert(call: &Call) -> Datum {
 
     // Everyone inserting this key waits here until the holder's transaction ends, so the
     // lookup below sees every version that will ever precede ours.
-    pg::lock_key(state.relid, state.key_hash(&row.values, &row.nulls));
+    crate::locks::lock_key(state.relid, state.key_hash(&row.values, &row.nulls));
 
     // versioning.restore: keep the supplied version (verified hash, no dedup), never twice.
     if restore {
