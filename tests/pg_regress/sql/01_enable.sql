@@ -1,5 +1,7 @@
 -- versioning.enable / disable / config and the versioning.tables catalog (SPEC sections 1, 2, 9).
+SET client_min_messages = warning;  -- quiet whether or not an earlier file created it
 CREATE EXTENSION IF NOT EXISTS pg_versioning;
+RESET client_min_messages;
 
 -- pg_temp.try(sql) runs a statement and prints "ok", or the error's SQLSTATE, message,
 -- DETAIL and HINT: the SQLSTATE is part of the contract, so every error test shows it.
@@ -189,7 +191,7 @@ SELECT o.option, e.sqlstate, e.message ~* o.option AS names_the_option
                ('check_version', $$ SELECT versioning.enable('en_check', key => ARRAY['ref'], check_version => NULL) $$),
                ('audit', $$ SELECT versioning.enable('en_check', key => ARRAY['ref'], audit => NULL) $$)
        ) AS o(option, sql),
-       LATERAL (SELECT split_part(r, ': ', 1) AS sqlstate, substr(r, strpos(r, ': ') + 2) AS message
+       LATERAL (SELECT substr(r, 7, 5) AS sqlstate, substr(r, 14) AS message
                   FROM pg_temp.try(o.sql) AS r LIMIT 1) AS e
  ORDER BY o.option;
 
@@ -251,5 +253,7 @@ SELECT pg_temp.try($$ SELECT versioning.config('en_off') $$);
 SELECT pg_temp.try($$ SELECT versioning.disable('en_off') $$);
 
 -- Clean up.
+SET client_min_messages = warning;
 DROP TABLE en_definitions, en_reuse, en_nulls_distinct, en_check, en_off, en_parted CASCADE;
 DROP SCHEMA "En Schema" CASCADE;
+RESET client_min_messages;

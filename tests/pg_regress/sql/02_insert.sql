@@ -1,6 +1,8 @@
 -- What a plain INSERT into a versioned table does (SPEC sections 3 and 7): hash, dedup,
 -- version numbering, parent, check_version, audit log.
+SET client_min_messages = warning;  -- quiet whether or not an earlier file created it
 CREATE EXTENSION IF NOT EXISTS pg_versioning;
+RESET client_min_messages;
 
 -- pg_temp.try(sql) runs a statement and prints "ok", or the error's SQLSTATE, message,
 -- DETAIL and HINT.

@@ -1,7 +1,9 @@
 -- versioning.canonical(jsonb) and versioning.content_hash(jsonb) (SPEC section 7):
 -- RFC 8785 (JCS) canonical JSON, exact for numbers no double holds, and
 -- a = b (jsonb equality) if and only if content_hash(a) = content_hash(b).
+SET client_min_messages = warning;  -- quiet whether or not an earlier file created it
 CREATE EXTENSION IF NOT EXISTS pg_versioning;
+RESET client_min_messages;
 
 -- Objects: keys sorted, no whitespace.
 SELECT versioning.canonical('{ "b": 1,  "a": {"d": [1, 2, {"z": null, "y": true}], "c": "x"} }');

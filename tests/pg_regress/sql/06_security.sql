@@ -1,7 +1,9 @@
 -- Security (SPEC sections 1 and 8): a non-superuser owner, a writer with INSERT privilege
 -- only, row-level security on the versioned table, the table's schema off the search_path,
 -- and a hostile search_path. None of it may change numbering, dedup or hashes.
+SET client_min_messages = warning;  -- quiet whether or not an earlier file created it
 CREATE EXTENSION IF NOT EXISTS pg_versioning;
+RESET client_min_messages;
 
 -- pg_temp.try(sql) runs a statement and prints "ok", or the error's SQLSTATE, message,
 -- DETAIL and HINT.
@@ -240,7 +242,9 @@ SELECT pg_temp.try($$ UPDATE sec_app.plain SET body = 'y' $$);
 RESET ROLE;
 
 -- Clean up: the roles are cluster-wide.
+SET client_min_messages = warning;
 DROP SCHEMA sec_app CASCADE;
 DROP SCHEMA sec_evil CASCADE;
 DROP TABLE pg_temp.docs;
 DROP ROLE regress_pgv_owner, regress_pgv_writer, regress_pgv_writer2;
+RESET client_min_messages;

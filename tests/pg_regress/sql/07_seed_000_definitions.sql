@@ -2,7 +2,9 @@
 -- kind (workflow_def, task, action, …); identity is reference + scope (project_id,
 -- library_id); the content is a JSON blob; equal content is deduplicated.
 -- The application's repository no longer computes version or hash: plain INSERTs do.
+SET client_min_messages = warning;  -- quiet whether or not an earlier file created it
 CREATE EXTENSION IF NOT EXISTS pg_versioning;
+RESET client_min_messages;
 
 -- pg_temp.try(sql) runs a statement and prints "ok", or the error's SQLSTATE, message,
 -- DETAIL and HINT.
@@ -46,6 +48,10 @@ SELECT versioning.enable('public.definitions',
                          key     => ARRAY['reference', 'project_id', 'library_id'],
                          content => ARRAY['content']);
 SELECT jsonb_pretty(versioning.config('definitions') - 'lifecycle' - 'semver' - 'kind_column' - 'deleted_column');
+
+-- The seed's own unique constraints put version before the scope columns and treat NULL
+-- scopes as distinct, so enable adds its two indexes beside them.
+SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'definitions' ORDER BY indexname;
 
 INSERT INTO projects VALUES ('proj-1', 'Project One');
 INSERT INTO libraries VALUES ('lib-core', 'Core Library');

@@ -1,0 +1,92 @@
+-- make demo: a short tour of pg_versioning on a throwaway server.
+\set QUIET on
+\pset footer off
+SET client_min_messages = warning;
+DROP DATABASE IF EXISTS pgv_demo;
+CREATE DATABASE pgv_demo;
+\c pgv_demo
+SET client_min_messages = warning;
+\echo
+\echo '== 1. An application table, as the application defines it (seed 000: one "definitions" table)'
+CREATE EXTENSION pg_versioning;
+CREATE TABLE definitions (
+    id           uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+    kind         text NOT NULL,
+    reference    text NOT NULL,
+    version      integer NOT NULL DEFAULT 1,
+    content_hash text NOT NULL,
+    content      jsonb NOT NULL,
+    project_id   text,
+    library_id   text,
+    created_at   timestamptz NOT NULL DEFAULT now()
+);
+\echo
+\echo '== 2. One call in a migration turns versioning on'
+\echo 'SELECT versioning.enable(''definitions'', key => ARRAY[''reference'',''project_id'',''library_id''], content => ARRAY[''content'']);'
+\o /dev/null
+SELECT versioning.enable('definitions',
+    key     => ARRAY['reference', 'project_id', 'library_id'],
+    content => ARRAY['content']);
+\o
+SELECT versioning.config('definitions') -> 'content' AS content_columns, versioning.config('definitions') ->> 'dedup' AS dedup;
+
+-- Prints what a statement does, or the error it raises (SQLSTATE, message, hint).
+CREATE FUNCTION pg_temp.attempt(statement text) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE state text; msg text; hint text;
+BEGIN
+    EXECUTE statement;
+    RETURN 'ok';
+EXCEPTION WHEN OTHERS THEN
+    GET STACKED DIAGNOSTICS state = RETURNED_SQLSTATE, msg = MESSAGE_TEXT, hint = PG_EXCEPTION_HINT;
+    RETURN format('ERROR %s: %s%s', state, msg, CASE WHEN hint <> '' THEN E'\n  HINT: ' || hint ELSE '' END);
+END $$;
+
+\echo
+\echo '== 3. Plain INSERTs: the database assigns version and content hash'
+INSERT INTO definitions (kind, reference, content) VALUES
+    ('workflow_def', 'onboarding', '{"name": "Onboarding", "steps": ["welcome"]}');
+INSERT INTO definitions (kind, reference, content) VALUES
+    ('workflow_def', 'onboarding', '{"name": "Onboarding", "steps": ["welcome", "profile"]}');
+INSERT INTO definitions (kind, reference, content) VALUES
+    ('workflow_def', 'onboarding', '{"name": "Onboarding", "steps": ["welcome", "profile", "done"]}');
+SELECT reference, version, content FROM definitions ORDER BY version;
+
+\echo
+\echo '== 4. The same JSON again, keys in another order: a duplicate, silently skipped'
+\echo '   INSERT … VALUES (''onboarding'', ''{"steps": ["welcome", "profile"], "name": "Onboarding"}'') RETURNING version'
+INSERT INTO definitions (kind, reference, content) VALUES
+    ('workflow_def', 'onboarding', '{"steps": ["welcome", "profile"], "name": "Onboarding"}')
+RETURNING version;
+SELECT count(*) AS versions_of_onboarding FROM definitions WHERE reference = 'onboarding';
+
+\echo
+\echo '== 5. Another scope (project_id = ''acme'') is another entity: it numbers from 1'
+INSERT INTO definitions (kind, reference, project_id, content) VALUES
+    ('workflow_def', 'onboarding', 'acme', '{"name": "Onboarding", "steps": ["sso"]}'),
+    ('workflow_def', 'onboarding', 'acme', '{"name": "Onboarding", "steps": ["sso", "done"]}');
+SELECT reference, project_id, version, content FROM definitions ORDER BY project_id NULLS FIRST, version;
+
+\echo
+\echo '== 6. The stored hash is SHA-256 of the canonical JSON (RFC 8785): any client can recompute it'
+SELECT version,
+       versioning.canonical(content) AS canonical_text,
+       content_hash = encode(sha256(convert_to(versioning.canonical(content), 'UTF8')), 'hex') AS hash_matches
+FROM definitions WHERE project_id IS NULL ORDER BY version;
+
+\echo
+\echo '== 7. Versions are frozen: an edit is refused, whoever tries'
+\echo '   UPDATE definitions SET content = ''{"name": "Hacked"}'' WHERE reference = ''onboarding'' AND project_id IS NULL AND version = 1'
+SELECT pg_temp.attempt($$UPDATE definitions SET content = '{"name": "Hacked"}' WHERE reference = 'onboarding' AND project_id IS NULL AND version = 1$$) AS result;
+
+\echo
+\echo '== 8. Concurrent-safe numbering needs no application code: 1,000 rows over 10 keys in one statement'
+INSERT INTO definitions (kind, reference, content)
+SELECT 'task', 'task-' || (i % 10), jsonb_build_object('step', i) FROM generate_series(1, 1000) i;
+SELECT reference, count(*) AS versions, min(version), max(version)
+FROM definitions WHERE kind = 'task' GROUP BY reference ORDER BY reference LIMIT 3;
+
+\echo
+\echo '== 9. Every version created is in the audit log'
+SELECT action, key, version FROM versioning.log
+WHERE key->>'reference' = 'onboarding' ORDER BY at, version LIMIT 5;
+\echo
