@@ -22,6 +22,9 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 eval "$(../scripts/pg.sh env)"
+# PGV_HOST (with PGV_PORT, which scripts/pg.sh honours) points the script at another server
+# built from the same PostgreSQL, e.g. a private cluster while others use the shared one.
+PGHOST=${PGV_HOST:-$PGHOST}
 export PGHOST PGPORT PGUSER
 unset PGOPTIONS PGDATABASE
 export PATH="$BINDIR:$PATH"

@@ -106,7 +106,7 @@ fn enable(
 fn drop_triggers(name: &str, relid: pg_sys::Oid) {
     for trigger in [INSERT_TRIGGER, CHANGE_TRIGGER] {
         if spi_bool(
-            "SELECT EXISTS (SELECT FROM pg_catalog.pg_trigger WHERE tgrelid = $1 AND tgname = $2)",
+            "SELECT EXISTS (SELECT FROM pg_catalog.pg_trigger WHERE tgrelid OPERATOR(pg_catalog.=) $1 AND tgname OPERATOR(pg_catalog.=) $2)",
             &[relid.into(), trigger.into()],
         ) {
             run(&format!("DROP TRIGGER {} ON {name}", pg::quote_ident(trigger)));
@@ -116,7 +116,8 @@ fn drop_triggers(name: &str, relid: pg_sys::Oid) {
 
 fn triggers_exist(relid: pg_sys::Oid) -> bool {
     spi_bool(
-        "SELECT count(*) = 2 FROM pg_catalog.pg_trigger WHERE tgrelid = $1 AND tgname IN ($2, $3)",
+        "SELECT pg_catalog.count(*) OPERATOR(pg_catalog.=) 2 FROM pg_catalog.pg_trigger \
+         WHERE tgrelid OPERATOR(pg_catalog.=) $1 AND tgname IN ($2, $3)",
         &[relid.into(), INSERT_TRIGGER.into(), CHANGE_TRIGGER.into()],
     )
 }
@@ -133,8 +134,8 @@ fn create_indexes(name: &str, config: &TableConfig, columns: &[catalog::Column],
     let text_hash = config.hash_column.as_ref().filter(|h| catalog::find(columns, h).is_some_and(|c| c.is_text()));
     let ensure = |suffix: &str, cols: Vec<&String>, unique: bool| {
         let exists = spi_bool(
-            "SELECT EXISTS (SELECT FROM pg_catalog.pg_index i WHERE i.indrelid = $1 \
-               AND pg_catalog.string_to_array(i.indkey::pg_catalog.text, ' ')::pg_catalog.int2[] = $2 AND i.indpred IS NULL AND i.indexprs IS NULL \
+            "SELECT EXISTS (SELECT FROM pg_catalog.pg_index i WHERE i.indrelid OPERATOR(pg_catalog.=) $1 \
+               AND pg_catalog.string_to_array(i.indkey::pg_catalog.text, ' ')::pg_catalog.int2[] OPERATOR(pg_catalog.=) $2 AND i.indpred IS NULL AND i.indexprs IS NULL \
                AND (NOT $3 OR (i.indisunique AND i.indnullsnotdistinct)))",
             &[relid.into(), attnums(&cols).into(), unique.into()],
         );
@@ -191,7 +192,7 @@ fn disable(tbl: PgRelation) {
     }
     drop_triggers(&name, relid);
     pg::as_user(table_state::extension_owner(), || {
-        Spi::run_with_args("DELETE FROM versioning.tables WHERE table_name = $1", &[name.as_str().into()])
+        Spi::run_with_args("DELETE FROM versioning.tables WHERE table_name OPERATOR(pg_catalog.=) $1", &[name.as_str().into()])
     })
     .unwrap_or_else(|e| error(Code::ERRCODE_INTERNAL_ERROR, format!("pg_versioning: {e}")).raise());
     unsafe { pg_sys::CacheInvalidateRelcacheByRelid(relid) };

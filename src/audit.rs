@@ -88,10 +88,9 @@ fn write_with_sql(entry: &Entry) {
     PLAN.with(|plan| {
         let plan = plan.get_or_init(|| {
             KeptPlan::prepare(
-                "INSERT INTO versioning.log (actor, table_name, key, version, action) VALUES (\
-                 COALESCE(NULLIF(pg_catalog.current_setting('versioning.actor', true), ''), SESSION_USER), \
-                 $1, $2::pg_catalog.jsonb, $3, $4)",
-                &[pg_sys::TEXTOID, pg_sys::TEXTOID, pg_sys::INT8OID, pg_sys::TEXTOID],
+                "INSERT INTO versioning.log (actor, table_name, key, version, action) \
+                 VALUES ($5, $1, $2::pg_catalog.jsonb, $3, $4)",
+                &[pg_sys::TEXTOID, pg_sys::TEXTOID, pg_sys::INT8OID, pg_sys::TEXTOID, pg_sys::TEXTOID],
             )
         });
         pg::as_user(extension_owner(), || {
@@ -101,6 +100,7 @@ fn write_with_sql(entry: &Entry) {
                     Some(pg::text_datum(entry.key_json)),
                     Some(Datum::from(entry.version)),
                     Some(pg::text_datum(entry.action)),
+                    Some(pg::text_datum(&actor())),
                 ],
                 Snapshot::Transaction,
                 0,

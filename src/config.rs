@@ -240,7 +240,7 @@ pub fn validate(table: &str, columns: &[Column], primary_key: &[Column], o: Opti
 /// The stored configuration of a table, if it is versioned.
 pub fn load(table: &str) -> Option<TableConfig> {
     let text = crate::spi::query_text(
-        "SELECT config::pg_catalog.text FROM versioning.tables WHERE table_name = $1",
+        "SELECT config::pg_catalog.text FROM versioning.tables WHERE table_name OPERATOR(pg_catalog.=) $1",
         &[table],
     )?;
     match serde_json::from_str(&text) {

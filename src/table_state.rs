@@ -216,7 +216,7 @@ impl TableState {
                 conds.push(format!("{c} IS NULL"));
             } else {
                 types.push(k.column.typid);
-                conds.push(format!("{c} = ${}", types.len()));
+                conds.push(format!("{c} OPERATOR(pg_catalog.=) ${}", types.len()));
             }
         }
         (conds.join(" AND "), types)
@@ -244,10 +244,10 @@ impl TableState {
         let hash_param = format!("${}", types.len() + 1);
         let (latest_same, duplicate) = match &self.hash {
             Some(h) => {
-                let same = format!("l.{} = {hash_param}", q(&h.name));
+                let same = format!("l.{} OPERATOR(pg_catalog.=) {hash_param}", q(&h.name));
                 let dup = if self.config.dedup == Dedup::Any {
                     let (dconds, _) = self.key_conditions(null_mask, "d");
-                    format!("(SELECT d.{version} FROM {} d WHERE {dconds} AND d.{} = {hash_param} LIMIT 1)", self.name, q(&h.name))
+                    format!("(SELECT d.{version} FROM {} d WHERE {dconds} AND d.{} OPERATOR(pg_catalog.=) {hash_param} LIMIT 1)", self.name, q(&h.name))
                 } else {
                     "NULL".into()
                 };
@@ -274,7 +274,7 @@ impl TableState {
             let (conds, mut types) = self.key_conditions(null_mask, "t");
             types.push(self.version.typid);
             let sql = format!(
-                "SELECT 1 FROM {} t WHERE {conds} AND t.{} = ${} LIMIT 1",
+                "SELECT 1 FROM {} t WHERE {conds} AND t.{} OPERATOR(pg_catalog.=) ${} LIMIT 1",
                 self.name,
                 pg::quote_ident(&self.version.name),
                 types.len()

@@ -47,7 +47,7 @@ SELECT jsonb_pretty(versioning.config('en_definitions'));
 
 -- versioning.tables lists it under its schema-qualified name.
 SELECT table_name, enabled_by, config->'key' AS key, config->'content' AS content
-  FROM versioning.tables ORDER BY table_name;
+  FROM versioning.tables WHERE table_name LIKE 'public.en\_%' ORDER BY table_name;
 
 -- enable created the two indexes the guarantees need: unique (key…, version) with
 -- NULLS NOT DISTINCT, and (key…, hash) for dedup.
@@ -248,6 +248,17 @@ SELECT indexname FROM pg_indexes WHERE tablename = 'en_off' ORDER BY indexname;
 INSERT INTO en_off (ref, body) VALUES ('a', 'three');
 UPDATE en_off SET body = 'ONE' WHERE body = 'one';
 SELECT ref, version, content_hash IS NOT NULL AS hashed, body FROM en_off ORDER BY id;
+-- The configuration is stored under the table's name: after a rename, inserts are refused
+-- (never numbered with a stale configuration) until enable is called under the new name.
+ALTER TABLE en_off RENAME TO en_off_renamed;
+SELECT versioning.enable('en_off_renamed', key => ARRAY['ref']);
+ALTER TABLE en_off_renamed RENAME TO en_moved;
+SELECT pg_temp.try($$ INSERT INTO en_moved (ref, body) VALUES ('a', 'four') $$);
+SELECT versioning.enable('en_moved', key => ARRAY['ref']);
+INSERT INTO en_moved (ref, body) VALUES ('b', 'one') RETURNING ref, version;
+SELECT versioning.disable('en_moved');
+ALTER TABLE en_moved RENAME TO en_off;
+
 -- config() and disable() of a table that is not versioned: 55000 with a hint.
 SELECT pg_temp.try($$ SELECT versioning.config('en_off') $$);
 SELECT pg_temp.try($$ SELECT versioning.disable('en_off') $$);
