@@ -182,15 +182,16 @@ SELECT pg_temp.try($$ SELECT versioning.enable('en_check', key => ARRAY['ref'], 
 
 -- A NULL where an option needs a value is a bad option value too (22023), never an
 -- internal error: the message names the option.
-SELECT o.option, e.sqlstate, e.message ~* o.option AS names_the_option
-  FROM (VALUES ('key', $$ SELECT versioning.enable('en_check', key => NULL) $$),
-               ('version_column', $$ SELECT versioning.enable('en_check', key => ARRAY['ref'], version_column => NULL) $$),
-               ('dedup', $$ SELECT versioning.enable('en_check', key => ARRAY['ref'], dedup => NULL) $$),
-               ('on_duplicate', $$ SELECT versioning.enable('en_check', key => ARRAY['ref'], on_duplicate => NULL) $$),
-               ('mutable', $$ SELECT versioning.enable('en_check', key => ARRAY['ref'], mutable => NULL) $$),
-               ('check_version', $$ SELECT versioning.enable('en_check', key => ARRAY['ref'], check_version => NULL) $$),
-               ('audit', $$ SELECT versioning.enable('en_check', key => ARRAY['ref'], audit => NULL) $$)
-       ) AS o(option, sql),
+SELECT o.option, e.sqlstate, e.message ~* o.pattern AS names_the_option
+  FROM (VALUES ('tbl', 'tbl|table', $$ SELECT versioning.enable(NULL, key => ARRAY['ref']) $$),
+               ('key', 'key', $$ SELECT versioning.enable('en_check', key => NULL) $$),
+               ('version_column', 'version_column', $$ SELECT versioning.enable('en_check', key => ARRAY['ref'], version_column => NULL) $$),
+               ('dedup', 'dedup', $$ SELECT versioning.enable('en_check', key => ARRAY['ref'], dedup => NULL) $$),
+               ('on_duplicate', 'on_duplicate', $$ SELECT versioning.enable('en_check', key => ARRAY['ref'], on_duplicate => NULL) $$),
+               ('mutable', 'mutable', $$ SELECT versioning.enable('en_check', key => ARRAY['ref'], mutable => NULL) $$),
+               ('check_version', 'check_version', $$ SELECT versioning.enable('en_check', key => ARRAY['ref'], check_version => NULL) $$),
+               ('audit', 'audit', $$ SELECT versioning.enable('en_check', key => ARRAY['ref'], audit => NULL) $$)
+       ) AS o(option, pattern, sql),
        LATERAL (SELECT substr(r, 7, 5) AS sqlstate, substr(r, 14) AS message
                   FROM pg_temp.try(o.sql) AS r LIMIT 1) AS e
  ORDER BY o.option;
