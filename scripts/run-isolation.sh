@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 eval "$(scripts/pg.sh env)"
-pgxs=$(dirname "$("$(scripts/toolchain.sh pg-config)" --pgxs)")/..
+pgxs=$(dirname "$("$(scripts/toolchain.sh pg-config)" --pgxs)")/../..
 work=target/isolation
 rm -rf "$work"; mkdir -p "$work/input/specs" "$work/input/expected" "$work/out"
 declare -A level=([rc]="READ COMMITTED" [rr]="REPEATABLE READ" [ser]="SERIALIZABLE")

@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 eval "$(scripts/pg.sh env)"
-pgxs=$(dirname "$("$(scripts/toolchain.sh pg-config)" --pgxs)")/..
+pgxs=$(dirname "$("$(scripts/toolchain.sh pg-config)" --pgxs)")/../..
 out=target/regress
 rm -rf "$out"; mkdir -p "$out"
 tests=$(cd tests/pg_regress/sql && ls *.sql | sed 's/\.sql$//' | sort)

@@ -44,3 +44,17 @@ CREATE POLICY log_visible_to_table_owner ON versioning.log FOR SELECT USING (
     EXISTS (SELECT FROM pg_catalog.pg_class c
              WHERE c.oid = pg_catalog.to_regclass(table_name)
                AND pg_catalog.pg_has_role(c.relowner, 'USAGE')));
+
+-- DROP TABLE forgets the table's configuration (it would otherwise stay listed, and a new
+-- table of the same name would find it).
+CREATE FUNCTION versioning._forget_dropped_tables() RETURNS event_trigger
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    -- search_path is pinned to pg_catalog, so these operators are pg_catalog's
+    DELETE FROM versioning.tables t
+     USING pg_catalog.pg_event_trigger_dropped_objects() d
+     WHERE d.object_type = 'table'
+       AND t.table_name = pg_catalog.quote_ident(d.schema_name) || '.' || pg_catalog.quote_ident(d.object_name);
+END $$;
+CREATE EVENT TRIGGER versioning_forget_dropped_tables ON sql_drop
+    EXECUTE FUNCTION versioning._forget_dropped_tables();

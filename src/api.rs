@@ -11,6 +11,13 @@ use pgrx::{JsonB, PgRelation};
 const INSERT_TRIGGER: &str = "zz_versioning_insert";
 const CHANGE_TRIGGER: &str = "zz_versioning_guard";
 
+/// A required option; NULL is a clear 22023, not an internal error.
+fn required<T>(option: &str, value: Option<T>) -> T {
+    value.unwrap_or_else(|| {
+        error(Code::ERRCODE_INVALID_PARAMETER_VALUE, format!("{option} must not be NULL")).raise()
+    })
+}
+
 fn names(option: &str, values: Vec<Option<String>>) -> Vec<String> {
     values
         .into_iter()
@@ -36,22 +43,23 @@ fn spi_bool(sql: &str, args: &[pgrx::datum::DatumWithOid]) -> bool {
 #[allow(clippy::too_many_arguments)]
 #[pg_extern]
 fn enable(
-    tbl: PgRelation,
-    key: Vec<Option<String>>,
+    tbl: Option<PgRelation>,
+    key: Option<Vec<Option<String>>>,
     content: default!(Option<Vec<Option<String>>>, "NULL"),
-    version_column: default!(String, "'version'"),
+    version_column: default!(Option<String>, "'version'"),
     hash_column: default!(Option<String>, "'content_hash'"),
     parent_column: default!(Option<String>, "NULL"),
-    dedup: default!(String, "'any'"),
-    on_duplicate: default!(String, "'skip'"),
+    dedup: default!(Option<String>, "'any'"),
+    on_duplicate: default!(Option<String>, "'skip'"),
     lifecycle: default!(Option<String>, "NULL"),
-    mutable: default!(Vec<Option<String>>, "ARRAY[]::text[]"),
+    mutable: default!(Option<Vec<Option<String>>>, "ARRAY[]::text[]"),
     deleted_column: default!(Option<String>, "NULL"),
     kind_column: default!(Option<String>, "NULL"),
     semver: default!(Option<JsonB>, "NULL"),
-    check_version: default!(bool, false),
-    audit: default!(bool, true),
+    check_version: default!(Option<bool>, false),
+    audit: default!(Option<bool>, true),
 ) {
+    let tbl = required("versioning.enable: the table", tbl);
     let relid = tbl.oid();
     let name = pg::qualified_name(relid);
     unsafe {
@@ -68,20 +76,20 @@ fn enable(
     let primary_key = unsafe { catalog::primary_key(tbl.as_ptr(), &columns) };
     drop(tbl); // DDL below refuses a table this function still holds open
     let options = Options {
-        key: names("key", key),
+        key: names("key", required("key", key)),
         content: content.map(|c| names("content", c)),
-        version_column,
+        version_column: required("version_column", version_column),
         hash_column,
         parent_column,
-        dedup,
-        on_duplicate,
+        dedup: required("dedup", dedup),
+        on_duplicate: required("on_duplicate", on_duplicate),
         lifecycle,
-        mutable: names("mutable", mutable),
+        mutable: names("mutable", required("mutable", mutable)),
         deleted_column,
         kind_column,
         semver: semver.map(|j| j.0),
-        check_version,
-        audit,
+        check_version: required("check_version", check_version),
+        audit: required("audit", audit),
     };
     let config = config::validate(&name, &columns, &primary_key, options);
     let unchanged = config::load(&name).as_ref() == Some(&config) && triggers_exist(relid);
@@ -181,7 +189,8 @@ fn store(name: &str, config: &TableConfig) {
 /// Turns versioning off: removes the triggers and the configuration, keeps every row
 /// (and the indexes, which the application may rely on).
 #[pg_extern]
-fn disable(tbl: PgRelation) {
+fn disable(tbl: Option<PgRelation>) {
+    let tbl = required("versioning.disable: the table", tbl);
     let relid = tbl.oid();
     let name = pg::qualified_name(relid);
     if !pg::current_user_owns(relid) {
@@ -205,7 +214,7 @@ fn not_versioned(name: &str) -> ! {
 }
 
 /// The effective configuration of a versioned table.
-#[pg_extern(stable)]
+#[pg_extern(stable, strict)]
 fn config(tbl: PgRelation) -> JsonB {
     let name = pg::qualified_name(tbl.oid());
     match config::load(&name) {

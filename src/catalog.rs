@@ -15,6 +15,8 @@ pub struct Column {
     /// has a default that is not immutable (now(), gen_random_uuid(), nextval(…)),
     /// or is an identity or generated column: never content
     pub volatile_default: bool,
+    /// a generated column: computed after BEFORE triggers, so the hash could not cover it
+    pub generated: bool,
 }
 
 impl Column {
@@ -52,6 +54,7 @@ pub unsafe fn columns(rel: pg_sys::Relation) -> Vec<Column> {
             typlen: att.attlen,
             typbyval: att.attbyval,
             volatile_default,
+            generated: att.attgenerated != 0,
         });
     }
     out

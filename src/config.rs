@@ -192,7 +192,12 @@ pub fn validate(table: &str, columns: &[Column], primary_key: &[Column], o: Opti
                     .raise();
             }
             for c in &named {
-                column(table, columns, "content", c);
+                if column(table, columns, "content", c).generated {
+                    error(Code::ERRCODE_INVALID_PARAMETER_VALUE, format!("column \"{c}\" of table {table} is a generated column and cannot be content"))
+                        .detail("Generated columns are computed after the versioning trigger has hashed the row.")
+                        .hint("Name the columns it is generated from instead.")
+                        .raise();
+                }
                 if let Some((_, role)) = roles.iter().find(|(n, _)| n == c) {
                     error(Code::ERRCODE_INVALID_PARAMETER_VALUE, format!("column \"{c}\" of table {table} is named both in content and in {role}"))
                         .raise();

@@ -2,7 +2,10 @@
 //! - one jsonb/json content column: the canonical JSON text of its value;
 //! - one text (or varchar) column: its UTF-8 bytes; one bytea column: its bytes;
 //! - otherwise the canonical JSON text of {column_name: to_jsonb(value), …}.
-//! SQL NULL content hashes as the JSON text `null`.
+//! A single content column that is SQL NULL has no hash: any byte string it could hash as is
+//! also some text's hash, and NULL content is no duplicate of anything (NULL ≠ NULL).
+//! timestamptz values are written as to_jsonb writes them with TimeZone = 'UTC', so the hash
+//! does not depend on the session's time zone.
 use crate::catalog::Column;
 use crate::errors::{error, Code};
 use crate::pg;
@@ -13,6 +16,8 @@ use versioning_core::json::{self, Value};
 /// argument type from an expression node we attach once (as the executor would).
 pub struct ToJsonb {
     finfo: *mut pg_sys::FmgrInfo,
+    /// timestamptz, formatted as timestamp (the UTC wall clock) plus "+00:00"
+    utc: bool,
 }
 
 impl ToJsonb {
@@ -21,7 +26,10 @@ impl ToJsonb {
         let old = pg_sys::MemoryContextSwitchTo(mcx);
         let finfo = pg_sys::palloc0(std::mem::size_of::<pg_sys::FmgrInfo>()) as *mut pg_sys::FmgrInfo;
         pg_sys::fmgr_info_cxt(pg_sys::Oid::from(pg_sys::F_TO_JSONB), finfo, mcx);
-        let arg = pg_sys::makeNullConst(column.typid, column.typmod, column.collation);
+        // A timestamptz holds UTC microseconds; read as a timestamp it is the UTC wall clock.
+        let utc = column.typid == pg_sys::TIMESTAMPTZOID;
+        let typid = if utc { pg_sys::TIMESTAMPOID } else { column.typid };
+        let arg = pg_sys::makeNullConst(typid, column.typmod, column.collation);
         let args = pg_sys::lappend(std::ptr::null_mut(), arg.cast());
         (*finfo).fn_expr = pg_sys::makeFuncExpr(
             pg_sys::Oid::from(pg_sys::F_TO_JSONB),
@@ -33,7 +41,7 @@ impl ToJsonb {
         )
         .cast();
         pg_sys::MemoryContextSwitchTo(old);
-        ToJsonb { finfo }
+        ToJsonb { finfo, utc }
     }
 
     /// The JSON text of to_jsonb(value); `null` for SQL NULL.
@@ -42,7 +50,12 @@ impl ToJsonb {
             None => "null".to_string(),
             Some(d) => unsafe {
                 let jb = pg_sys::FunctionCall1Coll(self.finfo, pg_sys::Oid::INVALID, d);
-                pg::jsonb_text(jb)
+                let mut text = pg::jsonb_text(jb);
+                // "2026-01-02T03:04:05" → "2026-01-02T03:04:05+00:00" (not "infinity")
+                if self.utc && text.len() > 2 && text.as_bytes()[text.len() - 2].is_ascii_digit() {
+                    text.insert_str(text.len() - 1, "+00:00");
+                }
+                text
             },
         }
     }
@@ -96,30 +109,22 @@ impl Content {
         Content::Object(columns.into_iter().map(|c| { let f = ToJsonb::new(&c, mcx); (c, f) }).collect())
     }
 
-    /// SHA-256 of the row's canonical content. `values`/`nulls` are the deformed row.
-    pub fn hash(&self, values: &[Datum], nulls: &[bool]) -> [u8; 32] {
+    /// SHA-256 of the row's canonical content (None: a single content column that is NULL).
+    /// `values`/`nulls` are the deformed row.
+    pub fn hash(&self, values: &[Datum], nulls: &[bool]) -> Option<[u8; 32]> {
         let get = |c: &Column| (!nulls[c.index]).then(|| values[c.index]);
         let sha = versioning_core::sha256;
         unsafe {
             match self {
-                Content::Jsonb(c) => match get(c) {
-                    Some(d) => sha(canonical_jsonb(d).as_bytes()),
-                    None => sha(b"null"),
-                },
-                Content::Json(c) => match get(c) {
-                    Some(d) => {
-                        let text = String::from_utf8_lossy(pg::varlena_bytes(d));
-                        sha(canonical(&parse(&text)).as_bytes())
-                    }
-                    None => sha(b"null"),
-                },
-                Content::Text(c) | Content::Bytea(c) => match get(c) {
-                    Some(d) => sha(pg::varlena_bytes(d)),
-                    None => sha(b"null"),
-                },
+                Content::Jsonb(c) => get(c).map(|d| sha(canonical_jsonb(d).as_bytes())),
+                Content::Json(c) => get(c).map(|d| {
+                    let text = String::from_utf8_lossy(pg::varlena_bytes(d));
+                    sha(canonical(&parse(&text)).as_bytes())
+                }),
+                Content::Text(c) | Content::Bytea(c) => get(c).map(|d| sha(pg::varlena_bytes(d))),
                 Content::Object(columns) => {
                     let members = columns.iter().map(|(c, f)| (c.name.clone(), f.value(get(c)))).collect();
-                    sha(canonical(&Value::Object(members)).as_bytes())
+                    Some(sha(canonical(&Value::Object(members)).as_bytes()))
                 }
             }
         }

@@ -130,7 +130,7 @@ impl IndexProbe {
 }
 
 /// Reads the key's state; `values`/`nulls` are the new row with its computed hash filled in.
-pub fn read(state: &TableState, heap: pg_sys::Relation, values: &[Datum], nulls: &[bool], hash: &[u8; 32]) -> KeyState {
+pub fn read(state: &TableState, heap: pg_sys::Relation, values: &[Datum], nulls: &[bool], hash: Option<&[u8; 32]>) -> KeyState {
     match state.probes.as_ref().filter(|_| guc::LOOKUP_METHOD.get() == LookupMethod::Index) {
         Some(probes) => pg::as_user(state.owner, || unsafe { read_index(state, probes, heap, values, nulls, hash) }),
         None => pg::as_user(state.owner, || read_spi(state, values, nulls)),
@@ -142,18 +142,21 @@ pub struct Probes {
     pub hash: Option<IndexProbe>,
 }
 
-unsafe fn read_index(state: &TableState, probes: &Probes, heap: pg_sys::Relation, values: &[Datum], nulls: &[bool], hash: &[u8; 32]) -> KeyState {
+unsafe fn read_index(state: &TableState, probes: &Probes, heap: pg_sys::Relation, values: &[Datum], nulls: &[bool], hash: Option<&[u8; 32]>) -> KeyState {
     let latest = probes.version.first(heap, values, nulls, state.key.len(), pg_sys::ScanDirection::BackwardScanDirection, |slot| {
         let v = |i: usize| (!*(*slot).tts_isnull.add(i)).then(|| *(*slot).tts_values.add(i));
         Latest {
             version: v(state.version.index).map_or(0, |d| pg::int_from_datum(d, state.version.typid)),
-            same_hash: state.hash.as_ref().is_some_and(|h| v(h.index).is_some_and(|d| stored_hash_equals(d, h.typid, hash))),
+            same_hash: match (&state.hash, hash) {
+                (Some(h), Some(hash)) => v(h.index).is_some_and(|d| stored_hash_equals(d, h.typid, hash)),
+                _ => false,
+            },
             primary_key: state.primary_key.as_ref().and_then(|p| v(p.index).map(|d| pg::datum_copy(d, p.typbyval, p.typlen))),
             visible_to_transaction: !pg::uses_transaction_snapshot() || visible_to_transaction(slot),
         }
     });
     let duplicate = match (&latest, &probes.hash, state.config.dedup) {
-        (Some(_), Some(probe), crate::config::Dedup::Any) => probe
+        (Some(_), Some(probe), crate::config::Dedup::Any) if hash.is_some() => probe
             .first(heap, values, nulls, state.key.len() + 1, pg_sys::ScanDirection::ForwardScanDirection, |slot| {
                 let i = state.version.index;
                 pg::int_from_datum(*(*slot).tts_values.add(i), state.version.typid)
@@ -223,7 +226,7 @@ fn read_spi(state: &TableState, values: &[Datum], nulls: &[bool]) -> KeyState {
 fn spi_args(state: &TableState, values: &[Datum], nulls: &[bool]) -> Vec<Option<Datum>> {
     let mut args = state.key_args(values, nulls);
     if let Some(h) = &state.hash {
-        args.push(Some(values[h.index]));
+        args.push((!nulls[h.index]).then(|| values[h.index]));
     }
     args
 }

@@ -22,14 +22,15 @@ pub unsafe fn on_insert(call: &Call) -> Datum {
     let supplied_version = row.get(state.version.index).map(|d| pg::int_from_datum(d, state.version.typid));
     if let Some(h) = &state.hash {
         if let Some(supplied) = row.get(h.index) {
-            check_supplied_hash(&state, &key(&row), h.typid, supplied, &hash);
+            check_supplied_hash(&state, &key(&row), h.typid, supplied, hash.as_ref());
         }
         // from here on the row carries the computed hash (the index probe for dedup uses it)
-        row.values[h.index] = match h.typid {
-            pg_sys::BYTEAOID => pg::bytea_datum(&hash),
-            _ => pg::text_datum(&content::hex(&hash)),
+        row.nulls[h.index] = hash.is_none();
+        row.values[h.index] = match (hash.as_ref(), h.typid) {
+            (None, _) => Datum::from(0),
+            (Some(x), pg_sys::BYTEAOID) => pg::bytea_datum(x),
+            (Some(x), _) => pg::text_datum(&content::hex(x)),
         };
-        row.nulls[h.index] = false;
     }
     let restore = guc::RESTORE.get();
     if restore && !pg::current_user_owns(state.relid) {
@@ -54,7 +55,7 @@ pub unsafe fn on_insert(call: &Call) -> Datum {
         }
     }
 
-    let found = lookup::read(&state, rel, &row.values, &row.nulls, &hash);
+    let found = lookup::read(&state, rel, &row.values, &row.nulls, hash.as_ref());
     if let Some(latest) = found.latest.as_ref().filter(|l| !l.visible_to_transaction) {
         // REPEATABLE READ / SERIALIZABLE: another transaction gave the key a version this
         // transaction's snapshot cannot see. Numbering against it would act on a state the
@@ -73,7 +74,7 @@ pub unsafe fn on_insert(call: &Call) -> Datum {
             match state.config.on_duplicate {
                 OnDuplicate::Skip => return Datum::from(0), // like ON CONFLICT DO NOTHING
                 OnDuplicate::Error => error(Code::ERRCODE_UNIQUE_VIOLATION, format!("duplicate content for key {} in table {}", key(&row), state.name))
-                    .detail(format!("Version {existing} already has this content (hash {}).", content::hex(&hash)))
+                    .detail(format!("Version {existing} already has this content (hash {}).", hash.as_ref().map(content::hex).unwrap_or_default()))
                     .hint("Change the content, or enable the table with on_duplicate => 'skip' to ignore duplicates.")
                     .raise(),
             }
@@ -111,6 +112,7 @@ unsafe fn finish(state: &TableState, call: &Call, row: &Row, version: i64, paren
     replace[state.version.index] = true;
     if let Some(h) = &state.hash {
         values[h.index] = row.values[h.index];
+        nulls[h.index] = row.nulls[h.index];
         replace[h.index] = true;
     }
     if let (Some(p), Some(pk)) = (&state.parent, parent) {
@@ -127,12 +129,13 @@ unsafe fn finish(state: &TableState, call: &Call, row: &Row, version: i64, paren
     Datum::from(tuple)
 }
 
-unsafe fn check_supplied_hash(state: &TableState, key: &str, typid: pg_sys::Oid, supplied: Datum, computed: &[u8; 32]) {
+unsafe fn check_supplied_hash(state: &TableState, key: &str, typid: pg_sys::Oid, supplied: Datum, computed: Option<&[u8; 32]>) {
     let bytes = pg::varlena_bytes(supplied);
-    let hex = content::hex(computed);
-    let matches = match typid {
-        pg_sys::BYTEAOID => bytes == computed,
-        _ => bytes.eq_ignore_ascii_case(hex.as_bytes()),
+    let hex = computed.map(content::hex).unwrap_or_else(|| "no hash (the content is NULL)".into());
+    let matches = match (computed, typid) {
+        (None, _) => false,
+        (Some(c), pg_sys::BYTEAOID) => bytes == c,
+        (Some(_), _) => bytes.eq_ignore_ascii_case(hex.as_bytes()),
     };
     if !matches {
         let shown = match typid {
