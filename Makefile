@@ -36,7 +36,7 @@ deps:
 # Builds the extension in release mode and installs it into the pinned PostgreSQL.
 install: deps
 	@echo "install: cargo pgrx install --release (pg$(PG_MAJOR))"
-	@cargo pgrx install --release --pg-config $(PG_CONFIG) --features pg$(PG_MAJOR) --no-default-features >target/install.log 2>&1 \
+	@mkdir -p target && cargo pgrx install --release --pg-config $(PG_CONFIG) --features pg$(PG_MAJOR) --no-default-features >target/install.log 2>&1 \
 	  || { tail -n 40 target/install.log; exit 1; }
 
 # Plain Rust tests of the pure logic (canonical JSON, hashing, …), with property tests.
