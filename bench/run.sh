@@ -15,7 +15,9 @@
 #               single-row INSERT statements from one session (one transaction each).
 #               (Each series also starts with 10 rolled-back warm-up statements.)
 #   history     2,000 single-row INSERTs (one transaction each) into a seed-000 key
-#               (reference, NULL, NULL) with 100,000 versions vs one with 10 (a fresh key per round).
+#               (reference, NULL, NULL) with 100,000 versions vs one with 10 (a fresh key per
+#               round), through pg_versioning and, for reference, into a plain table with the
+#               same rows and indexes: a long key range costs index maintenance in any table.
 # Timing: the session that runs the work reads, right before and right after it, the server
 # clock (clock_timestamp()) and its own backend's CPU time (/proc/self/schedstat through
 # pg_read_file, superuser only: this is the throwaway cluster). Wall time is what users see;
@@ -25,7 +27,7 @@
 # pgbench tps ratio; wall-clock ratios are printed beside them.
 # A benchmark, not a test: a MISS does not fail it; it exits non-zero only if something errors
 # or a variant stores wrong rows.
-# Knobs (environment): BENCH_ROUNDS (5), BENCH_PGBENCH_ROUNDS (3), BENCH_PGBENCH_SECONDS (8),
+# Knobs (environment): BENCH_ROUNDS (5), BENCH_PGBENCH_ROUNDS (5), BENCH_PGBENCH_SECONDS (5),
 # BENCH_PGBENCH_CLIENTS (2), BENCH_SINGLE_INSERTS (2000), BENCH_KEEP=1 keeps the database.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -39,8 +41,8 @@ export PATH="$BINDIR:$PATH"
 
 db=pgv_bench
 rounds=${BENCH_ROUNDS:-5}
-pgb_rounds=${BENCH_PGBENCH_ROUNDS:-3}
-pgb_seconds=${BENCH_PGBENCH_SECONDS:-8}
+pgb_rounds=${BENCH_PGBENCH_ROUNDS:-5}
+pgb_seconds=${BENCH_PGBENCH_SECONDS:-5}
 pgb_clients=${BENCH_PGBENCH_CLIENTS:-2}
 single_n=${BENCH_SINGLE_INSERTS:-2000}
 rows=100000
@@ -64,7 +66,7 @@ ints() { printf '%s\n' "$@" | awk '{printf "%s%.0f", (NR > 1 ? " " : ""), $1}'; 
 target() {
   local verdict
   verdict=$(awk -v v="$2" -v l="$4" -v op="$3" 'BEGIN {print ((op == "<=" && v <= l) || (op == ">=" && v >= l)) ? "PASS" : "MISS"}')
-  printf '%-5s %-56s %6s×  (target %s %s×)  %s\n' "$verdict" "$1" "$2" "$3" "$4" "${5:-}"
+  printf '%-5s %-58s %6s×  (target %s %s×)  %s\n' "$verdict" "$1" "$2" "$3" "$4" "${5:-}"
 }
 wrong() { errors=$((errors + 1)); printf 'ERROR %s\n' "$*"; }
 
@@ -81,7 +83,7 @@ createdb "$db"
 psql_ -f schema.sql >/dev/null
 # no autovacuum worker competing with the timed statements
 psql_ -c "DO \$\$ DECLARE t text; BEGIN
-            FOREACH t IN ARRAY ARRAY['t_plain', 't_plpgsql', 't_pgv', 't_pgv_noaudit', 'pb_plain', 'pb_pgv', 't_hist', 'versioning.log'] LOOP
+            FOREACH t IN ARRAY ARRAY['t_plain', 't_plpgsql', 't_pgv', 't_pgv_noaudit', 'pb_plain', 'pb_pgv', 't_hist', 't_hist_plain', 'versioning.log'] LOOP
               EXECUTE format('ALTER TABLE %s SET (autovacuum_enabled = off)', t);
             END LOOP; END \$\$"
 indexes=$(psql_ -At -c "SELECT string_agg(c.relname || ':' || (SELECT count(*) FROM pg_index i WHERE i.indrelid = c.oid), ' ' ORDER BY c.relname)
@@ -155,11 +157,11 @@ for ((r = 0; r < pgb_rounds; r++)); do
 done
 
 # --- single-row statements from one session (one transaction each) -----------------------------
-# series FILE: runs FILE's statements in one session; prints "wall ms|cpu ms"
+# series FILE [nocheckpoint]: runs FILE's statements in one session; prints "wall ms|cpu ms"
 series() {
   head -n 10 "$1" >"$work/warmup.sql"
   psql_ -At <<SQL
-CHECKPOINT;
+$([ "${2:-}" = nocheckpoint ] || echo "CHECKPOINT;")
 BEGIN;
 \\i $work/warmup.sql
 ROLLBACK;
@@ -191,29 +193,43 @@ for ((r = 0; r < rounds; r++)); do
 done
 
 # --- history depth ---------------------------------------------------------------------------
+# series of single-row INSERTs into t_hist (pg_versioning) and t_hist_plain (same rows, same
+# indexes, no trigger; version from a sequence, hash precomputed in the statement).
+# hist_file TABLE REF ROUND FILE: $single_n statements with contents unique to (REF, ROUND)
+hist_file() {
+  local hash_col="" hash_val=""
+  if [ "$1" = t_hist_plain ]; then hash_col="content_hash, "; hash_val="%L, "; fi
+  psql_ -At -c "SELECT format('INSERT INTO $1 (reference, ${hash_col}content) VALUES (%L, ${hash_val}%L);', '$2', ${hash_val:+versioning.content_hash(c), }c)
+                  FROM generate_series(1, $single_n) i,
+                       LATERAL (SELECT jsonb_build_object('name', '$2', 'round', $3, 'revision', i,
+                                                          'description', repeat('lorem ipsum ', 16)) AS c) x" >"$4"
+}
 declare -A h_wall=() h_cpu=()
-for ((r = 0; r < rounds; r++)); do
+psql_ -c "CHECKPOINT"
+# round 0 is a warm-up (not counted): after it, the deep key's pages have been written once
+# since the checkpoint, as in a steady state, and sessions have nothing left to load
+for ((r = 0; r <= rounds; r++)); do
   shallow=shallow-$r
   psql_ -c "SET versioning.restore = on" -c "INSERT INTO t_hist (reference, version, content)
               SELECT '$shallow', v, jsonb_build_object('name', '$shallow', 'revision', v, 'description', repeat('lorem ipsum ', 16))
-                FROM generate_series(1, 10) v"
-  order=(deep "$shallow"); [ $((r % 2)) = 1 ] && order=("$shallow" deep)
-  for ref in "${order[@]}"; do
-    awk -v n="$single_n" -v ref="$ref" -v r="$r" 'BEGIN {
-      for (i = 1; i <= n; i++)
-        printf "INSERT INTO t_hist (reference, content) VALUES (%c%s%c, %c{\"name\": \"%s\", \"round\": %d, \"revision\": %d, \"description\": \"lorem ipsum lorem ipsum lorem ipsum lorem ipsum lorem ipsum lorem ipsum lorem ipsum lorem ipsum lorem ipsum lorem ipsum lorem ipsum lorem ipsum lorem ipsum lorem ipsum lorem ipsum lorem ipsum\"}%c);\n",
-          39, ref, 39, 39, ref, r, i, 39
-    }' >"$work/hist.sql"
-    IFS='|' read -r ms cms < <(series "$work/hist.sql")
-    h_wall[${ref%%-*}]="${h_wall[${ref%%-*}]:-} $ms"; h_cpu[${ref%%-*}]="${h_cpu[${ref%%-*}]:-} $cms"
+                FROM generate_series(1, 10) v" \
+        -c "INSERT INTO t_hist_plain SELECT * FROM t_hist WHERE reference = '$shallow'"
+  order=("t_hist deep" "t_hist $shallow" "t_hist_plain deep" "t_hist_plain $shallow")
+  for ((i = 0; i < 4; i++)); do
+    read -r table ref <<<"${order[$(((i + r) % 4))]}"
+    hist_file "$table" "$ref" "$r" "$work/hist.sql"
+    IFS='|' read -r ms cms < <(series "$work/hist.sql" nocheckpoint)
+    [ "$r" = 0 ] && continue
+    k="$table ${ref%%-*}"
+    h_wall[$k]="${h_wall[$k]:-} $ms"; h_cpu[$k]="${h_cpu[$k]:-} $cms"
   done
 done
 hist=$(psql_ -At -F' ' -c "SELECT max(version) FILTER (WHERE reference = 'deep'), count(*) FILTER (WHERE reference = 'deep'),
-                                  max(version) FILTER (WHERE reference = 'shallow-0'), count(*) FILTER (WHERE reference = 'shallow-0')
+                                  max(version) FILTER (WHERE reference = 'shallow-1'), count(*) FILTER (WHERE reference = 'shallow-1')
                              FROM t_hist WHERE project_id IS NULL AND library_id IS NULL")
-want_deep=$((100000 + rounds * single_n)) want_shallow=$((10 + single_n))
+want_deep=$((100000 + (rounds + 1) * single_n)) want_shallow=$((10 + single_n))
 [ "$hist" = "$want_deep $want_deep $want_shallow $want_shallow" ] \
-  || wrong "history: deep max version/rows, shallow-0 max version/rows = $hist, expected $want_deep $want_deep $want_shallow $want_shallow"
+  || wrong "history: deep max version/rows, shallow-1 max version/rows = $hist, expected $want_deep $want_deep $want_shallow $want_shallow"
 
 # --- report ----------------------------------------------------------------------------------
 # shellcheck disable=SC2086
@@ -223,34 +239,40 @@ want_deep=$((100000 + rounds * single_n)) want_shallow=$((10 + single_n))
   tps_plain=$(median ${tps[pb_plain]}); tps_pgv=$(median ${tps[pb_pgv]})
   sw_plain=$(median ${s_wall[pb_plain]}); sw_pgv=$(median ${s_wall[pb_pgv]})
   sc_plain=$(median ${s_cpu[pb_plain]}); sc_pgv=$(median ${s_cpu[pb_pgv]})
-  hw_deep=$(median ${h_wall[deep]}); hw_shallow=$(median ${h_wall[shallow]})
-  hc_deep=$(median ${h_cpu[deep]}); hc_shallow=$(median ${h_cpu[shallow]})
+  declare -A hw=() hc=()
+  for k in "t_hist deep" "t_hist shallow" "t_hist_plain deep" "t_hist_plain shallow"; do
+    hw[$k]=$(median ${h_wall[$k]}); hc[$k]=$(median ${h_cpu[$k]})
+  done
 }
 printf '\npg_versioning benchmark — PostgreSQL %s, extension %s (commit %s), %s cores, load %s → %s, %d s\n' \
   "$server" "$extversion" "$commit" "$(nproc)" "$load_start" "$(cut -d' ' -f1-3 /proc/loadavg)" $(($(date +%s) - start))
 
 printf '\nbulk: INSERT … SELECT of %d rows over 1,000 keys (~%s bytes of jsonb content), median of %d rounds\n' "$rows" "$content_bytes" "$rounds"
-printf '%-36s %9s %9s %8s %9s %9s   %s\n' variant "wall ms" "CPU ms" "CPU µs" "CPU" "wall" "runs: CPU ms"
-printf '%-36s %9s %9s %8s %9s %9s\n' "" "" "" "per row" "vs plain" "vs plain"
+printf '%-42s %9s %9s %8s %9s %9s   %s\n' variant "wall ms" "CPU ms" "CPU µs" "CPU" "wall" "runs: CPU ms"
+printf '%-42s %9s %9s %8s %9s %9s\n' "" "" "" "per row" "vs plain" "vs plain"
 for v in "${variants[@]}"; do
-  printf '%-36s %9.1f %9.1f %8s %8s× %8s×   %s\n' "${label[$v]}" "${med[$v]}" "${cmed[$v]}" "$(per "${cmed[$v]}" "$rows")" \
+  printf '%-42s %9.1f %9.1f %8s %8s× %8s×   %s\n' "${label[$v]}" "${med[$v]}" "${cmed[$v]}" "$(per "${cmed[$v]}" "$rows")" \
     "$(ratio "${cmed[$v]}" "${cmed[plain]}")" "$(ratio "${med[$v]}" "${med[plain]}")" "$(ints ${cpu[$v]})"
 done
 
 printf '\nsingle-row INSERT, one per transaction\n'
-printf '%-36s %9s %9s %8s %9s   %s\n' "pgbench -M prepared, $pgb_clients clients, ${pgb_seconds} s" "tps" "" "" "vs plain" "runs: tps"
-printf '%-36s %9.0f %9s %8s %8s×   %s\n' "(a) plain" "$tps_plain" "" "" "1.00" "$(ints ${tps[pb_plain]})"
-printf '%-36s %9.0f %9s %8s %8s×   %s\n' "(c) pg_versioning (audit on)" "$tps_pgv" "" "" "$(ratio "$tps_plain" "$tps_pgv")" "$(ints ${tps[pb_pgv]})"
-printf '%-36s %9s %9s %8s %9s %9s   %s\n' "$single_n statements from 1 session" "wall µs" "CPU µs" "" "CPU" "wall" "runs: CPU ms"
-printf '%-36s %9s %9s %8s %8s× %8s×   %s\n' "(a) plain" "$(per "$sw_plain" "$single_n")" "$(per "$sc_plain" "$single_n")" "" "1.00" "1.00" "$(ints ${s_cpu[pb_plain]})"
-printf '%-36s %9s %9s %8s %8s× %8s×   %s\n' "(c) pg_versioning (audit on)" "$(per "$sw_pgv" "$single_n")" "$(per "$sc_pgv" "$single_n")" "" \
+printf '%-42s %9s %9s %8s %9s   %s\n' "pgbench -M prepared, $pgb_clients clients, ${pgb_seconds} s" "tps" "" "" "vs plain" "runs: tps"
+printf '%-42s %9.0f %9s %8s %8s×   %s\n' "(a) plain" "$tps_plain" "" "" "1.00" "$(ints ${tps[pb_plain]})"
+printf '%-42s %9.0f %9s %8s %8s×   %s\n' "(c) pg_versioning (audit on)" "$tps_pgv" "" "" "$(ratio "$tps_plain" "$tps_pgv")" "$(ints ${tps[pb_pgv]})"
+printf '%-42s %9s %9s %8s %9s %9s   %s\n' "$single_n statements from 1 session" "wall µs" "CPU µs" "" "CPU" "wall" "runs: CPU ms"
+printf '%-42s %9s %9s %8s %8s× %8s×   %s\n' "(a) plain" "$(per "$sw_plain" "$single_n")" "$(per "$sc_plain" "$single_n")" "" "1.00" "1.00" "$(ints ${s_cpu[pb_plain]})"
+printf '%-42s %9s %9s %8s %8s× %8s×   %s\n' "(c) pg_versioning (audit on)" "$(per "$sw_pgv" "$single_n")" "$(per "$sc_pgv" "$single_n")" "" \
   "$(ratio "$sc_pgv" "$sc_plain")" "$(ratio "$sw_pgv" "$sw_plain")" "$(ints ${s_cpu[pb_pgv]})"
 
 printf '\nhistory depth: %d single-row INSERTs (one transaction each) into key (ref, NULL, NULL), median of %d rounds\n' "$single_n" "$rounds"
-printf '%-36s %9s %9s %8s %9s %9s   %s\n' "key" "wall µs" "CPU µs" "" "CPU vs 10" "wall" "runs: CPU ms"
-printf '%-36s %9s %9s %8s %8s× %8s×   %s\n' "10 versions (a fresh key per round)" "$(per "$hw_shallow" "$single_n")" "$(per "$hc_shallow" "$single_n")" "" "1.00" "1.00" "$(ints ${h_cpu[shallow]})"
-printf '%-36s %9s %9s %8s %8s× %8s×   %s\n' "100,000+ versions" "$(per "$hw_deep" "$single_n")" "$(per "$hc_deep" "$single_n")" "" \
-  "$(ratio "$hc_deep" "$hc_shallow")" "$(ratio "$hw_deep" "$hw_shallow")" "$(ints ${h_cpu[deep]})"
+printf '%-42s %9s %9s %8s %9s %9s   %s\n' "key" "wall µs" "CPU µs" "" "CPU vs 10" "wall" "runs: CPU ms"
+for t in t_hist t_hist_plain; do
+  [ $t = t_hist ] && name="(c) pg_versioning" || name="(a) plain, same indexes"
+  printf '%-42s %9s %9s %8s %8s× %8s×   %s\n' "$name, 10 versions" "$(per "${hw[$t shallow]}" "$single_n")" "$(per "${hc[$t shallow]}" "$single_n")" "" \
+    "1.00" "1.00" "$(ints ${h_cpu[$t shallow]})"
+  printf '%-42s %9s %9s %8s %8s× %8s×   %s\n' "$name, 100,000+ versions" "$(per "${hw[$t deep]}" "$single_n")" "$(per "${hc[$t deep]}" "$single_n")" "" \
+    "$(ratio "${hc[$t deep]}" "${hc[$t shallow]}")" "$(ratio "${hw[$t deep]}" "${hw[$t shallow]}")" "$(ints ${h_cpu[$t deep]})"
+done
 
 printf '\ntargets\n'
 target "(c) bulk vs (a) plain (backend CPU)" "$(ratio "${cmed[pgv]}" "${cmed[plain]}")" "<=" 2.0 \
@@ -259,9 +281,9 @@ target "(c) single-row vs plain (pgbench tps ratio)" "$(ratio "$tps_plain" "$tps
   "1 session, CPU: $(ratio "$sc_pgv" "$sc_plain")×"
 target "(b) PL/pgSQL is slower than (c) in bulk by (backend CPU)" "$(ratio "${cmed[plpgsql]}" "${cmed[pgv]}")" ">=" 3 \
   "wall: $(ratio "${med[plpgsql]}" "${med[pgv]}")×"
-target "100k-version key vs 10-version key (backend CPU)" "$(ratio "$hc_deep" "$hc_shallow")" "<=" 1.2 \
-  "wall: $(ratio "$hw_deep" "$hw_shallow")×"
-printf '%-5s %-56s %6s×\n' "" "(c') audit => false vs (a) plain, bulk (backend CPU)" "$(ratio "${cmed[pgv_noaudit]}" "${cmed[plain]}")"
+target "100k-version key vs 10-version key (backend CPU)" "$(ratio "${hc[t_hist deep]}" "${hc[t_hist shallow]}")" "<=" 1.2 \
+  "wall: $(ratio "${hw[t_hist deep]}" "${hw[t_hist shallow]}")×; plain table, same indexes: $(ratio "${hc[t_hist_plain deep]}" "${hc[t_hist_plain shallow]}")×"
+printf '%-5s %-58s %6s×\n' "" "(c') audit => false vs (a) plain, bulk (backend CPU)" "$(ratio "${cmed[pgv_noaudit]}" "${cmed[plain]}")"
 if [ "$errors" != 0 ]; then
   printf '\n%d error(s) above: the numbers are not valid\n' "$errors"
   exit 1

@@ -79,6 +79,7 @@ impl IndexProbe {
     unsafe fn first<R>(
         &self,
         heap: pg_sys::Relation,
+        snapshot: pg_sys::Snapshot,
         values: &[Datum],
         nulls: &[bool],
         constrained: usize,
@@ -114,7 +115,6 @@ impl IndexProbe {
                 );
             }
         }
-        let snapshot = std::ptr::addr_of_mut!(pg_sys::SnapshotSelfData);
         let scan = pg_sys::index_beginscan(heap, index, snapshot, keys.len() as i32, 0);
         pg_sys::index_rescan(scan, keys.as_mut_ptr(), keys.len() as i32, std::ptr::null_mut(), 0);
         let slot = pg_sys::MakeSingleTupleTableSlot((*heap).rd_att, &pg_sys::TTSOpsBufferHeapTuple);
@@ -142,8 +142,16 @@ pub struct Probes {
     pub hash: Option<IndexProbe>,
 }
 
+fn snapshot_self() -> pg_sys::Snapshot {
+    std::ptr::addr_of_mut!(pg_sys::SnapshotSelfData)
+}
+
 unsafe fn read_index(state: &TableState, probes: &Probes, heap: pg_sys::Relation, values: &[Datum], nulls: &[bool], hash: Option<&[u8; 32]>) -> KeyState {
-    let latest = probes.version.first(heap, values, nulls, state.key.len(), pg_sys::ScanDirection::BackwardScanDirection, |slot| {
+    let backward = pg_sys::ScanDirection::BackwardScanDirection;
+    let version_of = |slot: *mut pg_sys::TupleTableSlot| {
+        pg::int_from_datum(*(*slot).tts_values.add(state.version.index), state.version.typid)
+    };
+    let mut latest = probes.version.first(heap, snapshot_self(), values, nulls, state.key.len(), backward, |slot| {
         let v = |i: usize| (!*(*slot).tts_isnull.add(i)).then(|| *(*slot).tts_values.add(i));
         Latest {
             version: v(state.version.index).map_or(0, |d| pg::int_from_datum(d, state.version.typid)),
@@ -155,12 +163,16 @@ unsafe fn read_index(state: &TableState, probes: &Probes, heap: pg_sys::Relation
             visible_to_transaction: !pg::uses_transaction_snapshot() || visible_to_transaction(slot),
         }
     });
+    if let Some(l) = latest.as_mut().filter(|l| !l.visible_to_transaction) {
+        // The newest tuple is not visible to this transaction, but that may be a concurrent
+        // UPDATE of a mutable column rather than a new version: what matters (as in the SPI
+        // reference) is whether the transaction sees the same latest version number.
+        let seen = probes.version.first(heap, pg_sys::GetTransactionSnapshot(), values, nulls, state.key.len(), backward, version_of);
+        l.visible_to_transaction = seen == Some(l.version);
+    }
     let duplicate = match (&latest, &probes.hash, state.config.dedup) {
         (Some(_), Some(probe), crate::config::Dedup::Any) if hash.is_some() => probe
-            .first(heap, values, nulls, state.key.len() + 1, pg_sys::ScanDirection::ForwardScanDirection, |slot| {
-                let i = state.version.index;
-                pg::int_from_datum(*(*slot).tts_values.add(i), state.version.typid)
-            }),
+            .first(heap, snapshot_self(), values, nulls, state.key.len() + 1, pg_sys::ScanDirection::ForwardScanDirection, version_of),
         _ => None,
     };
     KeyState { latest, duplicate }
@@ -239,7 +251,7 @@ pub fn version_exists(state: &TableState, heap: pg_sys::Relation, values: &[Datu
             let mut nulls = nulls.to_vec();
             values[state.version.index] = pg::int_datum(version, state.version.typid);
             nulls[state.version.index] = false;
-            probes.version.first(heap, &values, &nulls, state.key.len() + 1, pg_sys::ScanDirection::ForwardScanDirection, |_| ()).is_some()
+            probes.version.first(heap, snapshot_self(), &values, &nulls, state.key.len() + 1, pg_sys::ScanDirection::ForwardScanDirection, |_| ()).is_some()
         },
         None => {
             let _session = spi::Session::connect();
