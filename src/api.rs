@@ -14,7 +14,11 @@ const CHANGE_TRIGGER: &str = "zz_versioning_guard";
 /// A required option; NULL is a clear 22023, not an internal error.
 fn required<T>(option: &str, value: Option<T>) -> T {
     value.unwrap_or_else(|| {
-        error(Code::ERRCODE_INVALID_PARAMETER_VALUE, format!("{option} must not be NULL")).raise()
+        error(
+            Code::ERRCODE_INVALID_PARAMETER_VALUE,
+            format!("{option} must not be NULL"),
+        )
+        .raise()
     })
 }
 
@@ -23,7 +27,11 @@ fn names(option: &str, values: Vec<Option<String>>) -> Vec<String> {
         .into_iter()
         .map(|v| {
             v.unwrap_or_else(|| {
-                error(Code::ERRCODE_INVALID_PARAMETER_VALUE, format!("{option} must not contain NULL")).raise()
+                error(
+                    Code::ERRCODE_INVALID_PARAMETER_VALUE,
+                    format!("{option} must not contain NULL"),
+                )
+                .raise()
             })
         })
         .collect()
@@ -31,12 +39,19 @@ fn names(option: &str, values: Vec<Option<String>>) -> Vec<String> {
 
 fn run(sql: &str) {
     if let Err(e) = Spi::run(sql) {
-        error(Code::ERRCODE_INTERNAL_ERROR, format!("pg_versioning: {e}: {sql}")).raise();
+        error(
+            Code::ERRCODE_INTERNAL_ERROR,
+            format!("pg_versioning: {e}: {sql}"),
+        )
+        .raise();
     }
 }
 
 fn spi_bool(sql: &str, args: &[pgrx::datum::DatumWithOid]) -> bool {
-    Spi::get_one_with_args::<bool>(sql, args).ok().flatten().unwrap_or(false)
+    Spi::get_one_with_args::<bool>(sql, args)
+        .ok()
+        .flatten()
+        .unwrap_or(false)
 }
 
 /// Turns versioning on for a table (or changes its configuration). Idempotent.
@@ -64,13 +79,22 @@ fn enable(
     let name = pg::qualified_name(relid);
     unsafe {
         if (*tbl.rd_rel).relkind != pg_sys::RELKIND_RELATION as std::os::raw::c_char {
-            error(Code::ERRCODE_WRONG_OBJECT_TYPE, format!("{name} is not a table"))
-                .detail("Versioning works on ordinary tables (not views, foreign or partitioned tables).")
-                .raise();
+            error(
+                Code::ERRCODE_WRONG_OBJECT_TYPE,
+                format!("{name} is not a table"),
+            )
+            .detail(
+                "Versioning works on ordinary tables (not views, foreign or partitioned tables).",
+            )
+            .raise();
         }
     }
     if !pg::current_user_owns(relid) {
-        error(Code::ERRCODE_INSUFFICIENT_PRIVILEGE, format!("must be owner of table {name} to enable versioning")).raise();
+        error(
+            Code::ERRCODE_INSUFFICIENT_PRIVILEGE,
+            format!("must be owner of table {name} to enable versioning"),
+        )
+        .raise();
     }
     let columns = unsafe { catalog::columns(tbl.as_ptr()) };
     let primary_key = unsafe { catalog::primary_key(tbl.as_ptr(), &columns) };
@@ -132,14 +156,28 @@ fn triggers_exist(relid: pg_sys::Oid) -> bool {
 
 /// The indexes the guarantees need, unless an equivalent one exists: unique (key…, version)
 /// with NULLS NOT DISTINCT (NULL-equal keys), and (key…, hash) for dedup.
-fn create_indexes(name: &str, config: &TableConfig, columns: &[catalog::Column], relid: pg_sys::Oid) {
+fn create_indexes(
+    name: &str,
+    config: &TableConfig,
+    columns: &[catalog::Column],
+    relid: pg_sys::Oid,
+) {
     let attnums = |cols: &[&String]| -> Vec<i16> {
-        cols.iter().map(|c| (catalog::find(columns, c).expect("validated").index + 1) as i16).collect()
+        cols.iter()
+            .map(|c| (catalog::find(columns, c).expect("validated").index + 1) as i16)
+            .collect()
     };
-    let relname = unsafe { std::ffi::CStr::from_ptr(pg_sys::get_rel_name(relid)).to_string_lossy().into_owned() };
+    let relname = unsafe {
+        std::ffi::CStr::from_ptr(pg_sys::get_rel_name(relid))
+            .to_string_lossy()
+            .into_owned()
+    };
     // A text hash column is indexed with COLLATE "C": hex digits need no linguistic order,
     // and byte comparison makes every probe and insert cheaper.
-    let text_hash = config.hash_column.as_ref().filter(|h| catalog::find(columns, h).is_some_and(|c| c.is_text()));
+    let text_hash = config
+        .hash_column
+        .as_ref()
+        .filter(|h| catalog::find(columns, h).is_some_and(|c| c.is_text()));
     let ensure = |suffix: &str, cols: Vec<&String>, unique: bool| {
         let exists = spi_bool(
             "SELECT EXISTS (SELECT FROM pg_catalog.pg_index i WHERE i.indrelid OPERATOR(pg_catalog.=) $1 \
@@ -153,7 +191,13 @@ fn create_indexes(name: &str, config: &TableConfig, columns: &[catalog::Column],
         let index_name: String = format!("{relname}_{suffix}").chars().take(63).collect();
         let list: Vec<String> = cols
             .iter()
-            .map(|c| if Some(*c) == text_hash { format!("{} COLLATE \"C\"", pg::quote_ident(c)) } else { pg::quote_ident(c) })
+            .map(|c| {
+                if Some(*c) == text_hash {
+                    format!("{} COLLATE \"C\"", pg::quote_ident(c))
+                } else {
+                    pg::quote_ident(c)
+                }
+            })
             .collect();
         run(&format!(
             "CREATE {} INDEX IF NOT EXISTS {} ON {name} ({}){}",
@@ -164,9 +208,20 @@ fn create_indexes(name: &str, config: &TableConfig, columns: &[catalog::Column],
         ));
     };
     let key: Vec<&String> = config.key.iter().collect();
-    ensure("versions", key.iter().copied().chain([&config.version_column]).collect(), true);
+    ensure(
+        "versions",
+        key.iter()
+            .copied()
+            .chain([&config.version_column])
+            .collect(),
+        true,
+    );
     if let Some(h) = &config.hash_column {
-        ensure("content_hashes", key.iter().copied().chain([h]).collect(), false);
+        ensure(
+            "content_hashes",
+            key.iter().copied().chain([h]).collect(),
+            false,
+        );
     }
 }
 
@@ -174,7 +229,11 @@ fn create_indexes(name: &str, config: &TableConfig, columns: &[catalog::Column],
 /// ownership of the versioned table was checked by the caller).
 fn store(name: &str, config: &TableConfig) {
     let json = serde_json::to_value(config).expect("configuration serializes");
-    let user = unsafe { std::ffi::CStr::from_ptr(pg_sys::GetUserNameFromId(pg_sys::GetUserId(), false)).to_string_lossy().into_owned() };
+    let user = unsafe {
+        std::ffi::CStr::from_ptr(pg_sys::GetUserNameFromId(pg_sys::GetUserId(), false))
+            .to_string_lossy()
+            .into_owned()
+    };
     pg::as_user(table_state::extension_owner(), || {
         Spi::run_with_args(
             "INSERT INTO versioning.tables AS t (table_name, config, enabled_by) VALUES ($1, $2, $3) \
@@ -194,23 +253,35 @@ fn disable(tbl: Option<PgRelation>) {
     let relid = tbl.oid();
     let name = pg::qualified_name(relid);
     if !pg::current_user_owns(relid) {
-        error(Code::ERRCODE_INSUFFICIENT_PRIVILEGE, format!("must be owner of table {name} to disable versioning")).raise();
+        error(
+            Code::ERRCODE_INSUFFICIENT_PRIVILEGE,
+            format!("must be owner of table {name} to disable versioning"),
+        )
+        .raise();
     }
     if config::load(&name).is_none() {
         not_versioned(&name);
     }
     drop_triggers(&name, relid);
     pg::as_user(table_state::extension_owner(), || {
-        Spi::run_with_args("DELETE FROM versioning.tables WHERE table_name OPERATOR(pg_catalog.=) $1", &[name.as_str().into()])
+        Spi::run_with_args(
+            "DELETE FROM versioning.tables WHERE table_name OPERATOR(pg_catalog.=) $1",
+            &[name.as_str().into()],
+        )
     })
     .unwrap_or_else(|e| error(Code::ERRCODE_INTERNAL_ERROR, format!("pg_versioning: {e}")).raise());
     unsafe { pg_sys::CacheInvalidateRelcacheByRelid(relid) };
 }
 
 fn not_versioned(name: &str) -> ! {
-    error(Code::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE, format!("table {name} is not versioned"))
-        .hint(format!("Call versioning.enable('{name}', key => ARRAY[…]) first."))
-        .raise()
+    error(
+        Code::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
+        format!("table {name} is not versioned"),
+    )
+    .hint(format!(
+        "Call versioning.enable('{name}', key => ARRAY[…]) first."
+    ))
+    .raise()
 }
 
 /// The effective configuration of a versioned table.
@@ -229,7 +300,11 @@ fn config(tbl: PgRelation) -> JsonB {
 #[pg_extern(immutable, strict, parallel_safe, name = "_canonical_text")]
 fn canonical_text(json: &str) -> String {
     versioning_core::canonicalize(json).unwrap_or_else(|e| {
-        error(Code::ERRCODE_INVALID_TEXT_REPRESENTATION, format!("invalid JSON: {e}")).raise()
+        error(
+            Code::ERRCODE_INVALID_TEXT_REPRESENTATION,
+            format!("invalid JSON: {e}"),
+        )
+        .raise()
     })
 }
 
@@ -239,4 +314,8 @@ fn content_hash_text(json: &str) -> String {
     content::hex(&versioning_core::sha256(canonical_text(json).as_bytes()))
 }
 
-pgrx::extension_sql_file!("../sql/json_functions.sql", name = "json_functions", requires = [canonical_text, content_hash_text]);
+pgrx::extension_sql_file!(
+    "../sql/json_functions.sql",
+    name = "json_functions",
+    requires = [canonical_text, content_hash_text]
+);

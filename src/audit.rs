@@ -9,8 +9,18 @@ use std::cell::{Cell, OnceCell};
 use std::ffi::CString;
 
 /// The log's columns, in table order (sql/bootstrap.sql).
-const COLUMNS: [&str; 10] =
-    ["at", "actor", "txid", "table_name", "key", "version", "action", "from_state", "to_state", "detail"];
+const COLUMNS: [&str; 10] = [
+    "at",
+    "actor",
+    "txid",
+    "table_name",
+    "key",
+    "version",
+    "action",
+    "from_state",
+    "to_state",
+    "detail",
+];
 
 pub struct Entry<'a> {
     pub table: &'a str,
@@ -24,7 +34,9 @@ pub fn write(entry: &Entry) {
         let nsp = pg_sys::get_namespace_oid(c"versioning".as_ptr(), false);
         let relid = pg_sys::get_relname_relid(c"log".as_ptr(), nsp);
         let rel = pg_sys::table_open(relid, pg_sys::RowExclusiveLock as i32);
-        let direct = !(*(*rel).rd_rel).relhasindex && !(*(*rel).rd_rel).relhastriggers && has_expected_columns(rel);
+        let direct = !(*(*rel).rd_rel).relhasindex
+            && !(*(*rel).rd_rel).relhastriggers
+            && has_expected_columns(rel);
         if direct {
             let mut values = [Datum::from(0); 10];
             let mut nulls = [true; 10];
@@ -33,14 +45,28 @@ pub fn write(entry: &Entry) {
                 nulls[i] = false;
             };
             let key = CString::new(entry.key_json).expect("JSON without NUL");
-            set(0, Datum::from(pg_sys::GetCurrentTransactionStartTimestamp()));
+            set(
+                0,
+                Datum::from(pg_sys::GetCurrentTransactionStartTimestamp()),
+            );
             set(1, pg::text_datum(&actor()));
-            set(2, Datum::from(pg_sys::GetTopFullTransactionId().value as i64));
+            set(
+                2,
+                Datum::from(pg_sys::GetTopFullTransactionId().value as i64),
+            );
             set(3, pg::text_datum(entry.table));
-            set(4, pgrx::direct_function_call_as_datum(pg_sys::jsonb_in, &[Some(Datum::from(key.as_ptr()))]).expect("jsonb_in returns a value"));
+            set(
+                4,
+                pgrx::direct_function_call_as_datum(
+                    pg_sys::jsonb_in,
+                    &[Some(Datum::from(key.as_ptr()))],
+                )
+                .expect("jsonb_in returns a value"),
+            );
             set(5, Datum::from(entry.version));
             set(6, pg::text_datum(entry.action));
-            let tuple = pg_sys::heap_form_tuple((*rel).rd_att, values.as_mut_ptr(), nulls.as_mut_ptr());
+            let tuple =
+                pg_sys::heap_form_tuple((*rel).rd_att, values.as_mut_ptr(), nulls.as_mut_ptr());
             pg_sys::simple_heap_insert(rel, tuple);
         }
         pg_sys::table_close(rel, pg_sys::NoLock as i32);
@@ -63,7 +89,9 @@ fn actor() -> String {
 }
 
 fn guc_actor() -> Option<String> {
-    crate::guc::ACTOR.get().map(|c| c.to_string_lossy().into_owned())
+    crate::guc::ACTOR
+        .get()
+        .map(|c| c.to_string_lossy().into_owned())
 }
 
 /// The direct path writes columns by position; check once per backend (and log table) that
@@ -77,7 +105,10 @@ unsafe fn has_expected_columns(rel: pg_sys::Relation) -> bool {
     }
     let columns = crate::catalog::columns(rel);
     let ok = (*(*rel).rd_att).natts as usize == COLUMNS.len()
-        && columns.iter().map(|c| c.name.as_str()).eq(COLUMNS.iter().copied());
+        && columns
+            .iter()
+            .map(|c| c.name.as_str())
+            .eq(COLUMNS.iter().copied());
     CHECKED.with(|c| c.set((relid, ok)));
     ok
 }
@@ -90,7 +121,13 @@ fn write_with_sql(entry: &Entry) {
             KeptPlan::prepare(
                 "INSERT INTO versioning.log (actor, table_name, key, version, action) \
                  VALUES ($5, $1, $2::pg_catalog.jsonb, $3, $4)",
-                &[pg_sys::TEXTOID, pg_sys::TEXTOID, pg_sys::INT8OID, pg_sys::TEXTOID, pg_sys::TEXTOID],
+                &[
+                    pg_sys::TEXTOID,
+                    pg_sys::TEXTOID,
+                    pg_sys::INT8OID,
+                    pg_sys::TEXTOID,
+                    pg_sys::TEXTOID,
+                ],
             )
         });
         pg::as_user(extension_owner(), || {

@@ -21,10 +21,17 @@ pub struct Column {
 
 impl Column {
     pub fn type_name(&self) -> String {
-        unsafe { CStr::from_ptr(pg_sys::format_type_be(self.typid)).to_string_lossy().into_owned() }
+        unsafe {
+            CStr::from_ptr(pg_sys::format_type_be(self.typid))
+                .to_string_lossy()
+                .into_owned()
+        }
     }
     pub fn is_integer(&self) -> bool {
-        matches!(self.typid, pg_sys::INT2OID | pg_sys::INT4OID | pg_sys::INT8OID)
+        matches!(
+            self.typid,
+            pg_sys::INT2OID | pg_sys::INT4OID | pg_sys::INT8OID
+        )
     }
     pub fn is_text(&self) -> bool {
         matches!(self.typid, pg_sys::TEXTOID | pg_sys::VARCHAROID)
@@ -46,7 +53,9 @@ pub unsafe fn columns(rel: pg_sys::Relation) -> Vec<Column> {
             || att.attgenerated != 0
             || (has_default && pg_sys::contain_mutable_functions(default));
         out.push(Column {
-            name: CStr::from_ptr(att.attname.data.as_ptr()).to_string_lossy().into_owned(),
+            name: CStr::from_ptr(att.attname.data.as_ptr())
+                .to_string_lossy()
+                .into_owned(),
             index: i,
             typid: att.atttypid,
             typmod: att.atttypmod,
@@ -76,6 +85,11 @@ pub unsafe fn primary_key(rel: pg_sys::Relation, columns: &[Column]) -> Vec<Colu
     let keys = (*form).indkey.values.as_slice(natts).to_vec();
     pg_sys::index_close(index, pg_sys::AccessShareLock as i32);
     keys.iter()
-        .filter_map(|&attnum| columns.iter().find(|c| c.index + 1 == attnum as usize).cloned())
+        .filter_map(|&attnum| {
+            columns
+                .iter()
+                .find(|c| c.index + 1 == attnum as usize)
+                .cloned()
+        })
         .collect()
 }

@@ -65,30 +65,45 @@ const MAX_KEY_COLUMNS: usize = 32;
 
 fn column<'a>(table: &str, columns: &'a [Column], option: &str, name: &str) -> &'a Column {
     catalog::find(columns, name).unwrap_or_else(|| {
-        error(Code::ERRCODE_UNDEFINED_COLUMN, format!("column \"{name}\" named in {option} does not exist in table {table}"))
-            .hint("versioning.enable names columns of the table itself; check the spelling and case.")
-            .raise()
+        error(
+            Code::ERRCODE_UNDEFINED_COLUMN,
+            format!("column \"{name}\" named in {option} does not exist in table {table}"),
+        )
+        .hint("versioning.enable names columns of the table itself; check the spelling and case.")
+        .raise()
     })
 }
 
 fn not_yet(option: &str, issue_area: &str) -> ! {
     error(
         Code::ERRCODE_FEATURE_NOT_SUPPORTED,
-        format!("versioning.enable: option {option} is not supported by this version of pg_versioning"),
+        format!(
+            "versioning.enable: option {option} is not supported by this version of pg_versioning"
+        ),
     )
-    .detail(format!("{issue_area} is not built yet; the option is refused rather than ignored."))
+    .detail(format!(
+        "{issue_area} is not built yet; the option is refused rather than ignored."
+    ))
     .hint(format!("Call versioning.enable without {option}."))
     .raise()
 }
 
 fn bad_value(option: &str, value: &str, allowed: &str) -> ! {
-    error(Code::ERRCODE_INVALID_PARAMETER_VALUE, format!("invalid value for {option}: \"{value}\""))
-        .hint(format!("{option} must be one of {allowed}."))
-        .raise()
+    error(
+        Code::ERRCODE_INVALID_PARAMETER_VALUE,
+        format!("invalid value for {option}: \"{value}\""),
+    )
+    .hint(format!("{option} must be one of {allowed}."))
+    .raise()
 }
 
 /// Validates the options against the table's columns and resolves defaults.
-pub fn validate(table: &str, columns: &[Column], primary_key: &[Column], o: Options) -> TableConfig {
+pub fn validate(
+    table: &str,
+    columns: &[Column],
+    primary_key: &[Column],
+    o: Options,
+) -> TableConfig {
     if o.lifecycle.is_some() {
         not_yet("lifecycle", "Lifecycle states (draft/published/review)");
     }
@@ -113,9 +128,12 @@ pub fn validate(table: &str, columns: &[Column], primary_key: &[Column], o: Opti
         other => bad_value("on_duplicate", other, "'skip' or 'error'"),
     };
     if o.key.is_empty() || o.key.len() > MAX_KEY_COLUMNS {
-        error(Code::ERRCODE_INVALID_PARAMETER_VALUE, format!("key of table {table} must name 1 to {MAX_KEY_COLUMNS} columns"))
-            .hint("key names the columns that identify an entity, e.g. key => ARRAY['reference'].")
-            .raise();
+        error(
+            Code::ERRCODE_INVALID_PARAMETER_VALUE,
+            format!("key of table {table} must name 1 to {MAX_KEY_COLUMNS} columns"),
+        )
+        .hint("key names the columns that identify an entity, e.g. key => ARRAY['reference'].")
+        .raise();
     }
     for k in &o.key {
         column(table, columns, "key", k);
@@ -124,7 +142,11 @@ pub fn validate(table: &str, columns: &[Column], primary_key: &[Column], o: Opti
     if !version.is_integer() {
         error(
             Code::ERRCODE_DATATYPE_MISMATCH,
-            format!("version_column \"{}\" of table {table} has type {}", version.name, version.type_name()),
+            format!(
+                "version_column \"{}\" of table {table} has type {}",
+                version.name,
+                version.type_name()
+            ),
         )
         .hint("The version column must be smallint, integer or bigint.")
         .raise();
@@ -132,21 +154,39 @@ pub fn validate(table: &str, columns: &[Column], primary_key: &[Column], o: Opti
     if let Some(h) = &o.hash_column {
         let hash = column(table, columns, "hash_column", h);
         if !(hash.is_text() || hash.typid == pgrx::pg_sys::BYTEAOID) {
-            error(Code::ERRCODE_DATATYPE_MISMATCH, format!("hash_column \"{h}\" of table {table} has type {}", hash.type_name()))
-                .hint("The hash column must be text (64 hex digits) or bytea (32 bytes).")
-                .raise();
+            error(
+                Code::ERRCODE_DATATYPE_MISMATCH,
+                format!(
+                    "hash_column \"{h}\" of table {table} has type {}",
+                    hash.type_name()
+                ),
+            )
+            .hint("The hash column must be text (64 hex digits) or bytea (32 bytes).")
+            .raise();
         }
     } else if dedup != Dedup::Off {
-        error(Code::ERRCODE_INVALID_PARAMETER_VALUE, format!("dedup => '{}' on table {table} needs a hash_column", o.dedup))
-            .hint("Name a text or bytea hash_column, or pass dedup => 'off'.")
-            .raise();
+        error(
+            Code::ERRCODE_INVALID_PARAMETER_VALUE,
+            format!(
+                "dedup => '{}' on table {table} needs a hash_column",
+                o.dedup
+            ),
+        )
+        .hint("Name a text or bytea hash_column, or pass dedup => 'off'.")
+        .raise();
     }
     if let Some(p) = &o.parent_column {
         let parent = column(table, columns, "parent_column", p);
         if primary_key.len() != 1 {
-            error(Code::ERRCODE_INVALID_PARAMETER_VALUE, format!("parent_column of table {table} needs a single-column primary key"))
-                .detail(format!("The table's primary key has {} columns.", primary_key.len()))
-                .raise();
+            error(
+                Code::ERRCODE_INVALID_PARAMETER_VALUE,
+                format!("parent_column of table {table} needs a single-column primary key"),
+            )
+            .detail(format!(
+                "The table's primary key has {} columns.",
+                primary_key.len()
+            ))
+            .raise();
         }
         if parent.typid != primary_key[0].typid {
             error(
@@ -178,8 +218,13 @@ pub fn validate(table: &str, columns: &[Column], primary_key: &[Column], o: Opti
     let mut seen: Vec<(&str, &str)> = Vec::new();
     for (name, role) in &roles {
         if let Some((_, other)) = seen.iter().find(|(n, _)| n == name) {
-            error(Code::ERRCODE_INVALID_PARAMETER_VALUE, format!("column \"{name}\" of table {table} is named both in {other} and in {role}"))
-                .raise();
+            error(
+                Code::ERRCODE_INVALID_PARAMETER_VALUE,
+                format!(
+                    "column \"{name}\" of table {table} is named both in {other} and in {role}"
+                ),
+            )
+            .raise();
         }
         seen.push((name, role));
     }
@@ -214,9 +259,12 @@ pub fn validate(table: &str, columns: &[Column], primary_key: &[Column], o: Opti
                 .map(|c| c.name.clone())
                 .collect();
             if chosen.is_empty() {
-                error(Code::ERRCODE_INVALID_PARAMETER_VALUE, format!("table {table} has no column left to be content"))
-                    .hint("Name the content columns: content => ARRAY['…'].")
-                    .raise();
+                error(
+                    Code::ERRCODE_INVALID_PARAMETER_VALUE,
+                    format!("table {table} has no column left to be content"),
+                )
+                .hint("Name the content columns: content => ARRAY['…'].")
+                .raise();
             }
             (chosen, true)
         }
@@ -250,8 +298,11 @@ pub fn load(table: &str) -> Option<TableConfig> {
     )?;
     match serde_json::from_str(&text) {
         Ok(c) => Some(c),
-        Err(e) => error(Code::ERRCODE_DATA_CORRUPTED, format!("configuration of table {table} in versioning.tables is unreadable: {e}"))
-            .hint("Call versioning.enable for the table again to rewrite it.")
-            .raise(),
+        Err(e) => error(
+            Code::ERRCODE_DATA_CORRUPTED,
+            format!("configuration of table {table} in versioning.tables is unreadable: {e}"),
+        )
+        .hint("Call versioning.enable for the table again to rewrite it.")
+        .raise(),
     }
 }

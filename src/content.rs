@@ -2,6 +2,7 @@
 //! - one jsonb/json content column: the canonical JSON text of its value;
 //! - one text (or varchar) column: its UTF-8 bytes; one bytea column: its bytes;
 //! - otherwise the canonical JSON text of {column_name: to_jsonb(value), …}.
+//!
 //! A single content column that is SQL NULL has no hash: any byte string it could hash as is
 //! also some text's hash, and NULL content is no duplicate of anything (NULL ≠ NULL).
 //! timestamptz values are written as to_jsonb writes them with TimeZone = 'UTC', so the hash
@@ -24,11 +25,16 @@ impl ToJsonb {
     /// Allocates in `mcx`, which must outlive the value.
     pub unsafe fn new(column: &Column, mcx: pg_sys::MemoryContext) -> ToJsonb {
         let old = pg_sys::MemoryContextSwitchTo(mcx);
-        let finfo = pg_sys::palloc0(std::mem::size_of::<pg_sys::FmgrInfo>()) as *mut pg_sys::FmgrInfo;
+        let finfo =
+            pg_sys::palloc0(std::mem::size_of::<pg_sys::FmgrInfo>()) as *mut pg_sys::FmgrInfo;
         pg_sys::fmgr_info_cxt(pg_sys::Oid::from(pg_sys::F_TO_JSONB), finfo, mcx);
         // A timestamptz holds UTC microseconds; read as a timestamp it is the UTC wall clock.
         let utc = column.typid == pg_sys::TIMESTAMPTZOID;
-        let typid = if utc { pg_sys::TIMESTAMPOID } else { column.typid };
+        let typid = if utc {
+            pg_sys::TIMESTAMPOID
+        } else {
+            column.typid
+        };
         let arg = pg_sys::makeNullConst(typid, column.typmod, column.collation);
         let args = pg_sys::lappend(std::ptr::null_mut(), arg.cast());
         (*finfo).fn_expr = pg_sys::makeFuncExpr(
@@ -67,14 +73,22 @@ impl ToJsonb {
 
 fn parse(text: &str) -> Value {
     json::parse(text).unwrap_or_else(|e| {
-        error(Code::ERRCODE_INTERNAL_ERROR, format!("pg_versioning: could not read JSON produced by PostgreSQL: {e}")).raise()
+        error(
+            Code::ERRCODE_INTERNAL_ERROR,
+            format!("pg_versioning: could not read JSON produced by PostgreSQL: {e}"),
+        )
+        .raise()
     })
 }
 
 fn canonical(value: &Value) -> String {
     let mut out = String::new();
     if let Err(e) = versioning_core::canonical::write_canonical(value, &mut out) {
-        error(Code::ERRCODE_INTERNAL_ERROR, format!("pg_versioning: could not canonicalize JSON: {e}")).raise();
+        error(
+            Code::ERRCODE_INTERNAL_ERROR,
+            format!("pg_versioning: could not canonicalize JSON: {e}"),
+        )
+        .raise();
     }
     out
 }
@@ -106,7 +120,15 @@ impl Content {
                 _ => {}
             }
         }
-        Content::Object(columns.into_iter().map(|c| { let f = ToJsonb::new(&c, mcx); (c, f) }).collect())
+        Content::Object(
+            columns
+                .into_iter()
+                .map(|c| {
+                    let f = ToJsonb::new(&c, mcx);
+                    (c, f)
+                })
+                .collect(),
+        )
     }
 
     /// SHA-256 of the row's canonical content (None: a single content column that is NULL).
@@ -123,7 +145,10 @@ impl Content {
                 }),
                 Content::Text(c) | Content::Bytea(c) => get(c).map(|d| sha(pg::varlena_bytes(d))),
                 Content::Object(columns) => {
-                    let members = columns.iter().map(|(c, f)| (c.name.clone(), f.value(get(c)))).collect();
+                    let members = columns
+                        .iter()
+                        .map(|(c, f)| (c.name.clone(), f.value(get(c))))
+                        .collect();
                     Some(sha(canonical(&Value::Object(members)).as_bytes()))
                 }
             }

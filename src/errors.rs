@@ -14,7 +14,12 @@ pub struct Error {
 }
 
 pub fn error(code: PgSqlErrorCode, message: impl Into<String>) -> Error {
-    Error { code, message: message.into(), detail: None, hint: None }
+    Error {
+        code,
+        message: message.into(),
+        detail: None,
+        hint: None,
+    }
 }
 
 impl Error {

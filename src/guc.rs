@@ -17,7 +17,8 @@ pub enum LookupMethod {
     Spi,
 }
 
-pub static LOOKUP_METHOD: GucSetting<LookupMethod> = GucSetting::<LookupMethod>::new(LookupMethod::Index);
+pub static LOOKUP_METHOD: GucSetting<LookupMethod> =
+    GucSetting::<LookupMethod>::new(LookupMethod::Index);
 
 /// `versioning.key_lock_limit`: key locks one transaction takes per table before it locks
 /// the whole table instead (see src/locks.rs).

@@ -31,7 +31,11 @@ mod trigger;
 ::pgrx::pg_module_magic!(name, version);
 
 pgrx::extension_sql_file!("../sql/bootstrap.sql", name = "bootstrap", bootstrap);
-pgrx::extension_sql_file!("../sql/triggers.sql", name = "triggers", requires = ["bootstrap"]);
+pgrx::extension_sql_file!(
+    "../sql/triggers.sql",
+    name = "triggers",
+    requires = ["bootstrap"]
+);
 
 #[pg_guard]
 pub extern "C-unwind" fn _PG_init() {

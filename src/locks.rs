@@ -32,9 +32,15 @@ thread_local! {
     static HELD: RefCell<HashMap<Oid, TableLocks>> = RefCell::new(HashMap::new());
 }
 
-fn acquire(relid: Oid, field3: u32, field4: u16, mode: u32, wait: bool) -> pg_sys::LockAcquireResult::Type {
+fn acquire(
+    relid: Oid,
+    field3: u32,
+    field4: u16,
+    mode: u32,
+    wait: bool,
+) -> pg_sys::LockAcquireResult::Type {
     unsafe {
-        let mut tag = pg_sys::LOCKTAG {
+        let tag = pg_sys::LOCKTAG {
             locktag_field1: pg_sys::MyDatabaseId.to_u32(),
             locktag_field2: relid.to_u32(),
             locktag_field3: field3,
@@ -42,7 +48,7 @@ fn acquire(relid: Oid, field3: u32, field4: u16, mode: u32, wait: bool) -> pg_sy
             locktag_type: pg_sys::LockTagType::LOCKTAG_ADVISORY as u8,
             locktag_lockmethodid: pg_sys::USER_LOCKMETHOD as u8,
         };
-        pg_sys::LockAcquire(&mut tag, mode as i32, false, !wait)
+        pg_sys::LockAcquire(&tag, mode as i32, false, !wait)
     }
 }
 
@@ -55,7 +61,8 @@ pub fn lock_key(relid: Oid, key_hash: u32) {
     }
     // Key first: a session waiting for a key holds no table lock an escalating bulk load
     // would have to wait for.
-    let new = acquire(relid, key_hash, KEY_SPACE, pg_sys::ExclusiveLock, true) == pg_sys::LockAcquireResult::LOCKACQUIRE_OK;
+    let new = acquire(relid, key_hash, KEY_SPACE, pg_sys::ExclusiveLock, true)
+        == pg_sys::LockAcquireResult::LOCKACQUIRE_OK;
     acquire(relid, 0, TABLE_SPACE, pg_sys::RowExclusiveLock, true);
     if !new {
         return;
@@ -68,16 +75,27 @@ pub fn lock_key(relid: Oid, key_hash: u32) {
         t.keys > limit && (t.keys - limit - 1) % RETRY_EVERY == 0
     });
     if try_escalate
-        && acquire(relid, 0, TABLE_SPACE, pg_sys::ExclusiveLock, false) != pg_sys::LockAcquireResult::LOCKACQUIRE_NOT_AVAIL
+        && acquire(relid, 0, TABLE_SPACE, pg_sys::ExclusiveLock, false)
+            != pg_sys::LockAcquireResult::LOCKACQUIRE_NOT_AVAIL
     {
         HELD.with(|h| h.borrow_mut().entry(relid).or_default().escalated = true);
     }
 }
 
 #[pgrx::pg_guard]
-unsafe extern "C-unwind" fn on_transaction_end(event: pg_sys::XactEvent::Type, _arg: *mut std::ffi::c_void) {
+unsafe extern "C-unwind" fn on_transaction_end(
+    event: pg_sys::XactEvent::Type,
+    _arg: *mut std::ffi::c_void,
+) {
     use pg_sys::XactEvent::*;
-    if matches!(event, XACT_EVENT_COMMIT | XACT_EVENT_ABORT | XACT_EVENT_PREPARE | XACT_EVENT_PARALLEL_COMMIT | XACT_EVENT_PARALLEL_ABORT) {
+    if matches!(
+        event,
+        XACT_EVENT_COMMIT
+            | XACT_EVENT_ABORT
+            | XACT_EVENT_PREPARE
+            | XACT_EVENT_PARALLEL_COMMIT
+            | XACT_EVENT_PARALLEL_ABORT
+    ) {
         HELD.with(|h| h.borrow_mut().clear());
     }
 }

@@ -50,7 +50,13 @@ impl IndexProbe {
             let index = pg_sys::index_open(oid, pg_sys::AccessShareLock as i32);
             let form = &*(*index).rd_index;
             let natts = form.indnatts as usize;
-            let cols: Vec<usize> = form.indkey.values.as_slice(natts).iter().map(|&a| a as usize).collect();
+            let cols: Vec<usize> = form
+                .indkey
+                .values
+                .as_slice(natts)
+                .iter()
+                .map(|&a| a as usize)
+                .collect();
             let usable = (*(*index).rd_rel).relam == pg_sys::BTREE_AM_OID
                 && form.indisvalid
                 && (*index).rd_indexprs.is_null()
@@ -64,11 +70,23 @@ impl IndexProbe {
                     .map(|j| {
                         let family = *(*index).rd_opfamily.add(j);
                         let intype = *(*index).rd_opcintype.add(j);
-                        let op = pg_sys::get_opfamily_member(family, intype, intype, pg_sys::BTEqualStrategyNumber as i16);
-                        (cols[j] - 1, pg_sys::get_opcode(op), *(*index).rd_indcollation.add(j))
+                        let op = pg_sys::get_opfamily_member(
+                            family,
+                            intype,
+                            intype,
+                            pg_sys::BTEqualStrategyNumber as i16,
+                        );
+                        (
+                            cols[j] - 1,
+                            pg_sys::get_opcode(op),
+                            *(*index).rd_indcollation.add(j),
+                        )
                     })
                     .collect();
-                found = Some(IndexProbe { index: oid, columns });
+                found = Some(IndexProbe {
+                    index: oid,
+                    columns,
+                });
             }
             pg_sys::index_close(index, pg_sys::AccessShareLock as i32);
         }
@@ -80,8 +98,7 @@ impl IndexProbe {
         &self,
         heap: pg_sys::Relation,
         snapshot: pg_sys::Snapshot,
-        values: &[Datum],
-        nulls: &[bool],
+        (values, nulls): (&[Datum], &[bool]),
         constrained: usize,
         direction: pg_sys::ScanDirection::Type,
         f: impl FnOnce(*mut pg_sys::TupleTableSlot) -> R,
@@ -116,7 +133,13 @@ impl IndexProbe {
             }
         }
         let scan = pg_sys::index_beginscan(heap, index, snapshot, keys.len() as i32, 0);
-        pg_sys::index_rescan(scan, keys.as_mut_ptr(), keys.len() as i32, std::ptr::null_mut(), 0);
+        pg_sys::index_rescan(
+            scan,
+            keys.as_mut_ptr(),
+            keys.len() as i32,
+            std::ptr::null_mut(),
+            0,
+        );
         let slot = pg_sys::MakeSingleTupleTableSlot((*heap).rd_att, &pg_sys::TTSOpsBufferHeapTuple);
         let result = pg_sys::index_getnext_slot(scan, direction, slot).then(|| {
             pg_sys::slot_getsomeattrs_int(slot, (*(*heap).rd_att).natts);
@@ -130,9 +153,21 @@ impl IndexProbe {
 }
 
 /// Reads the key's state; `values`/`nulls` are the new row with its computed hash filled in.
-pub fn read(state: &TableState, heap: pg_sys::Relation, values: &[Datum], nulls: &[bool], hash: Option<&[u8; 32]>) -> KeyState {
-    match state.probes.as_ref().filter(|_| guc::LOOKUP_METHOD.get() == LookupMethod::Index) {
-        Some(probes) => pg::as_user(state.owner, || unsafe { read_index(state, probes, heap, values, nulls, hash) }),
+pub fn read(
+    state: &TableState,
+    heap: pg_sys::Relation,
+    values: &[Datum],
+    nulls: &[bool],
+    hash: Option<&[u8; 32]>,
+) -> KeyState {
+    match state
+        .probes
+        .as_ref()
+        .filter(|_| guc::LOOKUP_METHOD.get() == LookupMethod::Index)
+    {
+        Some(probes) => pg::as_user(state.owner, || unsafe {
+            read_index(state, probes, heap, values, nulls, hash)
+        }),
         None => pg::as_user(state.owner, || read_spi(state, values, nulls)),
     }
 }
@@ -146,33 +181,70 @@ fn snapshot_self() -> pg_sys::Snapshot {
     std::ptr::addr_of_mut!(pg_sys::SnapshotSelfData)
 }
 
-unsafe fn read_index(state: &TableState, probes: &Probes, heap: pg_sys::Relation, values: &[Datum], nulls: &[bool], hash: Option<&[u8; 32]>) -> KeyState {
+unsafe fn read_index(
+    state: &TableState,
+    probes: &Probes,
+    heap: pg_sys::Relation,
+    values: &[Datum],
+    nulls: &[bool],
+    hash: Option<&[u8; 32]>,
+) -> KeyState {
     let backward = pg_sys::ScanDirection::BackwardScanDirection;
     let version_of = |slot: *mut pg_sys::TupleTableSlot| {
-        pg::int_from_datum(*(*slot).tts_values.add(state.version.index), state.version.typid)
+        pg::int_from_datum(
+            *(*slot).tts_values.add(state.version.index),
+            state.version.typid,
+        )
     };
-    let mut latest = probes.version.first(heap, snapshot_self(), values, nulls, state.key.len(), backward, |slot| {
-        let v = |i: usize| (!*(*slot).tts_isnull.add(i)).then(|| *(*slot).tts_values.add(i));
-        Latest {
-            version: v(state.version.index).map_or(0, |d| pg::int_from_datum(d, state.version.typid)),
-            same_hash: match (&state.hash, hash) {
-                (Some(h), Some(hash)) => v(h.index).is_some_and(|d| stored_hash_equals(d, h.typid, hash)),
-                _ => false,
-            },
-            primary_key: state.primary_key.as_ref().and_then(|p| v(p.index).map(|d| pg::datum_copy(d, p.typbyval, p.typlen))),
-            visible_to_transaction: !pg::uses_transaction_snapshot() || visible_to_transaction(slot),
-        }
-    });
+    let mut latest = probes.version.first(
+        heap,
+        snapshot_self(),
+        (values, nulls),
+        state.key.len(),
+        backward,
+        |slot| {
+            let v = |i: usize| (!*(*slot).tts_isnull.add(i)).then(|| *(*slot).tts_values.add(i));
+            Latest {
+                version: v(state.version.index)
+                    .map_or(0, |d| pg::int_from_datum(d, state.version.typid)),
+                same_hash: match (&state.hash, hash) {
+                    (Some(h), Some(hash)) => {
+                        v(h.index).is_some_and(|d| stored_hash_equals(d, h.typid, hash))
+                    }
+                    _ => false,
+                },
+                primary_key: state
+                    .primary_key
+                    .as_ref()
+                    .and_then(|p| v(p.index).map(|d| pg::datum_copy(d, p.typbyval, p.typlen))),
+                visible_to_transaction: !pg::uses_transaction_snapshot()
+                    || visible_to_transaction(slot),
+            }
+        },
+    );
     if let Some(l) = latest.as_mut().filter(|l| !l.visible_to_transaction) {
         // The newest tuple is not visible to this transaction, but that may be a concurrent
         // UPDATE of a mutable column rather than a new version: what matters (as in the SPI
         // reference) is whether the transaction sees the same latest version number.
-        let seen = probes.version.first(heap, pg_sys::GetTransactionSnapshot(), values, nulls, state.key.len(), backward, version_of);
+        let seen = probes.version.first(
+            heap,
+            pg_sys::GetTransactionSnapshot(),
+            (values, nulls),
+            state.key.len(),
+            backward,
+            version_of,
+        );
         l.visible_to_transaction = seen == Some(l.version);
     }
     let duplicate = match (&latest, &probes.hash, state.config.dedup) {
-        (Some(_), Some(probe), crate::config::Dedup::Any) if hash.is_some() => probe
-            .first(heap, snapshot_self(), values, nulls, state.key.len() + 1, pg_sys::ScanDirection::ForwardScanDirection, version_of),
+        (Some(_), Some(probe), crate::config::Dedup::Any) if hash.is_some() => probe.first(
+            heap,
+            snapshot_self(),
+            (values, nulls),
+            state.key.len() + 1,
+            pg_sys::ScanDirection::ForwardScanDirection,
+            version_of,
+        ),
         _ => None,
     };
     KeyState { latest, duplicate }
@@ -214,14 +286,21 @@ fn read_spi(state: &TableState, values: &[Datum], nulls: &[bool]) -> KeyState {
         Some((
             int(spi::value(0, 1)?),
             spi::value(0, 2).is_some_and(|d| d.value() != 0),
-            state.primary_key.as_ref().and_then(|p| spi::value(0, 3).map(|d| spi::transfer(d, p.typbyval, p.typlen))),
+            state
+                .primary_key
+                .as_ref()
+                .and_then(|p| spi::value(0, 3).map(|d| spi::transfer(d, p.typbyval, p.typlen))),
             spi::value(0, 4).map(int),
         ))
     };
     let now = run(Snapshot::Latest);
     // Under REPEATABLE READ / SERIALIZABLE the same plan with the transaction's snapshot tells
     // whether that snapshot sees the latest version.
-    let seen_version = if pg::uses_transaction_snapshot() { run(Snapshot::Transaction).map(|r| r.0) } else { now.as_ref().map(|r| r.0) };
+    let seen_version = if pg::uses_transaction_snapshot() {
+        run(Snapshot::Transaction).map(|r| r.0)
+    } else {
+        now.as_ref().map(|r| r.0)
+    };
     let duplicate = now.as_ref().and_then(|r| r.3);
     KeyState {
         latest: now.map(|(version, same_hash, primary_key, _)| Latest {
@@ -244,22 +323,47 @@ fn spi_args(state: &TableState, values: &[Datum], nulls: &[bool]) -> Vec<Option<
 }
 
 /// Restore mode: does (key, version) exist already?
-pub fn version_exists(state: &TableState, heap: pg_sys::Relation, values: &[Datum], nulls: &[bool], version: i64) -> bool {
-    pg::as_user(state.owner, || match state.probes.as_ref().filter(|_| guc::LOOKUP_METHOD.get() == LookupMethod::Index) {
-        Some(probes) => unsafe {
-            let mut values = values.to_vec();
-            let mut nulls = nulls.to_vec();
-            values[state.version.index] = pg::int_datum(version, state.version.typid);
-            nulls[state.version.index] = false;
-            probes.version.first(heap, snapshot_self(), &values, &nulls, state.key.len() + 1, pg_sys::ScanDirection::ForwardScanDirection, |_| ()).is_some()
-        },
-        None => {
-            let _session = spi::Session::connect();
-            let null_mask = state.null_mask(nulls);
-            let plans = state.plans(null_mask);
-            let mut args = state.key_args(values, nulls);
-            args.push(Some(pg::int_datum(version, state.version.typid)));
-            state.exists_plan(&plans, null_mask).execute(&args, Snapshot::Latest, 1) > 0
+pub fn version_exists(
+    state: &TableState,
+    heap: pg_sys::Relation,
+    values: &[Datum],
+    nulls: &[bool],
+    version: i64,
+) -> bool {
+    pg::as_user(state.owner, || {
+        match state
+            .probes
+            .as_ref()
+            .filter(|_| guc::LOOKUP_METHOD.get() == LookupMethod::Index)
+        {
+            Some(probes) => unsafe {
+                let mut values = values.to_vec();
+                let mut nulls = nulls.to_vec();
+                values[state.version.index] = pg::int_datum(version, state.version.typid);
+                nulls[state.version.index] = false;
+                probes
+                    .version
+                    .first(
+                        heap,
+                        snapshot_self(),
+                        (&values, &nulls),
+                        state.key.len() + 1,
+                        pg_sys::ScanDirection::ForwardScanDirection,
+                        |_| (),
+                    )
+                    .is_some()
+            },
+            None => {
+                let _session = spi::Session::connect();
+                let null_mask = state.null_mask(nulls);
+                let plans = state.plans(null_mask);
+                let mut args = state.key_args(values, nulls);
+                args.push(Some(pg::int_datum(version, state.version.typid)));
+                state
+                    .exists_plan(&plans, null_mask)
+                    .execute(&args, Snapshot::Latest, 1)
+                    > 0
+            }
         }
     })
 }

@@ -10,13 +10,19 @@ pub fn qualified_name(relid: Oid) -> String {
         if nsp.is_null() || rel.is_null() {
             return format!("relation {}", relid.to_u32());
         }
-        CStr::from_ptr(pg_sys::quote_qualified_identifier(nsp, rel)).to_string_lossy().into_owned()
+        CStr::from_ptr(pg_sys::quote_qualified_identifier(nsp, rel))
+            .to_string_lossy()
+            .into_owned()
     }
 }
 
 pub fn quote_ident(name: &str) -> String {
     let c = CString::new(name).expect("identifier without NUL");
-    unsafe { CStr::from_ptr(pg_sys::quote_identifier(c.as_ptr())).to_string_lossy().into_owned() }
+    unsafe {
+        CStr::from_ptr(pg_sys::quote_identifier(c.as_ptr()))
+            .to_string_lossy()
+            .into_owned()
+    }
 }
 
 /// The bytes of a varlena datum (text, bytea, json), detoasted.
@@ -30,13 +36,23 @@ pub unsafe fn varlena_bytes<'a>(datum: Datum) -> &'a [u8] {
 
 /// A text datum (also good for varchar) in the current memory context.
 pub fn text_datum(s: &str) -> Datum {
-    unsafe { Datum::from(pg_sys::cstring_to_text_with_len(s.as_ptr() as *const _, s.len() as i32)) }
+    unsafe {
+        Datum::from(pg_sys::cstring_to_text_with_len(
+            s.as_ptr() as *const _,
+            s.len() as i32,
+        ))
+    }
 }
 
 /// A bytea datum in the current memory context.
 pub fn bytea_datum(bytes: &[u8]) -> Datum {
     // text and bytea share the varlena layout
-    unsafe { Datum::from(pg_sys::cstring_to_text_with_len(bytes.as_ptr() as *const _, bytes.len() as i32)) }
+    unsafe {
+        Datum::from(pg_sys::cstring_to_text_with_len(
+            bytes.as_ptr() as *const _,
+            bytes.len() as i32,
+        ))
+    }
 }
 
 /// The text of a jsonb datum, as jsonb_out prints it.

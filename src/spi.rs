@@ -14,7 +14,11 @@ impl Session {
     pub fn connect() -> Session {
         unsafe {
             if pg_sys::SPI_connect() != pg_sys::SPI_OK_CONNECT as i32 {
-                error(Code::ERRCODE_INTERNAL_ERROR, "pg_versioning: SPI_connect failed").raise();
+                error(
+                    Code::ERRCODE_INTERNAL_ERROR,
+                    "pg_versioning: SPI_connect failed",
+                )
+                .raise();
             }
         }
         Session(())
@@ -48,9 +52,17 @@ impl KeptPlan {
     pub fn prepare(sql: &str, arg_types: &[Oid]) -> KeptPlan {
         let c = CString::new(sql).expect("SQL without NUL");
         unsafe {
-            let plan = pg_sys::SPI_prepare(c.as_ptr(), arg_types.len() as i32, arg_types.as_ptr() as *mut Oid);
+            let plan = pg_sys::SPI_prepare(
+                c.as_ptr(),
+                arg_types.len() as i32,
+                arg_types.as_ptr() as *mut Oid,
+            );
             if plan.is_null() {
-                error(Code::ERRCODE_INTERNAL_ERROR, format!("pg_versioning: could not prepare: {sql}")).raise();
+                error(
+                    Code::ERRCODE_INTERNAL_ERROR,
+                    format!("pg_versioning: could not prepare: {sql}"),
+                )
+                .raise();
             }
             pg_sys::SPI_keepplan(plan);
             KeptPlan(plan)
@@ -61,8 +73,10 @@ impl KeptPlan {
     /// and returns the number of rows processed; results are in `Rows`.
     pub fn execute(&self, args: &[Option<Datum>], snapshot: Snapshot, limit: i64) -> u64 {
         let values: Vec<Datum> = args.iter().map(|a| a.unwrap_or(Datum::from(0))).collect();
-        let nulls: Vec<std::os::raw::c_char> =
-            args.iter().map(|a| if a.is_some() { b' ' as _ } else { b'n' as _ }).collect();
+        let nulls: Vec<std::os::raw::c_char> = args
+            .iter()
+            .map(|a| if a.is_some() { b' ' as _ } else { b'n' as _ })
+            .collect();
         unsafe {
             let rc = match snapshot {
                 Snapshot::Latest => pg_sys::SPI_execute_snapshot(
@@ -75,13 +89,22 @@ impl KeptPlan {
                     false,
                     limit,
                 ),
-                Snapshot::Transaction => {
-                    pg_sys::SPI_execute_plan(self.0, values.as_ptr() as *mut Datum, nulls.as_ptr(), false, limit)
-                }
+                Snapshot::Transaction => pg_sys::SPI_execute_plan(
+                    self.0,
+                    values.as_ptr() as *mut Datum,
+                    nulls.as_ptr(),
+                    false,
+                    limit,
+                ),
             };
             if rc < 0 {
-                let why = std::ffi::CStr::from_ptr(pg_sys::SPI_result_code_string(rc)).to_string_lossy();
-                error(Code::ERRCODE_INTERNAL_ERROR, format!("pg_versioning: SPI error {why}")).raise();
+                let why =
+                    std::ffi::CStr::from_ptr(pg_sys::SPI_result_code_string(rc)).to_string_lossy();
+                error(
+                    Code::ERRCODE_INTERNAL_ERROR,
+                    format!("pg_versioning: SPI error {why}"),
+                )
+                .raise();
             }
             pg_sys::SPI_processed
         }
@@ -116,12 +139,17 @@ pub fn query_text(sql: &str, args: &[&str]) -> Option<String> {
     let _session = Session::connect();
     let types = vec![pg_sys::TEXTOID; args.len()];
     let plan = KeptPlan::prepare(sql, &types);
-    let datums: Vec<Option<Datum>> = args.iter().map(|a| Some(crate::pg::text_datum(a))).collect();
+    let datums: Vec<Option<Datum>> = args
+        .iter()
+        .map(|a| Some(crate::pg::text_datum(a)))
+        .collect();
     if plan.execute(&datums, Snapshot::Latest, 1) == 0 {
         return None;
     }
     value(0, 1).map(|d| unsafe {
-        let s = std::ffi::CStr::from_ptr(pg_sys::text_to_cstring(d.cast_mut_ptr())).to_string_lossy().into_owned();
+        let s = std::ffi::CStr::from_ptr(pg_sys::text_to_cstring(d.cast_mut_ptr()))
+            .to_string_lossy()
+            .into_owned();
         s
     })
 }

@@ -74,7 +74,9 @@ unsafe extern "C-unwind" fn on_relcache_invalidation(_arg: Datum, relid: Oid) {
 }
 
 pub fn register_invalidation_callback() {
-    unsafe { pg_sys::CacheRegisterRelcacheCallback(Some(on_relcache_invalidation), Datum::from(0)) };
+    unsafe {
+        pg_sys::CacheRegisterRelcacheCallback(Some(on_relcache_invalidation), Datum::from(0))
+    };
 }
 
 /// The state of a versioned table, from the cache or built now.
@@ -100,9 +102,16 @@ unsafe fn build(rel: pg_sys::Relation) -> TableState {
     let columns = catalog::columns(rel);
     let col = |n: &str| {
         catalog::find(&columns, n).cloned().unwrap_or_else(|| {
-            error(Code::ERRCODE_UNDEFINED_COLUMN, format!("column \"{n}\" configured for versioning no longer exists in table {name}"))
-                .hint(format!("Call versioning.enable('{name}', …) again with the table's current columns."))
-                .raise()
+            error(
+                Code::ERRCODE_UNDEFINED_COLUMN,
+                format!(
+                    "column \"{n}\" configured for versioning no longer exists in table {name}"
+                ),
+            )
+            .hint(format!(
+                "Call versioning.enable('{name}', …) again with the table's current columns."
+            ))
+            .raise()
         })
     };
     let mcx = pg_sys::AllocSetContextCreateExtended(
@@ -117,10 +126,16 @@ unsafe fn build(rel: pg_sys::Relation) -> TableState {
         .iter()
         .map(|k| {
             let column = col(k);
-            let tce = pg_sys::lookup_type_cache(column.typid, pg_sys::TYPECACHE_HASH_PROC_FINFO as i32);
-            let hash_proc = ((*tce).hash_proc != Oid::INVALID).then(|| &mut (*tce).hash_proc_finfo as *mut _);
+            let tce =
+                pg_sys::lookup_type_cache(column.typid, pg_sys::TYPECACHE_HASH_PROC_FINFO as i32);
+            let hash_proc =
+                ((*tce).hash_proc != Oid::INVALID).then(|| &mut (*tce).hash_proc_finfo as *mut _);
             let to_jsonb = ToJsonb::new(&column, mcx);
-            KeyColumn { column, hash_proc, to_jsonb }
+            KeyColumn {
+                column,
+                hash_proc,
+                to_jsonb,
+            }
         })
         .collect();
     let natts = (*(*rel).rd_att).natts as usize;
@@ -131,9 +146,13 @@ unsafe fn build(rel: pg_sys::Relation) -> TableState {
     let version = col(&config.version_column);
     let hash = config.hash_column.as_deref().map(col);
     let key_indexes: Vec<usize> = config.key.iter().map(|k| col(k).index).collect();
-    let probes = crate::lookup::IndexProbe::find(rel, &key_indexes, version.index).map(|v| crate::lookup::Probes {
-        version: v,
-        hash: hash.as_ref().and_then(|h| crate::lookup::IndexProbe::find(rel, &key_indexes, h.index)),
+    let probes = crate::lookup::IndexProbe::find(rel, &key_indexes, version.index).map(|v| {
+        crate::lookup::Probes {
+            version: v,
+            hash: hash
+                .as_ref()
+                .and_then(|h| crate::lookup::IndexProbe::find(rel, &key_indexes, h.index)),
+        }
     });
     let probes = probes.filter(|p| p.hash.is_some() || config.dedup != Dedup::Any);
     TableState {
@@ -158,12 +177,22 @@ unsafe fn build(rel: pg_sys::Relation) -> TableState {
 impl TableState {
     /// Bit i set: key column i is NULL in this row.
     pub fn null_mask(&self, nulls: &[bool]) -> u64 {
-        self.key.iter().enumerate().fold(0, |m, (i, k)| if nulls[k.column.index] { m | (1 << i) } else { m })
+        self.key.iter().enumerate().fold(0, |m, (i, k)| {
+            if nulls[k.column.index] {
+                m | (1 << i)
+            } else {
+                m
+            }
+        })
     }
 
     /// The non-NULL key values, in key order (the parameters of the key plans).
     pub fn key_args(&self, values: &[Datum], nulls: &[bool]) -> Vec<Option<Datum>> {
-        self.key.iter().filter(|k| !nulls[k.column.index]).map(|k| Some(values[k.column.index])).collect()
+        self.key
+            .iter()
+            .filter(|k| !nulls[k.column.index])
+            .map(|k| Some(values[k.column.index]))
+            .collect()
     }
 
     /// A 32-bit hash of the key for the advisory lock; equal keys (by the types' own equality,
@@ -176,7 +205,9 @@ impl TableState {
                 0x9e37_79b9
             } else {
                 match k.hash_proc {
-                    Some(f) => unsafe { pg_sys::FunctionCall1Coll(f, k.column.collation, values[i]).value() as u32 },
+                    Some(f) => unsafe {
+                        pg_sys::FunctionCall1Coll(f, k.column.collation, values[i]).value() as u32
+                    },
                     None => {
                         let text = k.to_jsonb.text(Some(values[i]));
                         let d = versioning_core::sha256(text.as_bytes());
@@ -199,7 +230,9 @@ impl TableState {
             }
             versioning_core::canonical::write_string(&k.column.name, &mut out);
             out.push(':');
-            let v = k.to_jsonb.value((!nulls[k.column.index]).then(|| values[k.column.index]));
+            let v = k
+                .to_jsonb
+                .value((!nulls[k.column.index]).then(|| values[k.column.index]));
             let _ = versioning_core::canonical::write_canonical(&v, &mut out);
         }
         out.push('}');
@@ -228,7 +261,10 @@ impl TableState {
             return p.clone();
         }
         let (sql, types) = self.lookup_sql(null_mask);
-        let plans = Rc::new(KeyPlans { lookup: KeptPlan::prepare(&sql, &types), exists: OnceCell::new() });
+        let plans = Rc::new(KeyPlans {
+            lookup: KeptPlan::prepare(&sql, &types),
+            exists: OnceCell::new(),
+        });
         self.plans.borrow_mut().insert(null_mask, plans.clone());
         plans
     }
@@ -240,7 +276,11 @@ impl TableState {
         let q = pg::quote_ident;
         let (conds, mut types) = self.key_conditions(null_mask, "t");
         let version = q(&self.version.name);
-        let order: Vec<String> = self.key.iter().map(|k| format!("t.{} DESC", q(&k.column.name))).collect();
+        let order: Vec<String> = self
+            .key
+            .iter()
+            .map(|k| format!("t.{} DESC", q(&k.column.name)))
+            .collect();
         let hash_param = format!("${}", types.len() + 1);
         let (latest_same, duplicate) = match &self.hash {
             Some(h) => {
@@ -256,9 +296,21 @@ impl TableState {
             }
             None => ("NULL::pg_catalog.bool".into(), "NULL".into()),
         };
-        let pk = self.primary_key.as_ref().map(|p| format!("l.{}", q(&p.name))).unwrap_or_else(|| "NULL".into());
-        let select_pk = self.primary_key.as_ref().map(|p| format!(", t.{}", q(&p.name))).unwrap_or_default();
-        let hash_col = self.hash.as_ref().map(|h| format!(", t.{}", q(&h.name))).unwrap_or_default();
+        let pk = self
+            .primary_key
+            .as_ref()
+            .map(|p| format!("l.{}", q(&p.name)))
+            .unwrap_or_else(|| "NULL".into());
+        let select_pk = self
+            .primary_key
+            .as_ref()
+            .map(|p| format!(", t.{}", q(&p.name)))
+            .unwrap_or_default();
+        let hash_col = self
+            .hash
+            .as_ref()
+            .map(|h| format!(", t.{}", q(&h.name)))
+            .unwrap_or_default();
         let sql = format!(
             "SELECT l.{version}, {latest_same}, {pk}, {duplicate} FROM \
              (SELECT t.{version}{hash_col}{select_pk} FROM {} t WHERE {conds} ORDER BY {}, t.{version} DESC LIMIT 1) l",

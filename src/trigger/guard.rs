@@ -11,7 +11,9 @@ pub unsafe fn on_change(call: &Call) -> Datum {
     let state = table_state::get(rel);
     let desc = (*rel).rd_att;
     let old = Row::deform((*call.data).tg_trigtuple, desc);
-    let version = old.get(state.version.index).map_or(0, |d| pg::int_from_datum(d, state.version.typid));
+    let version = old
+        .get(state.version.index)
+        .map_or(0, |d| pg::int_from_datum(d, state.version.typid));
     let key = || state.key_json(&old.values, &old.nulls);
 
     if call.op() == pg_sys::TRIGGER_EVENT_DELETE {
@@ -32,12 +34,21 @@ pub unsafe fn on_change(call: &Call) -> Datum {
         }
         _ => true,
     };
-    let identity = state.key.iter().map(|k| &k.column).chain(std::iter::once(&state.version));
+    let identity = state
+        .key
+        .iter()
+        .map(|k| &k.column)
+        .chain(std::iter::once(&state.version));
     for c in identity {
         if changed(c.index) {
             error(
                 Code::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
-                format!("cannot change column \"{}\" of version {version} of key {} in table {}", c.name, key(), state.name),
+                format!(
+                    "cannot change column \"{}\" of version {version} of key {} in table {}",
+                    c.name,
+                    key(),
+                    state.name
+                ),
             )
             .detail("Key and version columns never change.")
             .hint("Insert a row with the new key instead.")
@@ -50,9 +61,15 @@ pub unsafe fn on_change(call: &Call) -> Datum {
             let name = std::ffi::CStr::from_ptr(att.attname.data.as_ptr()).to_string_lossy();
             error(
                 Code::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
-                format!("version {version} of key {} in table {} is frozen", key(), state.name),
+                format!(
+                    "version {version} of key {} in table {} is frozen",
+                    key(),
+                    state.name
+                ),
             )
-            .detail(format!("Column \"{name}\" cannot change; only the mutable columns of a version may."))
+            .detail(format!(
+                "Column \"{name}\" cannot change; only the mutable columns of a version may."
+            ))
             .hint("create a new version instead")
             .raise();
         }

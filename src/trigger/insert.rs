@@ -19,7 +19,9 @@ pub unsafe fn on_insert(call: &Call) -> Datum {
     let key = |row: &Row| state.key_json(&row.values, &row.nulls);
 
     let hash = state.content.hash(&row.values, &row.nulls);
-    let supplied_version = row.get(state.version.index).map(|d| pg::int_from_datum(d, state.version.typid));
+    let supplied_version = row
+        .get(state.version.index)
+        .map(|d| pg::int_from_datum(d, state.version.typid));
     if let Some(h) = &state.hash {
         if let Some(supplied) = row.get(h.index) {
             check_supplied_hash(&state, &key(&row), h.typid, supplied, hash.as_ref());
@@ -34,9 +36,15 @@ pub unsafe fn on_insert(call: &Call) -> Datum {
     }
     let restore = guc::RESTORE.get();
     if restore && !pg::current_user_owns(state.relid) {
-        error(Code::ERRCODE_INSUFFICIENT_PRIVILEGE, format!("versioning.restore is on, but only the owner of table {} may restore versions", state.name))
-            .hint("SET versioning.restore = off, or run the load as the table's owner.")
-            .raise();
+        error(
+            Code::ERRCODE_INSUFFICIENT_PRIVILEGE,
+            format!(
+                "versioning.restore is on, but only the owner of table {} may restore versions",
+                state.name
+            ),
+        )
+        .hint("SET versioning.restore = off, or run the load as the table's owner.")
+        .raise();
     }
 
     // Everyone inserting this key waits here until the holder's transaction ends, so the
@@ -81,10 +89,19 @@ pub unsafe fn on_insert(call: &Call) -> Datum {
         }
         if state.config.check_version {
             if let Some(v) = supplied_version.filter(|&v| v != next) {
-                error(Code::ERRCODE_T_R_SERIALIZATION_FAILURE, format!("version {v} of key {} in table {} is not the next version", key(&row), state.name))
-                    .detail(format!("expected version {v}, next is {next}"))
-                    .hint("Another writer created a version first: re-read the latest version and retry.")
-                    .raise();
+                error(
+                    Code::ERRCODE_T_R_SERIALIZATION_FAILURE,
+                    format!(
+                        "version {v} of key {} in table {} is not the next version",
+                        key(&row),
+                        state.name
+                    ),
+                )
+                .detail(format!("expected version {v}, next is {next}"))
+                .hint(
+                    "Another writer created a version first: re-read the latest version and retry.",
+                )
+                .raise();
             }
         }
     }
@@ -103,7 +120,13 @@ fn duplicate_of(state: &TableState, found: &KeyState) -> Option<i64> {
 
 /// Writes version, hash and (when `parent` is given) parent into the row, logs the creation,
 /// and returns the new tuple.
-unsafe fn finish(state: &TableState, call: &Call, row: &Row, version: i64, parent: Option<Option<Datum>>) -> Datum {
+unsafe fn finish(
+    state: &TableState,
+    call: &Call,
+    row: &Row,
+    version: i64,
+    parent: Option<Option<Datum>>,
+) -> Datum {
     let n = state.natts;
     let mut values = vec![Datum::from(0); n];
     let mut nulls = vec![false; n];
@@ -121,17 +144,36 @@ unsafe fn finish(state: &TableState, call: &Call, row: &Row, version: i64, paren
         replace[p.index] = true;
     }
     let rel = call.relation();
-    let tuple = pg_sys::heap_modify_tuple((*call.data).tg_trigtuple, (*rel).rd_att, values.as_mut_ptr(), nulls.as_mut_ptr(), replace.as_mut_ptr());
+    let tuple = pg_sys::heap_modify_tuple(
+        (*call.data).tg_trigtuple,
+        (*rel).rd_att,
+        values.as_mut_ptr(),
+        nulls.as_mut_ptr(),
+        replace.as_mut_ptr(),
+    );
     if state.config.audit && !guc::RESTORE.get() {
         let key_json = state.key_json(&row.values, &row.nulls);
-        audit::write(&audit::Entry { table: &state.name, key_json: &key_json, version, action: "create" });
+        audit::write(&audit::Entry {
+            table: &state.name,
+            key_json: &key_json,
+            version,
+            action: "create",
+        });
     }
     Datum::from(tuple)
 }
 
-unsafe fn check_supplied_hash(state: &TableState, key: &str, typid: pg_sys::Oid, supplied: Datum, computed: Option<&[u8; 32]>) {
+unsafe fn check_supplied_hash(
+    state: &TableState,
+    key: &str,
+    typid: pg_sys::Oid,
+    supplied: Datum,
+    computed: Option<&[u8; 32]>,
+) {
     let bytes = pg::varlena_bytes(supplied);
-    let hex = computed.map(content::hex).unwrap_or_else(|| "no hash (the content is NULL)".into());
+    let hex = computed
+        .map(content::hex)
+        .unwrap_or_else(|| "no hash (the content is NULL)".into());
     let matches = match (computed, typid) {
         (None, _) => false,
         (Some(c), pg_sys::BYTEAOID) => bytes == c,
@@ -142,9 +184,15 @@ unsafe fn check_supplied_hash(state: &TableState, key: &str, typid: pg_sys::Oid,
             pg_sys::BYTEAOID => bytes.iter().map(|b| format!("{b:02x}")).collect(),
             _ => String::from_utf8_lossy(bytes).into_owned(),
         };
-        error(Code::ERRCODE_DATA_EXCEPTION, format!("supplied content hash does not match the content for key {key} in table {}", state.name))
-            .detail(format!("Supplied {shown}, computed {hex}."))
-            .hint("Leave the hash column NULL: the extension computes it.")
-            .raise();
+        error(
+            Code::ERRCODE_DATA_EXCEPTION,
+            format!(
+                "supplied content hash does not match the content for key {key} in table {}",
+                state.name
+            ),
+        )
+        .detail(format!("Supplied {shown}, computed {hex}."))
+        .hint("Leave the hash column NULL: the extension computes it.")
+        .raise();
     }
 }

@@ -17,16 +17,23 @@ impl Call {
     unsafe fn check(fcinfo: pg_sys::FunctionCallInfo, name: &str, ops: &[u32]) -> Call {
         let ctx = (*fcinfo).context;
         if ctx.is_null() || (*ctx).type_ != pg_sys::NodeTag::T_TriggerData {
-            error(Code::ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED, format!("{name} was not called as a trigger")).raise();
+            error(
+                Code::ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED,
+                format!("{name} was not called as a trigger"),
+            )
+            .raise();
         }
         let data = ctx as *mut pg_sys::TriggerData;
         let event = (*data).tg_event;
         let before = event & pg_sys::TRIGGER_EVENT_TIMINGMASK == pg_sys::TRIGGER_EVENT_BEFORE;
         let row = event & pg_sys::TRIGGER_EVENT_ROW != 0;
         if !before || !row || !ops.contains(&(event & pg_sys::TRIGGER_EVENT_OPMASK)) {
-            error(Code::ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED, format!("{name} must be fired BEFORE … FOR EACH ROW"))
-                .hint("Attach it with versioning.enable(), not CREATE TRIGGER.")
-                .raise();
+            error(
+                Code::ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED,
+                format!("{name} must be fired BEFORE … FOR EACH ROW"),
+            )
+            .hint("Attach it with versioning.enable(), not CREATE TRIGGER.")
+            .raise();
         }
         Call { data, event }
     }
@@ -49,7 +56,10 @@ pub(crate) struct Row {
 impl Row {
     pub unsafe fn deform(tuple: pg_sys::HeapTuple, desc: pg_sys::TupleDesc) -> Row {
         let n = (*desc).natts as usize;
-        let mut row = Row { values: vec![Datum::from(0); n], nulls: vec![false; n] };
+        let mut row = Row {
+            values: vec![Datum::from(0); n],
+            nulls: vec![false; n],
+        };
         pg_sys::heap_deform_tuple(tuple, desc, row.values.as_mut_ptr(), row.nulls.as_mut_ptr());
         row
     }
@@ -71,7 +81,11 @@ pub extern "C" fn pg_finfo_pgv_on_insert() -> &'static pg_sys::Pg_finfo_record {
 #[pgrx::pg_guard]
 #[no_mangle]
 pub unsafe extern "C-unwind" fn pgv_on_insert(fcinfo: pg_sys::FunctionCallInfo) -> Datum {
-    let call = Call::check(fcinfo, "versioning._on_insert()", &[pg_sys::TRIGGER_EVENT_INSERT]);
+    let call = Call::check(
+        fcinfo,
+        "versioning._on_insert()",
+        &[pg_sys::TRIGGER_EVENT_INSERT],
+    );
     insert::on_insert(&call)
 }
 

@@ -261,14 +261,19 @@ mod tests {
     #[test]
     fn duplicates_keep_the_last_member() {
         let value = json::parse(r#"{"b":1,"a":2,"b":3,"a":4,"b":5}"#).unwrap();
-        let Value::Object(members) = &value else { panic!("not an object") };
+        let Value::Object(members) = &value else {
+            panic!("not an object")
+        };
         let kept: Vec<_> = sorted_members(members)
             .into_iter()
             .map(|(k, v)| (k.as_str(), v.clone()))
             .collect();
         assert_eq!(
             kept,
-            [("a", Value::Number("4".into())), ("b", Value::Number("5".into()))]
+            [
+                ("a", Value::Number("4".into())),
+                ("b", Value::Number("5".into()))
+            ]
         );
     }
 }

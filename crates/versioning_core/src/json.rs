@@ -224,7 +224,11 @@ impl Parser<'_> {
 
     /// An error at the current position, reporting end of input as such.
     fn unexpected(&self, message: &'static str) -> ParseError {
-        let message = if self.pos >= self.text.len() { "unexpected end of input" } else { message };
+        let message = if self.pos >= self.text.len() {
+            "unexpected end of input"
+        } else {
+            message
+        };
         ParseError::new(message, self.pos)
     }
 

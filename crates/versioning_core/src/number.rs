@@ -51,7 +51,10 @@ pub(crate) fn scan(text: &[u8], start: usize) -> Result<(Decimal<'_>, usize), Pa
             i += 1;
         }
         if i == frac_start {
-            return Err(ParseError::new("expected a digit after the decimal point", i));
+            return Err(ParseError::new(
+                "expected a digit after the decimal point",
+                i,
+            ));
         }
         frac = &text[frac_start..i];
     }
@@ -82,7 +85,14 @@ pub(crate) fn scan(text: &[u8], start: usize) -> Result<(Decimal<'_>, usize), Pa
 
     let digits = || int.iter().chain(frac);
     let Some(skip) = digits().position(|&d| d != b'0') else {
-        let zero = Decimal { negative, int, frac, skip: 0, k: 0, n: 0 };
+        let zero = Decimal {
+            negative,
+            int,
+            frac,
+            skip: 0,
+            k: 0,
+            n: 0,
+        };
         return Ok((zero, i));
     };
     let trailing_zeros = digits().rev().take_while(|&&d| d == b'0').count();
@@ -96,7 +106,17 @@ pub(crate) fn scan(text: &[u8], start: usize) -> Result<(Decimal<'_>, usize), Pa
         .and_then(|(len, skip)| (len - skip).checked_add(exp))
         .filter(|&n| n > i64::MIN)
         .ok_or_else(|| ParseError::new("exponent out of range", exp_start))?;
-    Ok((Decimal { negative, int, frac, skip, k, n }, i))
+    Ok((
+        Decimal {
+            negative,
+            int,
+            frac,
+            skip,
+            k,
+            n,
+        },
+        i,
+    ))
 }
 
 impl Decimal<'_> {

@@ -32,7 +32,9 @@ fn es_number_to_string(x: f64) -> String {
 
 fn finite_f64() -> impl Strategy<Value = f64> {
     prop_oneof![
-        any::<u64>().prop_map(f64::from_bits).prop_filter("finite", |f| f.is_finite()),
+        any::<u64>()
+            .prop_map(f64::from_bits)
+            .prop_filter("finite", |f| f.is_finite()),
         any::<i64>().prop_map(|i| i as f64),
         (any::<i32>(), -30i32..30).prop_map(|(m, e)| f64::from(m) * 10f64.powi(e)),
         (1e-8..1e-5f64).prop_union(1e19..1e23f64),
@@ -105,7 +107,12 @@ impl RawDecimal {
         let digits = format!("{}{}{}", "0".repeat(lead), self.digits, "0".repeat(trail));
         let point = point % (digits.len() + 1);
         let exp = self.exp + lead as i64 + self.point as i64 - point as i64;
-        RawDecimal { digits, point, exp, ..self.clone() }
+        RawDecimal {
+            digits,
+            point,
+            exp,
+            ..self.clone()
+        }
     }
 }
 
@@ -152,25 +159,42 @@ fn raw_decimal() -> impl Strategy<Value = RawDecimal> {
         prop_oneof![4 => -12i64..12, 1 => -1_000_000_000_000_000i64..1_000_000_000_000_000],
         (any::<bool>(), any::<bool>(), 0usize..3, any::<bool>()),
     )
-        .prop_map(|(negative, digits, point, exp, (upper_e, plus, exp_zeros, omit_zero_exp))| {
-            let point = point % (digits.len() + 1);
-            RawDecimal { negative, digits, point, exp, upper_e, plus, exp_zeros, omit_zero_exp }
-        })
+        .prop_map(
+            |(negative, digits, point, exp, (upper_e, plus, exp_zeros, omit_zero_exp))| {
+                let point = point % (digits.len() + 1);
+                RawDecimal {
+                    negative,
+                    digits,
+                    point,
+                    exp,
+                    upper_e,
+                    plus,
+                    exp_zeros,
+                    omit_zero_exp,
+                }
+            },
+        )
 }
 
 fn decimal_pair() -> impl Strategy<Value = (RawDecimal, RawDecimal)> {
     prop_oneof![
         (raw_decimal(), raw_decimal()),
-        (raw_decimal(), 0usize..4, 0usize..4, any::<usize>(), any::<bool>(), any::<bool>()).prop_map(
-            |(a, lead, trail, point, upper_e, flip_zero_sign)| {
+        (
+            raw_decimal(),
+            0usize..4,
+            0usize..4,
+            any::<usize>(),
+            any::<bool>(),
+            any::<bool>()
+        )
+            .prop_map(|(a, lead, trail, point, upper_e, flip_zero_sign)| {
                 let mut b = a.rewritten(lead, trail, point);
                 b.upper_e = upper_e;
                 if flip_zero_sign && exact_of_raw(&a) == Exact::Zero {
                     b.negative = !b.negative;
                 }
                 (a, b)
-            }
-        ),
+            }),
     ]
 }
 
@@ -240,8 +264,16 @@ fn number_text() -> impl Strategy<Value = String> {
         raw_decimal().prop_map(|d| d.to_json()),
         finite_f64().prop_map(|f| format!("{f:?}")),
         prop::sample::select(vec![
-            "1", "1.0", "1.00", "10e-1", "0", "-0", "1e400", "0.1000000000000000000001",
-            "123456789012345678901234567890", "0.1",
+            "1",
+            "1.0",
+            "1.00",
+            "10e-1",
+            "0",
+            "-0",
+            "1e400",
+            "0.1000000000000000000001",
+            "123456789012345678901234567890",
+            "0.1",
         ])
         .prop_map(String::from),
     ]
@@ -285,7 +317,11 @@ fn write_json_string(s: &str, c: &mut Choices, out: &mut String) {
             _ if must_escape || roll == 2 => {
                 let mut units = [0u16; 2];
                 for unit in ch.encode_utf16(&mut units) {
-                    let hex = if c.next(2) == 0 { format!("\\u{unit:04X}") } else { format!("\\u{unit:04x}") };
+                    let hex = if c.next(2) == 0 {
+                        format!("\\u{unit:04X}")
+                    } else {
+                        format!("\\u{unit:04x}")
+                    };
                     out.push_str(&hex);
                 }
             }
@@ -308,7 +344,11 @@ fn respell_number(text: &str, c: &mut Choices) -> String {
     } else {
         format!("{mantissa}.0{zeros}")
     };
-    let exp = if exp.is_empty() && c.next(2) == 0 { "E+00" } else { exp };
+    let exp = if exp.is_empty() && c.next(2) == 0 {
+        "E+00"
+    } else {
+        exp
+    };
     format!("{mantissa}{exp}")
 }
 
@@ -378,7 +418,9 @@ fn check_serde(t: &Tree, v: &serde_json::Value) -> Result<(), TestCaseError> {
     match (t, v) {
         (Tree::Null, J::Null) => {}
         (Tree::Bool(a), J::Bool(b)) => prop_assert_eq!(a, b),
-        (Tree::Num(a), J::Number(b)) => prop_assert_eq!(canonical_number(a).unwrap(), b.to_string()),
+        (Tree::Num(a), J::Number(b)) => {
+            prop_assert_eq!(canonical_number(a).unwrap(), b.to_string())
+        }
         (Tree::Str(a), J::String(b)) => prop_assert_eq!(a, b),
         (Tree::Arr(a), J::Array(b)) => {
             prop_assert_eq!(a.len(), b.len());

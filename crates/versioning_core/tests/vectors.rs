@@ -50,7 +50,12 @@ fn rfc8785_appendix_b_numbers() {
         // except for the tie below, so they must canonicalize the same way.
         let f = f64::from_bits(bits);
         if bits != ROUND_HALF_EVEN_TIE {
-            for input in [format!("{f:e}"), format!("{f:E}"), format!("{f}"), format!("{f:?}")] {
+            for input in [
+                format!("{f:e}"),
+                format!("{f:E}"),
+                format!("{f}"),
+                format!("{f:?}"),
+            ] {
                 assert_eq!(canonical_number(&input).unwrap(), expected, "input {input}");
             }
         }
@@ -70,8 +75,14 @@ fn shortest_digit_ties_keep_their_digits() {
     let f = f64::from_bits(ROUND_HALF_EVEN_TIE);
     assert_eq!("1424953923781206.2".parse::<f64>().unwrap(), f);
     assert_eq!("1424953923781206.3".parse::<f64>().unwrap(), f);
-    assert_eq!(canonical_number("1424953923781206.2").unwrap(), "1424953923781206.2");
-    assert_eq!(canonical_number("1.4249539237812063e15").unwrap(), "1424953923781206.3");
+    assert_eq!(
+        canonical_number("1424953923781206.2").unwrap(),
+        "1424953923781206.2"
+    );
+    assert_eq!(
+        canonical_number("1.4249539237812063e15").unwrap(),
+        "1424953923781206.3"
+    );
 }
 
 #[test]
@@ -111,7 +122,10 @@ fn numbers_by_exact_value() {
             "0.1000000000000000055511151231257827021181583404541015625",
             "0.1000000000000000055511151231257827021181583404541015625",
         ),
-        ("123456789012345678901234567890", "1.2345678901234567890123456789e+29"),
+        (
+            "123456789012345678901234567890",
+            "1.2345678901234567890123456789e+29",
+        ),
         ("333333333.33333329", "333333333.33333329"),
         ("9007199254740993", "9007199254740993"),
         // jsonb prints 1e400 as a 1 followed by 400 zeros.
@@ -134,8 +148,25 @@ fn numbers_by_exact_value() {
 #[test]
 fn invalid_numbers() {
     for input in [
-        "", "-", "+1", ".5", "1.", "01", "-01", "1e", "1e+", "1E-", "0x10", "NaN", "Infinity",
-        "-Infinity", "1 ", " 1", "1.5.2", "1e5e5", "١",
+        "",
+        "-",
+        "+1",
+        ".5",
+        "1.",
+        "01",
+        "-01",
+        "1e",
+        "1e+",
+        "1E-",
+        "0x10",
+        "NaN",
+        "Infinity",
+        "-Infinity",
+        "1 ",
+        " 1",
+        "1.5.2",
+        "1e5e5",
+        "١",
         "1e9223372036854775808",
         "1e9223372036854775807",
         "0.01e-9223372036854775807",
@@ -201,12 +232,18 @@ fn rfc_sorting_example() {
 #[test]
 fn string_escaping() {
     let mut out = String::new();
-    write_string("\"\\/\u{8}\u{c}\n\r\t\u{0}\u{1f}\u{7f}\u{2028}\u{e9}\u{1f600}", &mut out);
+    write_string(
+        "\"\\/\u{8}\u{c}\n\r\t\u{0}\u{1f}\u{7f}\u{2028}\u{e9}\u{1f600}",
+        &mut out,
+    );
     assert_eq!(
         out,
         "\"\\\"\\\\/\\b\\f\\n\\r\\t\\u0000\\u001f\u{7f}\u{2028}\u{e9}\u{1f600}\""
     );
-    assert_eq!(canonicalize(r#""\u001F\u00E9\ud83D\uDE00""#).unwrap(), "\"\\u001f\u{e9}\u{1f600}\"");
+    assert_eq!(
+        canonicalize(r#""\u001F\u00E9\ud83D\uDE00""#).unwrap(),
+        "\"\\u001f\u{e9}\u{1f600}\""
+    );
 }
 
 #[test]
@@ -215,9 +252,15 @@ fn structure_whitespace_and_duplicates() {
         (" \t\r\n null \n", "null"),
         ("[ ]", "[]"),
         ("{ }", "{}"),
-        (r#"[1.0, {"b": true, "a": [false, null]}, "x"]"#, r#"[1,{"a":[false,null],"b":true},"x"]"#),
+        (
+            r#"[1.0, {"b": true, "a": [false, null]}, "x"]"#,
+            r#"[1,{"a":[false,null],"b":true},"x"]"#,
+        ),
         (r#"{"a": 1, "a": 2}"#, r#"{"a":2}"#),
-        (r#"{"a": {"x": 1}, "b": 0, "a": [1.50]}"#, r#"{"a":[1.5],"b":0}"#),
+        (
+            r#"{"a": {"x": 1}, "b": 0, "a": [1.50]}"#,
+            r#"{"a":[1.5],"b":0}"#,
+        ),
         // Deep key sorting, and U+E000 after an astral character.
         (
             "{\"z\":{\"\u{e000}\":1,\"\u{10000}\":2},\"a\":{}}",
@@ -238,13 +281,19 @@ fn write_canonical_composes_values() {
     ]);
     let mut out = String::from("prefix:");
     write_canonical(&row, &mut out).unwrap();
-    assert_eq!(out, "prefix:{\"doc\":{\"x\":1,\"y\":2},\"name\":\"é\\n\",\"price\":10.5}");
+    assert_eq!(
+        out,
+        "prefix:{\"doc\":{\"x\":1,\"y\":2},\"name\":\"é\\n\",\"price\":10.5}"
+    );
 
     // A hand-built invalid number is an error and leaves `out` untouched.
     let bad = Value::Array(vec![Value::Null, Value::Number("1.2.3".into())]);
     let err = write_canonical(&bad, &mut out).unwrap_err();
     assert_eq!(err.offset(), 3);
-    assert_eq!(out, "prefix:{\"doc\":{\"x\":1,\"y\":2},\"name\":\"é\\n\",\"price\":10.5}");
+    assert_eq!(
+        out,
+        "prefix:{\"doc\":{\"x\":1,\"y\":2},\"name\":\"é\\n\",\"price\":10.5}"
+    );
 }
 
 #[test]
@@ -317,7 +366,10 @@ fn depth_limit() {
     assert_eq!(canonicalize(&objects).unwrap(), objects);
 
     let err = canonicalize(&nested(MAX_DEPTH + 1)).unwrap_err();
-    assert_eq!((err.message(), err.offset()), ("nesting too deep", MAX_DEPTH));
+    assert_eq!(
+        (err.message(), err.offset()),
+        ("nesting too deep", MAX_DEPTH)
+    );
     assert!(canonicalize(&"[".repeat(1_000_000)).is_err());
     assert!(canonicalize(&"{\"\":".repeat(1_000_000)).is_err());
 }
