@@ -19,8 +19,8 @@
 #               round), through pg_versioning and, for reference, into a plain table with the
 #               same rows and indexes: a long key range costs index maintenance in any table.
 # Timing: the session that runs the work reads, right before and right after it, the server
-# clock (clock_timestamp()) and its own backend's CPU time (/proc/self/schedstat through
-# pg_read_file, superuser only: this is the throwaway cluster). Wall time is what users see;
+# clock (clock_timestamp()) and its own backend's CPU time (bench_cpu_ns(): /proc/self/schedstat
+# through pg_read_file, superuser only: this is the throwaway cluster). Wall time is what users see;
 # backend CPU time is what the code costs, and stays meaningful when other work shares the
 # machine (builds on a 2-core box). Variants alternate, the starting one rotating per round;
 # medians over the rounds. Verdicts: bulk and history on backend CPU time, single-row on the
@@ -71,9 +71,11 @@ target() {
 wrong() { errors=$((errors + 1)); printf 'ERROR %s\n' "$*"; }
 
 # what brackets the timed work: a psql line setting t0/c0 before, an expression "wall_ms|cpu_ms" after
-timer_start="SELECT pg_catalog.clock_timestamp() AS t0, pg_catalog.split_part(pg_catalog.pg_read_file('/proc/self/schedstat'), ' ', 1) AS c0 \\gset"
+# (CPU falls back to wall-clock time where bench_cpu_ns() cannot read the backend's CPU time)
+timer_start="SELECT pg_catalog.clock_timestamp() AS t0, coalesce(public.bench_cpu_ns(), -1) AS c0 \\gset"
 timer_stop="round(extract(epoch FROM pg_catalog.clock_timestamp() - :'t0'::timestamptz) * 1000, 1) || '|'
-       || round((pg_catalog.split_part(pg_catalog.pg_read_file('/proc/self/schedstat'), ' ', 1)::numeric - :'c0'::numeric) / 1e6, 1)"
+       || CASE WHEN :'c0'::numeric < 0 THEN round(extract(epoch FROM pg_catalog.clock_timestamp() - :'t0'::timestamptz) * 1000, 1)
+               ELSE round((public.bench_cpu_ns() - :'c0'::numeric) / 1e6, 1) END"
 
 # --- setup -----------------------------------------------------------------------------------
 start=$(date +%s)
@@ -94,6 +96,9 @@ IFS='|' read -r server extversion content_bytes < <(psql_ -At -F'|' -c \
   "SELECT split_part(current_setting('server_version'), ' ', 1), (SELECT extversion FROM pg_extension WHERE extname = 'pg_versioning'),
           round(avg(length(content::text))) FROM src")
 commit=$(git -C .. rev-parse --short HEAD 2>/dev/null || echo '?')
+cpu_note=""
+[ "$(psql_ -At -c "SELECT public.bench_cpu_ns() IS NOT NULL")" = t ] \
+  || cpu_note=" (backend CPU time unreadable here: the CPU columns repeat wall-clock time)"
 
 # --- bulk ------------------------------------------------------------------------------------
 variants=(plain plpgsql pgv pgv_noaudit)
@@ -141,7 +146,9 @@ done
 
 # --- single-row: pgbench ---------------------------------------------------------------------
 declare -A tps=()
-for table in pb_plain pb_pgv; do sed "s/@TABLE@/$table/" pgbench_insert.sql >"$work/$table.pgbench"; done
+random_hash="lpad(to_hex((:h1)::bigint), 16, '0') || lpad(to_hex((:h2)::bigint), 16, '0') || lpad(to_hex((:h3)::bigint), 16, '0') || lpad(to_hex((:h4)::bigint), 16, '0'),"
+sed -e "s/@TABLE@/pb_plain/" -e "s/@HASH_COLUMN@/content_hash, /" -e "s/@HASH_VALUE@/$random_hash/" pgbench_insert.sql >"$work/pb_plain.pgbench"
+sed -e "s/@TABLE@/pb_pgv/" -e "s/@HASH_COLUMN@//" -e "s/@HASH_VALUE@//" pgbench_insert.sql >"$work/pb_pgv.pgbench"
 for ((r = 0; r < pgb_rounds; r++)); do
   order=(pb_plain pb_pgv); [ $((r % 2)) = 1 ] && order=(pb_pgv pb_plain)
   for table in "${order[@]}"; do
@@ -170,16 +177,22 @@ $timer_start
 SELECT $timer_stop;
 SQL
 }
-# statements: N inserts of distinct ~300-byte contents into random ones of 1,000 keys
-awk -v n="$single_n" 'BEGIN {
-  srand(42)
-  for (i = 1; i <= n; i++) {
-    k = int(rand() * 1000)
-    printf "INSERT INTO @TABLE@ (reference, content) VALUES (%cref-%04d%c, %c{\"name\": \"Definition %d\", \"kind\": \"task\", \"revision\": %d, \"description\": \"Revision %d of definition %d: %s\", \"tags\": [\"tag-%d\", \"tag-%d\"], \"settings\": {\"temperature\": 0.%d, \"max_tokens\": 256, \"enabled\": true}}%c);\n",
-      39, k, 39, 39, k, i, i, k, "lorem ipsum lorem ipsum lorem ipsum lorem ipsum lorem ipsum lorem ipsum lorem ipsum lorem ipsum", k % 7, i % 5, i % 10, 39
-  }
-}' >"$work/single.sql"
-for table in pb_plain pb_pgv; do sed "s/@TABLE@/$table/" "$work/single.sql" >"$work/$table.sql"; done
+# statements: N inserts of distinct ~300-byte contents into random ones of 1,000 keys; the
+# plain table's statements also carry a random 64-hex-digit hash (as with pgbench above)
+single_file() { # TABLE WITH_HASH(0|1) FILE
+  awk -v n="$single_n" -v table="$1" -v with_hash="$2" 'BEGIN {
+    srand(42)
+    for (i = 1; i <= n; i++) {
+      k = int(rand() * 1000)
+      h = ""; for (j = 0; j < 64; j++) h = h substr("0123456789abcdef", 1 + int(rand() * 16), 1)
+      printf "INSERT INTO %s (reference, %scontent) VALUES (%cref-%04d%c, %s%c{\"name\": \"Definition %d\", \"kind\": \"task\", \"revision\": %d, \"description\": \"Revision %d of definition %d: %s\", \"tags\": [\"tag-%d\", \"tag-%d\"], \"settings\": {\"temperature\": 0.%d, \"max_tokens\": 256, \"enabled\": true}}%c);\n",
+        table, (with_hash ? "content_hash, " : ""), 39, k, 39, (with_hash ? sprintf("%c%s%c, ", 39, h, 39) : ""),
+        39, k, i, i, k, "lorem ipsum lorem ipsum lorem ipsum lorem ipsum lorem ipsum lorem ipsum lorem ipsum lorem ipsum", k % 7, i % 5, i % 10, 39
+    }
+  }' >"$3"
+}
+single_file pb_plain 1 "$work/pb_plain.sql"
+single_file pb_pgv 0 "$work/pb_pgv.sql"
 declare -A s_wall=() s_cpu=()
 for ((r = 0; r < rounds; r++)); do
   order=(pb_plain pb_pgv); [ $((r % 2)) = 1 ] && order=(pb_pgv pb_plain)
@@ -247,7 +260,7 @@ want_deep=$((100000 + (rounds + 1) * single_n)) want_shallow=$((10 + single_n))
 printf '\npg_versioning benchmark — PostgreSQL %s, extension %s (commit %s), %s cores, load %s → %s, %d s\n' \
   "$server" "$extversion" "$commit" "$(nproc)" "$load_start" "$(cut -d' ' -f1-3 /proc/loadavg)" $(($(date +%s) - start))
 
-printf '\nbulk: INSERT … SELECT of %d rows over 1,000 keys (~%s bytes of jsonb content), median of %d rounds\n' "$rows" "$content_bytes" "$rounds"
+printf '\nbulk: INSERT … SELECT of %d rows over 1,000 keys (~%s bytes of jsonb content), median of %d rounds%s\n' "$rows" "$content_bytes" "$rounds" "$cpu_note"
 printf '%-42s %9s %9s %8s %9s %9s   %s\n' variant "wall ms" "CPU ms" "CPU µs" "CPU" "wall" "runs: CPU ms"
 printf '%-42s %9s %9s %8s %9s %9s\n' "" "" "" "per row" "vs plain" "vs plain"
 for v in "${variants[@]}"; do

@@ -6,6 +6,15 @@
 SET client_min_messages = warning;
 CREATE EXTENSION pg_versioning;
 
+-- CPU time of the calling backend in ns (Linux /proc/self/schedstat; superuser only), NULL if
+-- unavailable (run.sh then falls back to wall-clock time).
+CREATE FUNCTION bench_cpu_ns() RETURNS numeric LANGUAGE plpgsql AS $$
+BEGIN
+  RETURN split_part(pg_read_file('/proc/self/schedstat'), ' ', 1)::numeric;
+EXCEPTION WHEN OTHERS THEN
+  RETURN NULL;
+END $$;
+
 -- The source of the bulk runs: 100,000 rows over 1,000 keys (100 versions each), ~300 bytes
 -- of jsonb content, every content distinct (so no variant skips a row). Version and hash are
 -- precomputed so that the plain variant does no work the others do not have to do.
@@ -38,9 +47,9 @@ CREATE TABLE t_plain (
 CREATE TABLE t_plpgsql      (LIKE t_plain INCLUDING DEFAULTS);
 CREATE TABLE t_pgv          (LIKE t_plain INCLUDING DEFAULTS);
 CREATE TABLE t_pgv_noaudit  (LIKE t_plain INCLUDING DEFAULTS);
--- pgbench single-row inserts: plain vs pg_versioning. The plain table cannot compute a version,
--- so its version comes from a sequence (unique per row, so the unique index holds) and its
--- hash stays NULL: the cheapest thing an INSERT can do.
+-- Single-row inserts: plain vs pg_versioning. The plain table cannot compute a version, so its
+-- version comes from a sequence (unique per row, so the unique index holds); its statements
+-- carry a random hash (run.sh), so both tables' (key, hash) indexes get the same kind of entries.
 CREATE SEQUENCE pb_plain_version;
 CREATE TABLE pb_plain       (LIKE t_plain INCLUDING DEFAULTS);
 ALTER TABLE pb_plain ALTER version SET DEFAULT nextval('pb_plain_version');

@@ -172,12 +172,6 @@ fn create_indexes(
             .to_string_lossy()
             .into_owned()
     };
-    // A text hash column is indexed with COLLATE "C": hex digits need no linguistic order,
-    // and byte comparison makes every probe and insert cheaper.
-    let text_hash = config
-        .hash_column
-        .as_ref()
-        .filter(|h| catalog::find(columns, h).is_some_and(|c| c.is_text()));
     let ensure = |suffix: &str, cols: Vec<&String>, unique: bool| {
         let exists = spi_bool(
             "SELECT EXISTS (SELECT FROM pg_catalog.pg_index i WHERE i.indrelid OPERATOR(pg_catalog.=) $1 \
@@ -189,16 +183,9 @@ fn create_indexes(
             return;
         }
         let index_name: String = format!("{relname}_{suffix}").chars().take(63).collect();
-        let list: Vec<String> = cols
-            .iter()
-            .map(|c| {
-                if Some(*c) == text_hash {
-                    format!("{} COLLATE \"C\"", pg::quote_ident(c))
-                } else {
-                    pg::quote_ident(c)
-                }
-            })
-            .collect();
+        // Each column keeps its own collation, so the application's own queries on
+        // (key…, hash) can use the index too.
+        let list: Vec<String> = cols.iter().map(|c| pg::quote_ident(c)).collect();
         run(&format!(
             "CREATE {} INDEX IF NOT EXISTS {} ON {name} ({}){}",
             if unique { "UNIQUE" } else { "" },

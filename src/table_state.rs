@@ -81,24 +81,30 @@ pub fn register_invalidation_callback() {
 
 /// The state of a versioned table, from the cache or built now.
 pub fn get(rel: pg_sys::Relation) -> Rc<TableState> {
-    let relid = unsafe { (*rel).rd_id };
-    if let Some(s) = CACHE.with(|c| c.borrow().get(&relid).cloned()) {
-        return s;
-    }
-    let state = Rc::new(unsafe { build(rel) });
-    CACHE.with(|c| c.borrow_mut().insert(relid, state.clone()));
-    state
-}
-
-unsafe fn build(rel: pg_sys::Relation) -> TableState {
-    let relid = (*rel).rd_id;
-    let name = pg::qualified_name(relid);
-    let config = config::load(&name).unwrap_or_else(|| {
+    try_get(rel).unwrap_or_else(|| {
+        let name = pg::qualified_name(unsafe { (*rel).rd_id });
         error(Code::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE, format!("table {name} has versioning triggers but no configuration"))
             .detail("versioning.tables has no row for this name; the table may have been renamed or moved to another schema.")
             .hint(format!("Call versioning.enable('{name}', …) again, or versioning.disable('{name}')."))
             .raise()
-    });
+    })
+}
+
+/// Like `get`, but None when the table has no configuration (yet).
+pub fn try_get(rel: pg_sys::Relation) -> Option<Rc<TableState>> {
+    let relid = unsafe { (*rel).rd_id };
+    if let Some(s) = CACHE.with(|c| c.borrow().get(&relid).cloned()) {
+        return Some(s);
+    }
+    let state = Rc::new(unsafe { build(rel)? });
+    CACHE.with(|c| c.borrow_mut().insert(relid, state.clone()));
+    Some(state)
+}
+
+unsafe fn build(rel: pg_sys::Relation) -> Option<TableState> {
+    let relid = (*rel).rd_id;
+    let name = pg::qualified_name(relid);
+    let config = config::load(&name)?;
     let columns = catalog::columns(rel);
     let col = |n: &str| {
         catalog::find(&columns, n).cloned().unwrap_or_else(|| {
@@ -155,7 +161,7 @@ unsafe fn build(rel: pg_sys::Relation) -> TableState {
         }
     });
     let probes = probes.filter(|p| p.hash.is_some() || config.dedup != Dedup::Any);
-    TableState {
+    Some(TableState {
         relid,
         probes,
         owner: pg::relation_owner(relid),
@@ -171,7 +177,7 @@ unsafe fn build(rel: pg_sys::Relation) -> TableState {
         config,
         plans: RefCell::new(HashMap::new()),
         mcx,
-    }
+    })
 }
 
 impl TableState {
