@@ -8,8 +8,7 @@ use crate::table_state;
 use pgrx::prelude::*;
 use pgrx::{JsonB, PgRelation};
 
-const INSERT_TRIGGER: &str = "zz_versioning_insert";
-const CHANGE_TRIGGER: &str = "zz_versioning_guard";
+use crate::trigger::{CHANGE_TRIGGER, INSERT_TRIGGER};
 
 /// A required option; NULL is a clear 22023, not an internal error.
 fn required<T>(option: &str, value: Option<T>) -> T {
@@ -124,8 +123,6 @@ fn enable(
     store(&name, &config);
     let q = |s: &str| pg::quote_ident(s);
     drop_triggers(&name, relid);
-    // "zz_": BEFORE triggers fire in name order; ours fire after the application's own, so
-    // the hash covers the content as it will be stored.
     run(&format!("CREATE TRIGGER {} BEFORE INSERT ON {name} FOR EACH ROW EXECUTE FUNCTION versioning._on_insert()", q(INSERT_TRIGGER)));
     run(&format!(
         "CREATE TRIGGER {} BEFORE UPDATE OR DELETE ON {name} FOR EACH ROW EXECUTE FUNCTION versioning._on_change()",

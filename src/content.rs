@@ -165,3 +165,16 @@ pub fn hex(hash: &[u8; 32]) -> String {
     }
     out
 }
+
+/// The hash written as 64 hex digits (either case), as bytes.
+pub fn from_hex(text: &[u8]) -> Option<[u8; 32]> {
+    if text.len() != 64 {
+        return None;
+    }
+    let digit = |c: u8| (c as char).to_digit(16).map(|d| d as u8);
+    let mut out = [0u8; 32];
+    for (i, pair) in text.chunks(2).enumerate() {
+        out[i] = digit(pair[0])? << 4 | digit(pair[1])?;
+    }
+    Some(out)
+}

@@ -6,6 +6,7 @@
 //! - `table_state` per-backend cache of everything the trigger needs per table (plans, fmgr)
 //! - `content`     content hash of a row (canonical JSON from `versioning_core`, SHA-256)
 //! - `locks`       per-key insert locks, escalating to a table lock for bulk loads
+//! - `key_cache`   what a transaction already knows about keys it holds locked
 //! - `lookup`      reading a key's latest version and duplicates (index probes, or SPI)
 //! - `trigger`     the row triggers: the INSERT path and the UPDATE/DELETE guard
 //! - `audit`       writing versioning.log
@@ -21,6 +22,7 @@ mod config;
 mod content;
 mod errors;
 mod guc;
+mod key_cache;
 mod locks;
 mod lookup;
 mod pg;
@@ -42,6 +44,7 @@ pub extern "C-unwind" fn _PG_init() {
     guc::init();
     table_state::register_invalidation_callback();
     locks::register_transaction_callback();
+    key_cache::register_callbacks();
 }
 
 #[cfg(test)]

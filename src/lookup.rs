@@ -16,8 +16,8 @@ use pgrx::pg_sys::{self, Datum, Oid};
 
 pub struct Latest {
     pub version: i64,
-    /// this version's hash equals the new row's
-    pub same_hash: bool,
+    /// its content hash
+    pub hash: Option<[u8; 32]>,
     /// its primary key (for parent_column), copied into the caller's memory context
     pub primary_key: Option<Datum>,
     /// the transaction's own snapshot sees it (always true under READ COMMITTED)
@@ -98,11 +98,31 @@ impl IndexProbe {
         &self,
         heap: pg_sys::Relation,
         snapshot: pg_sys::Snapshot,
-        (values, nulls): (&[Datum], &[bool]),
+        row: (&[Datum], &[bool]),
         constrained: usize,
         direction: pg_sys::ScanDirection::Type,
         f: impl FnOnce(*mut pg_sys::TupleTableSlot) -> R,
     ) -> Option<R> {
+        let mut f = Some(f);
+        let mut result = None;
+        self.each(heap, snapshot, row, constrained, direction, |slot| {
+            result = f.take().map(|f| f(slot));
+            false
+        });
+        result
+    }
+
+    /// Runs `f` on each tuple the probe finds (in `direction`) while it returns true, with
+    /// the first `constrained` index columns equal to the row's values (NULL matching NULL).
+    unsafe fn each(
+        &self,
+        heap: pg_sys::Relation,
+        snapshot: pg_sys::Snapshot,
+        (values, nulls): (&[Datum], &[bool]),
+        constrained: usize,
+        direction: pg_sys::ScanDirection::Type,
+        mut f: impl FnMut(*mut pg_sys::TupleTableSlot) -> bool,
+    ) {
         // The INSERT already holds RowExclusiveLock on every index of the table.
         let index = pg_sys::index_open(self.index, pg_sys::NoLock as i32);
         let mut keys: Vec<pg_sys::ScanKeyData> = vec![std::mem::zeroed(); constrained];
@@ -141,14 +161,15 @@ impl IndexProbe {
             0,
         );
         let slot = pg_sys::MakeSingleTupleTableSlot((*heap).rd_att, &pg_sys::TTSOpsBufferHeapTuple);
-        let result = pg_sys::index_getnext_slot(scan, direction, slot).then(|| {
+        while pg_sys::index_getnext_slot(scan, direction, slot) {
             pg_sys::slot_getsomeattrs_int(slot, (*(*heap).rd_att).natts);
-            f(slot)
-        });
+            if !f(slot) {
+                break;
+            }
+        }
         pg_sys::ExecDropSingleTupleTableSlot(slot);
         pg_sys::index_endscan(scan);
         pg_sys::index_close(index, pg_sys::NoLock as i32);
-        result
     }
 }
 
@@ -160,6 +181,7 @@ pub fn read(
     nulls: &[bool],
     hash: Option<&[u8; 32]>,
 ) -> KeyState {
+    let _ = hash;
     match state
         .probes
         .as_ref()
@@ -207,12 +229,7 @@ unsafe fn read_index(
             Latest {
                 version: v(state.version.index)
                     .map_or(0, |d| pg::int_from_datum(d, state.version.typid)),
-                same_hash: match (&state.hash, hash) {
-                    (Some(h), Some(hash)) => {
-                        v(h.index).is_some_and(|d| stored_hash_equals(d, h.typid, hash))
-                    }
-                    _ => false,
-                },
+                hash: state.hash.as_ref().and_then(|h| v(h.index).and_then(|d| stored_hash(d, h.typid))),
                 primary_key: state
                     .primary_key
                     .as_ref()
@@ -250,12 +267,51 @@ unsafe fn read_index(
     KeyState { latest, duplicate }
 }
 
-unsafe fn stored_hash_equals(stored: Datum, typid: Oid, hash: &[u8; 32]) -> bool {
+/// A stored hash (bytea, or text of 64 hex digits) as bytes; None if it is neither.
+pub unsafe fn stored_hash(stored: Datum, typid: Oid) -> Option<[u8; 32]> {
     let bytes = pg::varlena_bytes(stored);
     match typid {
-        pg_sys::BYTEAOID => bytes == hash,
-        _ => bytes == crate::content::hex(hash).as_bytes(),
+        pg_sys::BYTEAOID => bytes.try_into().ok(),
+        _ => crate::content::from_hex(bytes),
     }
+}
+
+/// A version of the key with the row's hash (the probe of the hash index alone).
+pub fn duplicate(state: &TableState, heap: pg_sys::Relation, values: &[Datum], nulls: &[bool]) -> Option<i64> {
+    let probe = state.probes.as_ref()?.hash.as_ref()?;
+    pg::as_user(state.owner, || unsafe {
+        probe.first(heap, snapshot_self(), (values, nulls), state.key.len() + 1, pg_sys::ScanDirection::ForwardScanDirection, |slot| {
+            pg::int_from_datum(*(*slot).tts_values.add(state.version.index), state.version.typid)
+        })
+    })
+}
+
+/// Every (hash → version) of the key, or None if it has more than `limit` versions.
+pub fn hashes(
+    state: &TableState,
+    heap: pg_sys::Relation,
+    values: &[Datum],
+    nulls: &[bool],
+    limit: usize,
+) -> Option<std::collections::HashMap<[u8; 32], i64>> {
+    let probe = state.probes.as_ref()?.hash.as_ref()?;
+    let h = state.hash.as_ref()?;
+    let mut found = std::collections::HashMap::new();
+    let mut complete = true;
+    pg::as_user(state.owner, || unsafe {
+        probe.each(heap, snapshot_self(), (values, nulls), state.key.len(), pg_sys::ScanDirection::ForwardScanDirection, |slot| {
+            if found.len() == limit {
+                complete = false;
+                return false;
+            }
+            let v = |i: usize| (!*(*slot).tts_isnull.add(i)).then(|| *(*slot).tts_values.add(i));
+            if let (Some(hash), Some(version)) = (v(h.index).and_then(|d| stored_hash(d, h.typid)), v(state.version.index)) {
+                found.insert(hash, pg::int_from_datum(version, state.version.typid));
+            }
+            true
+        })
+    });
+    complete.then_some(found)
 }
 
 /// Whether the transaction snapshot (REPEATABLE READ / SERIALIZABLE) sees the tuple in
@@ -285,7 +341,7 @@ fn read_spi(state: &TableState, values: &[Datum], nulls: &[bool]) -> KeyState {
         let int = |d: Datum| pg::int_from_datum(d, state.version.typid);
         Some((
             int(spi::value(0, 1)?),
-            spi::value(0, 2).is_some_and(|d| d.value() != 0),
+            state.hash.as_ref().and_then(|h| spi::value(0, 2).and_then(|d| unsafe { stored_hash(d, h.typid) })),
             state
                 .primary_key
                 .as_ref()
@@ -303,9 +359,9 @@ fn read_spi(state: &TableState, values: &[Datum], nulls: &[bool]) -> KeyState {
     };
     let duplicate = now.as_ref().and_then(|r| r.3);
     KeyState {
-        latest: now.map(|(version, same_hash, primary_key, _)| Latest {
+        latest: now.map(|(version, hash, primary_key, _)| Latest {
             version,
-            same_hash,
+            hash,
             primary_key,
             visible_to_transaction: seen_version == Some(version),
         }),

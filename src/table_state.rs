@@ -22,7 +22,7 @@ pub struct KeyColumn {
 /// Plans for one pattern of NULL key columns (`col = $n` vs `col IS NULL` must differ in
 /// the SQL text for the index to be used).
 pub struct KeyPlans {
-    /// latest version of the key: (version, latest hash = $h, primary key, duplicate version)
+    /// latest version of the key: (version, its hash, primary key, version with hash $h)
     pub lookup: KeptPlan,
     /// does (key, version = $v) exist — restore mode only
     pub exists: OnceCell<KeptPlan>,
@@ -44,6 +44,9 @@ pub struct TableState {
     pub natts: usize,
     /// direct index probes; None when the indexes enable() creates are missing (SPI is used)
     pub probes: Option<crate::lookup::Probes>,
+    /// no BEFORE INSERT trigger fires after ours (it could drop a row we numbered), so the
+    /// per-transaction key cache may be used (src/key_cache.rs)
+    no_later_insert_trigger: bool,
     plans: RefCell<HashMap<u64, Rc<KeyPlans>>>,
     mcx: pg_sys::MemoryContext,
 }
@@ -62,6 +65,11 @@ thread_local! {
 #[pgrx::pg_guard]
 unsafe extern "C-unwind" fn on_relcache_invalidation(_arg: Datum, relid: Oid) {
     // Never drop a state inside the callback while someone holds it: Rc keeps it alive.
+    if relid == Oid::INVALID {
+        crate::key_cache::forget_all();
+    } else {
+        crate::key_cache::forget_table(relid);
+    }
     let dropped: Vec<Rc<TableState>> = CACHE.with(|c| {
         let mut c = c.borrow_mut();
         if relid == Oid::INVALID {
@@ -164,6 +172,7 @@ unsafe fn build(rel: pg_sys::Relation) -> Option<TableState> {
     Some(TableState {
         relid,
         probes,
+        no_later_insert_trigger: !has_later_insert_trigger(rel),
         owner: pg::relation_owner(relid),
         version,
         hash,
@@ -180,7 +189,59 @@ unsafe fn build(rel: pg_sys::Relation) -> Option<TableState> {
     })
 }
 
+/// Whether an enabled BEFORE INSERT row trigger fires after ours (triggers fire in name order).
+unsafe fn has_later_insert_trigger(rel: pg_sys::Relation) -> bool {
+    let desc = (*rel).trigdesc;
+    if desc.is_null() {
+        return false;
+    }
+    let ours = crate::trigger::INSERT_TRIGGER.as_bytes();
+    let wanted = (pg_sys::TRIGGER_TYPE_ROW | pg_sys::TRIGGER_TYPE_BEFORE | pg_sys::TRIGGER_TYPE_INSERT) as i16;
+    (0..(*desc).numtriggers as usize).any(|i| {
+        let t = &*(*desc).triggers.add(i);
+        let name = std::ffi::CStr::from_ptr(t.tgname).to_bytes();
+        t.tgtype & wanted == wanted && t.tgenabled != pg_sys::TRIGGER_DISABLED as std::os::raw::c_char && name > ours
+    })
+}
+
 impl TableState {
+    /// Whether inserts may use the per-transaction key cache.
+    pub fn cacheable(&self) -> bool {
+        self.no_later_insert_trigger
+            && self.probes.is_some()
+            && crate::guc::LOOKUP_METHOD.get() == crate::guc::LookupMethod::Index
+            && crate::key_cache::usable()
+    }
+
+    /// The key's values as bytes (NULL flags included): equal bytes, equal key.
+    pub fn key_bytes(&self, values: &[Datum], nulls: &[bool]) -> Vec<u8> {
+        let mut out = Vec::with_capacity(64);
+        for k in &self.key {
+            let i = k.column.index;
+            if nulls[i] {
+                out.push(0);
+                continue;
+            }
+            out.push(1);
+            let c = &k.column;
+            unsafe {
+                if c.typbyval {
+                    out.extend_from_slice(&values[i].value().to_le_bytes());
+                } else if c.typlen == -1 {
+                    let b = pg::varlena_bytes(values[i]);
+                    out.extend_from_slice(&(b.len() as u32).to_le_bytes());
+                    out.extend_from_slice(b);
+                } else if c.typlen == -2 {
+                    let b = std::ffi::CStr::from_ptr(values[i].cast_mut_ptr()).to_bytes_with_nul();
+                    out.extend_from_slice(b);
+                } else {
+                    out.extend_from_slice(std::slice::from_raw_parts(values[i].cast_mut_ptr::<u8>(), c.typlen as usize));
+                }
+            }
+        }
+        out
+    }
+
     /// Bit i set: key column i is NULL in this row.
     pub fn null_mask(&self, nulls: &[bool]) -> u64 {
         self.key.iter().enumerate().fold(0, |m, (i, k)| {
@@ -288,9 +349,9 @@ impl TableState {
             .map(|k| format!("t.{} DESC", q(&k.column.name)))
             .collect();
         let hash_param = format!("${}", types.len() + 1);
-        let (latest_same, duplicate) = match &self.hash {
+        let (latest_hash, duplicate) = match &self.hash {
             Some(h) => {
-                let same = format!("l.{} OPERATOR(pg_catalog.=) {hash_param}", q(&h.name));
+                let same = format!("l.{}", q(&h.name));
                 let dup = if self.config.dedup == Dedup::Any {
                     let (dconds, _) = self.key_conditions(null_mask, "d");
                     format!("(SELECT d.{version} FROM {} d WHERE {dconds} AND d.{} OPERATOR(pg_catalog.=) {hash_param} LIMIT 1)", self.name, q(&h.name))
@@ -300,7 +361,7 @@ impl TableState {
                 types.push(h.typid);
                 (same, dup)
             }
-            None => ("NULL::pg_catalog.bool".into(), "NULL".into()),
+            None => ("NULL".into(), "NULL".into()),
         };
         let pk = self
             .primary_key
@@ -318,7 +379,7 @@ impl TableState {
             .map(|h| format!(", t.{}", q(&h.name)))
             .unwrap_or_default();
         let sql = format!(
-            "SELECT l.{version}, {latest_same}, {pk}, {duplicate} FROM \
+            "SELECT l.{version}, {latest_hash}, {pk}, {duplicate} FROM \
              (SELECT t.{version}{hash_col}{select_pk} FROM {} t WHERE {conds} ORDER BY {}, t.{version} DESC LIMIT 1) l",
             self.name,
             order.join(", ")

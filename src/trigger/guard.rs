@@ -74,5 +74,8 @@ pub unsafe fn on_change(call: &Call) -> Datum {
             .raise();
         }
     }
+    // A version changed (mutable columns): what this transaction cached about the table's
+    // keys (the parent's primary key, say) may no longer hold.
+    crate::key_cache::forget_table(state.relid);
     Datum::from((*call.data).tg_newtuple)
 }

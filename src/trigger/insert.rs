@@ -7,7 +7,8 @@ use crate::config::{Dedup, OnDuplicate};
 use crate::content;
 use crate::errors::{error, Code};
 use crate::guc;
-use crate::lookup::{self, KeyState};
+use crate::key_cache::{self, Known};
+use crate::lookup::{self, KeyState, Latest};
 use crate::pg;
 use crate::table_state::{self, TableState};
 use pgrx::pg_sys::{self, Datum};
@@ -59,21 +60,42 @@ pub unsafe fn on_insert(call: &Call) -> Datum {
 
     // Everyone inserting this key waits here until the holder's transaction ends, so the
     // lookup below sees every version that will ever precede ours.
-    crate::locks::lock_key(state.relid, state.key_hash(&row.values, &row.nulls));
+    let key_hash = state.key_hash(&row.values, &row.nulls);
+    crate::locks::lock_key(state.relid, key_hash);
 
     // versioning.restore: keep the supplied version (verified hash, no dedup), never twice.
     if restore {
+        key_cache::forget_table(state.relid);
         if let Some(v) = supplied_version {
             if lookup::version_exists(&state, rel, &row.values, &row.nulls, v) {
                 error(Code::ERRCODE_UNIQUE_VIOLATION, format!("version {v} of key {} already exists in table {}", key(&row), state.name))
                     .detail("versioning.restore keeps supplied versions but never stores a (key, version) twice.")
                     .raise();
             }
-            return finish(&state, call, &row, v, None);
+            return finish(&state, call, &row, v, None, None);
         }
     }
 
-    let found = lookup::read(&state, rel, &row.values, &row.nulls, hash.as_ref());
+    // What is known about the key: from this transaction's cache, or read from the indexes.
+    let cached = state.cacheable();
+    let key_bytes = if cached { state.key_bytes(&row.values, &row.nulls) } else { Vec::new() };
+    let mut known = if cached { key_cache::take(state.relid, key_hash, &key_bytes) } else { None };
+    let found = match known.as_mut() {
+        Some(k) => known_state(&state, rel, &row, hash.as_ref(), k),
+        None => {
+            let found = lookup::read(&state, rel, &row.values, &row.nulls, hash.as_ref());
+            if cached {
+                let keep = |pk: Datum| state.primary_key.as_ref().map(|p| key_cache::keep(pk, p.typbyval, p.typlen));
+                known = Some(Known {
+                    latest: found.latest.as_ref().map(|l| (l.version, l.hash, l.primary_key.and_then(keep))),
+                    // a key without versions has no hashes; otherwise read them when needed
+                    hashes: found.latest.is_none().then(Default::default),
+                    key_json: None,
+                });
+            }
+            found
+        }
+    };
     if let Some(latest) = found.latest.as_ref().filter(|l| !l.visible_to_transaction) {
         // REPEATABLE READ / SERIALIZABLE: another transaction gave the key a version this
         // transaction's snapshot cannot see. Numbering against it would act on a state the
@@ -88,9 +110,14 @@ pub unsafe fn on_insert(call: &Call) -> Datum {
     }
     let next = found.latest.as_ref().map_or(1, |l| l.version + 1);
     if !restore {
-        if let Some(existing) = duplicate_of(&state, &found) {
+        if let Some(existing) = duplicate_of(&state, &found, hash.as_ref()) {
             match state.config.on_duplicate {
-                OnDuplicate::Skip => return Datum::from(0), // like ON CONFLICT DO NOTHING
+                OnDuplicate::Skip => {
+                    if let Some(k) = known {
+                        key_cache::put(state.relid, key_hash, key_bytes, k);
+                    }
+                    return Datum::from(0); // like ON CONFLICT DO NOTHING
+                }
                 OnDuplicate::Error => error(Code::ERRCODE_UNIQUE_VIOLATION, format!("duplicate content for key {} in table {}", key(&row), state.name))
                     .detail(format!("Version {existing} already has this content (hash {}).", hash.as_ref().map(content::hex).unwrap_or_default()))
                     .hint("Change the content, or enable the table with on_duplicate => 'skip' to ignore duplicates.")
@@ -116,14 +143,45 @@ pub unsafe fn on_insert(call: &Call) -> Datum {
         }
     }
     let parent = (!restore).then(|| found.latest.and_then(|l| l.primary_key));
-    finish(&state, call, &row, next, parent)
+    let tuple = finish(&state, call, &row, next, parent, known.as_mut());
+    if let Some(mut k) = known {
+        // the new row is now the key's latest version
+        let pk = state.primary_key.as_ref().and_then(|p| row.get(p.index).map(|d| key_cache::keep(d, p.typbyval, p.typlen)));
+        k.latest = Some((next, hash, pk));
+        if let (Some(map), Some(h)) = (k.hashes.as_mut(), hash) {
+            map.insert(h, next);
+        }
+        key_cache::put(state.relid, key_hash, key_bytes, k);
+    }
+    tuple
 }
 
-fn duplicate_of(state: &TableState, found: &KeyState) -> Option<i64> {
+/// Histories up to this many versions are read whole into the cache when a transaction
+/// inserts a second version of the key; longer ones are probed per row.
+const CACHED_HISTORY: usize = 64;
+
+/// The key's state from the cache: the latest version is known; a duplicate is looked up in
+/// the cached hashes (read once for short histories) or probed.
+fn known_state(state: &TableState, heap: pg_sys::Relation, row: &Row, hash: Option<&[u8; 32]>, k: &mut Known) -> KeyState {
+    let latest = k.latest.map(|(version, hash, primary_key)| Latest { version, hash, primary_key, visible_to_transaction: true });
+    let mut duplicate = None;
+    if let (Some(l), Some(h), Dedup::Any) = (&latest, hash, state.config.dedup) {
+        if k.hashes.is_none() && l.version as usize <= CACHED_HISTORY {
+            k.hashes = lookup::hashes(state, heap, &row.values, &row.nulls, CACHED_HISTORY);
+        }
+        duplicate = match &k.hashes {
+            Some(map) => map.get(h).copied(),
+            None => lookup::duplicate(state, heap, &row.values, &row.nulls),
+        };
+    }
+    KeyState { latest, duplicate }
+}
+
+fn duplicate_of(state: &TableState, found: &KeyState, hash: Option<&[u8; 32]>) -> Option<i64> {
     let latest = found.latest.as_ref()?;
     match state.config.dedup {
         Dedup::Any => found.duplicate,
-        Dedup::Latest => latest.same_hash.then_some(latest.version),
+        Dedup::Latest => (hash.is_some() && latest.hash.as_ref() == hash).then_some(latest.version),
         Dedup::Off => None,
     }
 }
@@ -136,6 +194,7 @@ unsafe fn finish(
     row: &Row,
     version: i64,
     parent: Option<Option<Datum>>,
+    known: Option<&mut Known>,
 ) -> Datum {
     let n = state.natts;
     let mut values = vec![Datum::from(0); n];
@@ -162,10 +221,14 @@ unsafe fn finish(
         replace.as_mut_ptr(),
     );
     if state.config.audit && !guc::RESTORE.get() {
-        let key_json = state.key_json(&row.values, &row.nulls);
+        let mut computed = None;
+        let key_json: &str = match known {
+            Some(k) => k.key_json.get_or_insert_with(|| state.key_json(&row.values, &row.nulls)),
+            None => computed.insert(state.key_json(&row.values, &row.nulls)),
+        };
         audit::write(&audit::Entry {
             table: &state.name,
-            key_json: &key_json,
+            key_json,
             version,
             action: "create",
         });

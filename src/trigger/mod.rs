@@ -6,6 +6,11 @@ use pgrx::pg_sys::{self, Datum};
 mod guard;
 mod insert;
 
+/// The names versioning.enable gives the triggers. BEFORE triggers fire in name order:
+/// "zz_" makes ours fire after the application's own, so the hash covers the stored content.
+pub const INSERT_TRIGGER: &str = "zz_versioning_insert";
+pub const CHANGE_TRIGGER: &str = "zz_versioning_guard";
+
 /// The trigger call as PostgreSQL hands it over, checked.
 pub(crate) struct Call {
     pub data: *mut pg_sys::TriggerData,

@@ -1,0 +1,132 @@
+//! What this transaction already knows about keys it holds locked, so that inserting many
+//! versions of one key in a transaction (a bulk load, an import) does not probe the indexes
+//! for every row.
+//!
+//! Sound because nobody else can add a version to a key while we hold its lock (until our
+//! transaction ends), and because everything that could make an entry wrong forgets it:
+//! - the transaction ends, or a subtransaction rolls back (its rows, and maybe its key
+//!   locks, are gone): everything is forgotten;
+//! - the table's relcache entry is invalidated (TRUNCATE, enable/disable, ALTER): its entries;
+//! - a version is updated or deleted through the guard, or inserted in restore mode: its table;
+//! - a row we numbered might not be stored although no error occurs: when a BEFORE trigger
+//!   that fires after ours could drop it, the table is never cached (`TableState::cacheable`);
+//!   when the transaction runs an INSERT … ON CONFLICT (which skips rows after the BEFORE
+//!   triggers ran), nothing is cached until the transaction ends.
+use pgrx::pg_sys::{self, Datum, Oid};
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+
+pub struct Known {
+    /// the latest version: number, hash, primary key (in TopTransactionContext)
+    pub latest: Option<(i64, Option<[u8; 32]>, Option<Datum>)>,
+    /// every hash of the key and its version, when the history is small enough to hold
+    pub hashes: Option<HashMap<[u8; 32], i64>>,
+    /// the key as JSON (for the audit log)
+    pub key_json: Option<String>,
+}
+
+thread_local! {
+    static KNOWN: RefCell<HashMap<(Oid, u32), (Vec<u8>, Known)>> = RefCell::new(HashMap::new());
+    static ON_CONFLICT_SEEN: Cell<bool> = const { Cell::new(false) };
+}
+
+pub fn usable() -> bool {
+    !ON_CONFLICT_SEEN.with(|c| c.get())
+}
+
+/// Takes the entry for a key out of the cache (put it back with `put`). `key` is the key's
+/// bytes: an entry is only used for the very same bytes; another key with the same lock hash
+/// (or another spelling of an equal key) replaces it.
+pub fn take(relid: Oid, key_hash: u32, key: &[u8]) -> Option<Known> {
+    KNOWN.with(|k| {
+        let mut k = k.borrow_mut();
+        match k.remove(&(relid, key_hash)) {
+            Some((bytes, known)) if bytes == key => Some(known),
+            _ => None,
+        }
+    })
+}
+
+pub fn put(relid: Oid, key_hash: u32, key: Vec<u8>, known: Known) {
+    if usable() {
+        KNOWN.with(|k| k.borrow_mut().insert((relid, key_hash), (key, known)));
+    }
+}
+
+pub fn forget_table(relid: Oid) {
+    KNOWN.with(|k| k.borrow_mut().retain(|(r, _), _| *r != relid));
+}
+
+pub fn forget_all() {
+    KNOWN.with(|k| k.borrow_mut().clear());
+}
+
+/// A primary key copied where it lives as long as the transaction.
+pub fn keep(datum: Datum, typbyval: bool, typlen: i16) -> Datum {
+    unsafe {
+        let old = pg_sys::MemoryContextSwitchTo(pg_sys::TopTransactionContext);
+        let copy = crate::pg::datum_copy(datum, typbyval, typlen);
+        pg_sys::MemoryContextSwitchTo(old);
+        copy
+    }
+}
+
+#[pgrx::pg_guard]
+unsafe extern "C-unwind" fn on_transaction_end(event: pg_sys::XactEvent::Type, _arg: *mut std::ffi::c_void) {
+    use pg_sys::XactEvent::*;
+    if matches!(event, XACT_EVENT_COMMIT | XACT_EVENT_ABORT | XACT_EVENT_PREPARE | XACT_EVENT_PARALLEL_COMMIT | XACT_EVENT_PARALLEL_ABORT) {
+        forget_all();
+        ON_CONFLICT_SEEN.with(|c| c.set(false));
+    }
+}
+
+#[pgrx::pg_guard]
+unsafe extern "C-unwind" fn on_subtransaction_end(
+    event: pg_sys::SubXactEvent::Type,
+    _my: pg_sys::SubTransactionId,
+    _parent: pg_sys::SubTransactionId,
+    _arg: *mut std::ffi::c_void,
+) {
+    if event == pg_sys::SubXactEvent::SUBXACT_EVENT_ABORT_SUB {
+        forget_all();
+    }
+}
+
+static mut PREVIOUS_EXECUTOR_START: pg_sys::ExecutorStart_hook_type = None;
+
+/// Notes an INSERT … ON CONFLICT (at top level or in a CTE) before it runs.
+#[pgrx::pg_guard]
+unsafe extern "C-unwind" fn executor_start(query: *mut pg_sys::QueryDesc, eflags: i32) {
+    let stmt = (*query).plannedstmt;
+    if !stmt.is_null() && has_on_conflict(stmt) {
+        ON_CONFLICT_SEEN.with(|c| c.set(true));
+        forget_all();
+    }
+    match PREVIOUS_EXECUTOR_START {
+        Some(previous) => previous(query, eflags),
+        None => pg_sys::standard_ExecutorStart(query, eflags),
+    }
+}
+
+unsafe fn has_on_conflict(stmt: *mut pg_sys::PlannedStmt) -> bool {
+    let on_conflict = |plan: *mut pg_sys::Plan| {
+        !plan.is_null()
+            && (*plan).type_ == pg_sys::NodeTag::T_ModifyTable
+            && (*(plan as *mut pg_sys::ModifyTable)).onConflictAction != pg_sys::OnConflictAction::ONCONFLICT_NONE
+    };
+    if on_conflict((*stmt).planTree) {
+        return true;
+    }
+    let subplans = (*stmt).subplans;
+    let n = pg_sys::list_length(subplans);
+    (0..n).any(|i| on_conflict((*(*subplans).elements.add(i as usize)).ptr_value as *mut pg_sys::Plan))
+}
+
+pub fn register_callbacks() {
+    unsafe {
+        pg_sys::RegisterXactCallback(Some(on_transaction_end), std::ptr::null_mut());
+        pg_sys::RegisterSubXactCallback(Some(on_subtransaction_end), std::ptr::null_mut());
+        PREVIOUS_EXECUTOR_START = pg_sys::ExecutorStart_hook;
+        pg_sys::ExecutorStart_hook = Some(executor_start);
+    }
+}
