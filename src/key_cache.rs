@@ -72,9 +72,19 @@ pub fn keep(datum: Datum, typbyval: bool, typlen: i16) -> Datum {
 }
 
 #[pgrx::pg_guard]
-unsafe extern "C-unwind" fn on_transaction_end(event: pg_sys::XactEvent::Type, _arg: *mut std::ffi::c_void) {
+unsafe extern "C-unwind" fn on_transaction_end(
+    event: pg_sys::XactEvent::Type,
+    _arg: *mut std::ffi::c_void,
+) {
     use pg_sys::XactEvent::*;
-    if matches!(event, XACT_EVENT_COMMIT | XACT_EVENT_ABORT | XACT_EVENT_PREPARE | XACT_EVENT_PARALLEL_COMMIT | XACT_EVENT_PARALLEL_ABORT) {
+    if matches!(
+        event,
+        XACT_EVENT_COMMIT
+            | XACT_EVENT_ABORT
+            | XACT_EVENT_PREPARE
+            | XACT_EVENT_PARALLEL_COMMIT
+            | XACT_EVENT_PARALLEL_ABORT
+    ) {
         forget_all();
         ON_CONFLICT_SEEN.with(|c| c.set(false));
     }
@@ -112,14 +122,17 @@ unsafe fn has_on_conflict(stmt: *mut pg_sys::PlannedStmt) -> bool {
     let on_conflict = |plan: *mut pg_sys::Plan| {
         !plan.is_null()
             && (*plan).type_ == pg_sys::NodeTag::T_ModifyTable
-            && (*(plan as *mut pg_sys::ModifyTable)).onConflictAction != pg_sys::OnConflictAction::ONCONFLICT_NONE
+            && (*(plan as *mut pg_sys::ModifyTable)).onConflictAction
+                != pg_sys::OnConflictAction::ONCONFLICT_NONE
     };
     if on_conflict((*stmt).planTree) {
         return true;
     }
     let subplans = (*stmt).subplans;
     let n = pg_sys::list_length(subplans);
-    (0..n).any(|i| on_conflict((*(*subplans).elements.add(i as usize)).ptr_value as *mut pg_sys::Plan))
+    (0..n).any(|i| {
+        on_conflict((*(*subplans).elements.add(i as usize)).ptr_value as *mut pg_sys::Plan)
+    })
 }
 
 pub fn register_callbacks() {

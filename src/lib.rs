@@ -43,7 +43,7 @@ pgrx::extension_sql_file!(
 pub extern "C-unwind" fn _PG_init() {
     guc::init();
     table_state::register_invalidation_callback();
-    locks::register_transaction_callback();
+    locks::register_transaction_callbacks();
     key_cache::register_callbacks();
 }
 

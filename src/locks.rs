@@ -1,22 +1,23 @@
-//! Serializing inserts per key. Every insert into a versioned table holds, until its
-//! transaction ends:
-//! - an exclusive advisory lock on (table, hash of the key), taken first, and
-//! - the table's advisory lock in RowExclusive mode (inserters do not block each other).
+//! Serializing inserts per key. Every insert into a versioned table holds an exclusive
+//! advisory lock on (table, hash of the key) until its transaction ends. The tag uses a
+//! lock-tag field4 that pg_advisory_lock() never uses, so it cannot collide with the
+//! application's own advisory locks.
 //!
 //! A transaction that has locked more than `versioning.key_lock_limit` keys of one table (a bulk
-//! load) upgrades to the table's lock in Exclusive mode and stops taking key locks, so the
-//! shared lock table cannot run out. It only upgrades when the table lock is free at that
-//! moment (otherwise it tries again a little later), so escalation never waits and can never
-//! add a deadlock; once upgraded, other inserters wait for it to commit.
-//!
-//! The tags use a lock-tag field4 that pg_advisory_lock() never uses, so they cannot collide
-//! with the application's own advisory locks.
+//! load) locks the table itself in Exclusive mode instead and stops taking key locks, so the
+//! shared lock table cannot run out. Every writer of the table holds RowExclusive on it until
+//! its transaction ends, so the upgrade succeeds only when no other transaction has written the
+//! table (none can hold an uncommitted version), and from then on no other transaction can
+//! write it; readers are not blocked. The upgrade is only tried when the lock is free at that
+//! moment (otherwise again a little later), so escalation never waits and never adds a deadlock.
 use pgrx::pg_sys::{self, Oid};
 use std::cell::RefCell;
 use std::collections::HashMap;
 
 const KEY_SPACE: u16 = 0x7676; // "vv"
-const TABLE_SPACE: u16 = 0x7677;
+
+/// New key locks between two attempts to escalate when the table was busy.
+const RETRY_EVERY: i32 = 32;
 
 #[derive(Default)]
 struct TableLocks {
@@ -24,31 +25,24 @@ struct TableLocks {
     escalated: bool,
 }
 
-/// New key locks between two attempts to escalate when the table lock was busy.
-const RETRY_EVERY: i32 = 32;
-
 thread_local! {
     /// Per table, this transaction's key locks. Cleared when the transaction ends.
     static HELD: RefCell<HashMap<Oid, TableLocks>> = RefCell::new(HashMap::new());
 }
 
-fn acquire(
-    relid: Oid,
-    field3: u32,
-    field4: u16,
-    mode: u32,
-    wait: bool,
-) -> pg_sys::LockAcquireResult::Type {
+/// The key's lock; true when this transaction did not hold it yet.
+fn acquire_key(relid: Oid, key_hash: u32) -> bool {
     unsafe {
         let tag = pg_sys::LOCKTAG {
             locktag_field1: pg_sys::MyDatabaseId.to_u32(),
             locktag_field2: relid.to_u32(),
-            locktag_field3: field3,
-            locktag_field4: field4,
+            locktag_field3: key_hash,
+            locktag_field4: KEY_SPACE,
             locktag_type: pg_sys::LockTagType::LOCKTAG_ADVISORY as u8,
             locktag_lockmethodid: pg_sys::USER_LOCKMETHOD as u8,
         };
-        pg_sys::LockAcquire(&tag, mode as i32, false, !wait)
+        pg_sys::LockAcquire(&tag, pg_sys::ExclusiveLock as i32, false, false)
+            == pg_sys::LockAcquireResult::LOCKACQUIRE_OK
     }
 }
 
@@ -56,15 +50,7 @@ fn acquire(
 /// end of the transaction.
 pub fn lock_key(relid: Oid, key_hash: u32) {
     let escalated = HELD.with(|h| h.borrow().get(&relid).is_some_and(|t| t.escalated));
-    if escalated {
-        return;
-    }
-    // Key first: a session waiting for a key holds no table lock an escalating bulk load
-    // would have to wait for.
-    let new = acquire(relid, key_hash, KEY_SPACE, pg_sys::ExclusiveLock, true)
-        == pg_sys::LockAcquireResult::LOCKACQUIRE_OK;
-    acquire(relid, 0, TABLE_SPACE, pg_sys::RowExclusiveLock, true);
-    if !new {
+    if escalated || !acquire_key(relid, key_hash) {
         return;
     }
     let limit = crate::guc::KEY_LOCK_LIMIT.get();
@@ -75,8 +61,7 @@ pub fn lock_key(relid: Oid, key_hash: u32) {
         t.keys > limit && (t.keys - limit - 1) % RETRY_EVERY == 0
     });
     if try_escalate
-        && acquire(relid, 0, TABLE_SPACE, pg_sys::ExclusiveLock, false)
-            != pg_sys::LockAcquireResult::LOCKACQUIRE_NOT_AVAIL
+        && unsafe { pg_sys::ConditionalLockRelationOid(relid, pg_sys::ExclusiveLock as i32) }
     {
         HELD.with(|h| h.borrow_mut().entry(relid).or_default().escalated = true);
     }
@@ -100,7 +85,7 @@ unsafe extern "C-unwind" fn on_transaction_end(
     }
 }
 
-/// A rolled-back subtransaction releases the locks it took, the table-wide one included:
+/// A rolled-back subtransaction releases the locks it took, the table lock included:
 /// forget what we recorded (the next insert locks its key again).
 #[pgrx::pg_guard]
 unsafe extern "C-unwind" fn on_subtransaction_end(
@@ -114,7 +99,7 @@ unsafe extern "C-unwind" fn on_subtransaction_end(
     }
 }
 
-pub fn register_transaction_callback() {
+pub fn register_transaction_callbacks() {
     unsafe {
         pg_sys::RegisterXactCallback(Some(on_transaction_end), std::ptr::null_mut());
         pg_sys::RegisterSubXactCallback(Some(on_subtransaction_end), std::ptr::null_mut());

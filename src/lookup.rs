@@ -229,7 +229,10 @@ unsafe fn read_index(
             Latest {
                 version: v(state.version.index)
                     .map_or(0, |d| pg::int_from_datum(d, state.version.typid)),
-                hash: state.hash.as_ref().and_then(|h| v(h.index).and_then(|d| stored_hash(d, h.typid))),
+                hash: state
+                    .hash
+                    .as_ref()
+                    .and_then(|h| v(h.index).and_then(|d| stored_hash(d, h.typid))),
                 primary_key: state
                     .primary_key
                     .as_ref()
@@ -277,12 +280,27 @@ pub unsafe fn stored_hash(stored: Datum, typid: Oid) -> Option<[u8; 32]> {
 }
 
 /// A version of the key with the row's hash (the probe of the hash index alone).
-pub fn duplicate(state: &TableState, heap: pg_sys::Relation, values: &[Datum], nulls: &[bool]) -> Option<i64> {
+pub fn duplicate(
+    state: &TableState,
+    heap: pg_sys::Relation,
+    values: &[Datum],
+    nulls: &[bool],
+) -> Option<i64> {
     let probe = state.probes.as_ref()?.hash.as_ref()?;
     pg::as_user(state.owner, || unsafe {
-        probe.first(heap, snapshot_self(), (values, nulls), state.key.len() + 1, pg_sys::ScanDirection::ForwardScanDirection, |slot| {
-            pg::int_from_datum(*(*slot).tts_values.add(state.version.index), state.version.typid)
-        })
+        probe.first(
+            heap,
+            snapshot_self(),
+            (values, nulls),
+            state.key.len() + 1,
+            pg_sys::ScanDirection::ForwardScanDirection,
+            |slot| {
+                pg::int_from_datum(
+                    *(*slot).tts_values.add(state.version.index),
+                    state.version.typid,
+                )
+            },
+        )
     })
 }
 
@@ -299,17 +317,28 @@ pub fn hashes(
     let mut found = std::collections::HashMap::new();
     let mut complete = true;
     pg::as_user(state.owner, || unsafe {
-        probe.each(heap, snapshot_self(), (values, nulls), state.key.len(), pg_sys::ScanDirection::ForwardScanDirection, |slot| {
-            if found.len() == limit {
-                complete = false;
-                return false;
-            }
-            let v = |i: usize| (!*(*slot).tts_isnull.add(i)).then(|| *(*slot).tts_values.add(i));
-            if let (Some(hash), Some(version)) = (v(h.index).and_then(|d| stored_hash(d, h.typid)), v(state.version.index)) {
-                found.insert(hash, pg::int_from_datum(version, state.version.typid));
-            }
-            true
-        })
+        probe.each(
+            heap,
+            snapshot_self(),
+            (values, nulls),
+            state.key.len(),
+            pg_sys::ScanDirection::ForwardScanDirection,
+            |slot| {
+                if found.len() == limit {
+                    complete = false;
+                    return false;
+                }
+                let v =
+                    |i: usize| (!*(*slot).tts_isnull.add(i)).then(|| *(*slot).tts_values.add(i));
+                if let (Some(hash), Some(version)) = (
+                    v(h.index).and_then(|d| stored_hash(d, h.typid)),
+                    v(state.version.index),
+                ) {
+                    found.insert(hash, pg::int_from_datum(version, state.version.typid));
+                }
+                true
+            },
+        )
     });
     complete.then_some(found)
 }
@@ -341,7 +370,10 @@ fn read_spi(state: &TableState, values: &[Datum], nulls: &[bool]) -> KeyState {
         let int = |d: Datum| pg::int_from_datum(d, state.version.typid);
         Some((
             int(spi::value(0, 1)?),
-            state.hash.as_ref().and_then(|h| spi::value(0, 2).and_then(|d| unsafe { stored_hash(d, h.typid) })),
+            state
+                .hash
+                .as_ref()
+                .and_then(|h| spi::value(0, 2).and_then(|d| unsafe { stored_hash(d, h.typid) })),
             state
                 .primary_key
                 .as_ref()

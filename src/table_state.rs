@@ -196,11 +196,15 @@ unsafe fn has_later_insert_trigger(rel: pg_sys::Relation) -> bool {
         return false;
     }
     let ours = crate::trigger::INSERT_TRIGGER.as_bytes();
-    let wanted = (pg_sys::TRIGGER_TYPE_ROW | pg_sys::TRIGGER_TYPE_BEFORE | pg_sys::TRIGGER_TYPE_INSERT) as i16;
+    let wanted = (pg_sys::TRIGGER_TYPE_ROW
+        | pg_sys::TRIGGER_TYPE_BEFORE
+        | pg_sys::TRIGGER_TYPE_INSERT) as i16;
     (0..(*desc).numtriggers as usize).any(|i| {
         let t = &*(*desc).triggers.add(i);
         let name = std::ffi::CStr::from_ptr(t.tgname).to_bytes();
-        t.tgtype & wanted == wanted && t.tgenabled != pg_sys::TRIGGER_DISABLED as std::os::raw::c_char && name > ours
+        t.tgtype & wanted == wanted
+            && t.tgenabled != pg_sys::TRIGGER_DISABLED as std::os::raw::c_char
+            && name > ours
     })
 }
 
@@ -235,7 +239,10 @@ impl TableState {
                     let b = std::ffi::CStr::from_ptr(values[i].cast_mut_ptr()).to_bytes_with_nul();
                     out.extend_from_slice(b);
                 } else {
-                    out.extend_from_slice(std::slice::from_raw_parts(values[i].cast_mut_ptr::<u8>(), c.typlen as usize));
+                    out.extend_from_slice(std::slice::from_raw_parts(
+                        values[i].cast_mut_ptr::<u8>(),
+                        c.typlen as usize,
+                    ));
                 }
             }
         }

@@ -78,16 +78,32 @@ pub unsafe fn on_insert(call: &Call) -> Datum {
 
     // What is known about the key: from this transaction's cache, or read from the indexes.
     let cached = state.cacheable();
-    let key_bytes = if cached { state.key_bytes(&row.values, &row.nulls) } else { Vec::new() };
-    let mut known = if cached { key_cache::take(state.relid, key_hash, &key_bytes) } else { None };
+    let key_bytes = if cached {
+        state.key_bytes(&row.values, &row.nulls)
+    } else {
+        Vec::new()
+    };
+    let mut known = if cached {
+        key_cache::take(state.relid, key_hash, &key_bytes)
+    } else {
+        None
+    };
     let found = match known.as_mut() {
         Some(k) => known_state(&state, rel, &row, hash.as_ref(), k),
         None => {
             let found = lookup::read(&state, rel, &row.values, &row.nulls, hash.as_ref());
             if cached {
-                let keep = |pk: Datum| state.primary_key.as_ref().map(|p| key_cache::keep(pk, p.typbyval, p.typlen));
+                let keep = |pk: Datum| {
+                    state
+                        .primary_key
+                        .as_ref()
+                        .map(|p| key_cache::keep(pk, p.typbyval, p.typlen))
+                };
                 known = Some(Known {
-                    latest: found.latest.as_ref().map(|l| (l.version, l.hash, l.primary_key.and_then(keep))),
+                    latest: found
+                        .latest
+                        .as_ref()
+                        .map(|l| (l.version, l.hash, l.primary_key.and_then(keep))),
                     // a key without versions has no hashes; otherwise read them when needed
                     hashes: found.latest.is_none().then(Default::default),
                     key_json: None,
@@ -146,7 +162,10 @@ pub unsafe fn on_insert(call: &Call) -> Datum {
     let tuple = finish(&state, call, &row, next, parent, known.as_mut());
     if let Some(mut k) = known {
         // the new row is now the key's latest version
-        let pk = state.primary_key.as_ref().and_then(|p| row.get(p.index).map(|d| key_cache::keep(d, p.typbyval, p.typlen)));
+        let pk = state.primary_key.as_ref().and_then(|p| {
+            row.get(p.index)
+                .map(|d| key_cache::keep(d, p.typbyval, p.typlen))
+        });
         k.latest = Some((next, hash, pk));
         if let (Some(map), Some(h)) = (k.hashes.as_mut(), hash) {
             map.insert(h, next);
@@ -162,8 +181,19 @@ const CACHED_HISTORY: usize = 64;
 
 /// The key's state from the cache: the latest version is known; a duplicate is looked up in
 /// the cached hashes (read once for short histories) or probed.
-fn known_state(state: &TableState, heap: pg_sys::Relation, row: &Row, hash: Option<&[u8; 32]>, k: &mut Known) -> KeyState {
-    let latest = k.latest.map(|(version, hash, primary_key)| Latest { version, hash, primary_key, visible_to_transaction: true });
+fn known_state(
+    state: &TableState,
+    heap: pg_sys::Relation,
+    row: &Row,
+    hash: Option<&[u8; 32]>,
+    k: &mut Known,
+) -> KeyState {
+    let latest = k.latest.map(|(version, hash, primary_key)| Latest {
+        version,
+        hash,
+        primary_key,
+        visible_to_transaction: true,
+    });
     let mut duplicate = None;
     if let (Some(l), Some(h), Dedup::Any) = (&latest, hash, state.config.dedup) {
         if k.hashes.is_none() && l.version as usize <= CACHED_HISTORY {
@@ -223,7 +253,9 @@ unsafe fn finish(
     if state.config.audit && !guc::RESTORE.get() {
         let mut computed = None;
         let key_json: &str = match known {
-            Some(k) => k.key_json.get_or_insert_with(|| state.key_json(&row.values, &row.nulls)),
+            Some(k) => k
+                .key_json
+                .get_or_insert_with(|| state.key_json(&row.values, &row.nulls)),
             None => computed.insert(state.key_json(&row.values, &row.nulls)),
         };
         audit::write(&audit::Entry {
