@@ -19,6 +19,17 @@ pub struct ToJsonb {
     finfo: *mut pg_sys::FmgrInfo,
     /// timestamptz, formatted as timestamp (the UTC wall clock) plus "+00:00"
     utc: bool,
+    /// types whose canonical JSON we write directly (same text, without the detour through
+    /// jsonb): text in a UTF-8 database, integers, booleans
+    direct: Direct,
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Direct {
+    No,
+    Text,
+    Integer(pg_sys::Oid),
+    Bool,
 }
 
 impl ToJsonb {
@@ -47,7 +58,34 @@ impl ToJsonb {
         )
         .cast();
         pg_sys::MemoryContextSwitchTo(old);
-        ToJsonb { finfo, utc }
+        let utf8 = pg_sys::GetDatabaseEncoding() == pg_sys::pg_enc::PG_UTF8 as i32;
+        let direct = match column.typid {
+            pg_sys::TEXTOID | pg_sys::VARCHAROID if utf8 => Direct::Text,
+            t @ (pg_sys::INT2OID | pg_sys::INT4OID | pg_sys::INT8OID) => Direct::Integer(t),
+            pg_sys::BOOLOID => Direct::Bool,
+            _ => Direct::No,
+        };
+        ToJsonb { finfo, utc, direct }
+    }
+
+    /// Appends the canonical JSON of to_jsonb(value) (`null` for SQL NULL) to `out`.
+    pub fn write_canonical(&self, value: Option<Datum>, out: &mut String) {
+        use std::fmt::Write;
+        let Some(d) = value else {
+            out.push_str("null");
+            return;
+        };
+        match self.direct {
+            Direct::Text => {
+                let bytes = unsafe { pg::varlena_bytes(d) };
+                versioning_core::canonical::write_string(&String::from_utf8_lossy(bytes), out);
+            }
+            Direct::Integer(t) => {
+                let _ = write!(out, "{}", pg::int_from_datum(d, t));
+            }
+            Direct::Bool => out.push_str(if d.value() != 0 { "true" } else { "false" }),
+            Direct::No => out.push_str(&canonical(&self.value(Some(d)))),
+        }
     }
 
     /// The JSON text of to_jsonb(value); `null` for SQL NULL.
@@ -120,6 +158,9 @@ impl Content {
                 _ => {}
             }
         }
+        let mut columns = columns;
+        // canonical JSON orders members by the UTF-16 code units of their names
+        columns.sort_by(|a, b| a.name.encode_utf16().cmp(b.name.encode_utf16()));
         Content::Object(
             columns
                 .into_iter()
@@ -145,11 +186,18 @@ impl Content {
                 }),
                 Content::Text(c) | Content::Bytea(c) => get(c).map(|d| sha(pg::varlena_bytes(d))),
                 Content::Object(columns) => {
-                    let members = columns
-                        .iter()
-                        .map(|(c, f)| (c.name.clone(), f.value(get(c))))
-                        .collect();
-                    Some(sha(canonical(&Value::Object(members)).as_bytes()))
+                    // columns are kept in canonical (UTF-16) order of their names
+                    let mut out = String::from("{");
+                    for (i, (c, f)) in columns.iter().enumerate() {
+                        if i > 0 {
+                            out.push(',');
+                        }
+                        versioning_core::canonical::write_string(&c.name, &mut out);
+                        out.push(':');
+                        f.write_canonical(get(c), &mut out);
+                    }
+                    out.push('}');
+                    Some(sha(out.as_bytes()))
                 }
             }
         }

@@ -304,10 +304,10 @@ impl TableState {
             }
             versioning_core::canonical::write_string(&k.column.name, &mut out);
             out.push(':');
-            let v = k
-                .to_jsonb
-                .value((!nulls[k.column.index]).then(|| values[k.column.index]));
-            let _ = versioning_core::canonical::write_canonical(&v, &mut out);
+            k.to_jsonb.write_canonical(
+                (!nulls[k.column.index]).then(|| values[k.column.index]),
+                &mut out,
+            );
         }
         out.push('}');
         out
