@@ -31,9 +31,7 @@ pub struct Entry<'a> {
 
 pub fn write(entry: &Entry) {
     unsafe {
-        let nsp = pg_sys::get_namespace_oid(c"versioning".as_ptr(), false);
-        let relid = pg_sys::get_relname_relid(c"log".as_ptr(), nsp);
-        let rel = pg_sys::table_open(relid, pg_sys::RowExclusiveLock as i32);
+        let rel = pg_sys::table_open(log_relid(), pg_sys::RowExclusiveLock as i32);
         let direct = !(*(*rel).rd_rel).relhasindex
             && !(*(*rel).rd_rel).relhastriggers
             && has_expected_columns(rel);
@@ -74,6 +72,30 @@ pub fn write(entry: &Entry) {
             write_with_sql(entry);
         }
     }
+}
+
+thread_local!(static LOG_RELID: Cell<Oid> = const { Cell::new(Oid::INVALID) });
+
+/// versioning.log's OID, looked up once (forgotten on relcache invalidation, e.g. when the
+/// extension is dropped and created again).
+fn log_relid() -> Oid {
+    LOG_RELID.with(|c| {
+        if c.get() == Oid::INVALID {
+            unsafe {
+                let nsp = pg_sys::get_namespace_oid(c"versioning".as_ptr(), false);
+                c.set(pg_sys::get_relname_relid(c"log".as_ptr(), nsp));
+            }
+        }
+        c.get()
+    })
+}
+
+pub fn forget_log_relid(relid: Oid) {
+    LOG_RELID.with(|c| {
+        if relid == Oid::INVALID || relid == c.get() {
+            c.set(Oid::INVALID)
+        }
+    });
 }
 
 /// `versioning.actor` when set, else the session user.

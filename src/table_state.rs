@@ -65,6 +65,7 @@ thread_local! {
 #[pgrx::pg_guard]
 unsafe extern "C-unwind" fn on_relcache_invalidation(_arg: Datum, relid: Oid) {
     // Never drop a state inside the callback while someone holds it: Rc keeps it alive.
+    crate::audit::forget_log_relid(relid);
     if relid == Oid::INVALID {
         crate::key_cache::forget_all();
     } else {
