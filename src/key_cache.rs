@@ -71,35 +71,10 @@ pub fn keep(datum: Datum, typbyval: bool, typlen: i16) -> Datum {
     }
 }
 
-#[pgrx::pg_guard]
-unsafe extern "C-unwind" fn on_transaction_end(
-    event: pg_sys::XactEvent::Type,
-    _arg: *mut std::ffi::c_void,
-) {
-    use pg_sys::XactEvent::*;
-    if matches!(
-        event,
-        XACT_EVENT_COMMIT
-            | XACT_EVENT_ABORT
-            | XACT_EVENT_PREPARE
-            | XACT_EVENT_PARALLEL_COMMIT
-            | XACT_EVENT_PARALLEL_ABORT
-    ) {
-        forget_all();
-        ON_CONFLICT_SEEN.with(|c| c.set(false));
-    }
-}
-
-#[pgrx::pg_guard]
-unsafe extern "C-unwind" fn on_subtransaction_end(
-    event: pg_sys::SubXactEvent::Type,
-    _my: pg_sys::SubTransactionId,
-    _parent: pg_sys::SubTransactionId,
-    _arg: *mut std::ffi::c_void,
-) {
-    if event == pg_sys::SubXactEvent::SUBXACT_EVENT_ABORT_SUB {
-        forget_all();
-    }
+/// The transaction ended: nothing is known, and ON CONFLICT no longer matters.
+pub fn transaction_ended() {
+    forget_all();
+    ON_CONFLICT_SEEN.with(|c| c.set(false));
 }
 
 static mut PREVIOUS_EXECUTOR_START: pg_sys::ExecutorStart_hook_type = None;
@@ -135,10 +110,8 @@ unsafe fn has_on_conflict(stmt: *mut pg_sys::PlannedStmt) -> bool {
     })
 }
 
-pub fn register_callbacks() {
+pub fn register_executor_hook() {
     unsafe {
-        pg_sys::RegisterXactCallback(Some(on_transaction_end), std::ptr::null_mut());
-        pg_sys::RegisterSubXactCallback(Some(on_subtransaction_end), std::ptr::null_mut());
         PREVIOUS_EXECUTOR_START = pg_sys::ExecutorStart_hook;
         pg_sys::ExecutorStart_hook = Some(executor_start);
     }

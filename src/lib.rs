@@ -8,6 +8,7 @@
 //! - `locks`       per-key insert locks, escalating to a table lock for bulk loads
 //! - `key_cache`   what a transaction already knows about keys it holds locked
 //! - `lookup`      reading a key's latest version and duplicates (index probes, or SPI)
+//! - `transaction` forgetting per-transaction state at commit, abort and savepoint rollback
 //! - `trigger`     the row triggers: the INSERT path and the UPDATE/DELETE guard
 //! - `audit`       writing versioning.log
 //! - `api`         the SQL functions DBAs and applications call
@@ -28,6 +29,7 @@ mod lookup;
 mod pg;
 mod spi;
 mod table_state;
+mod transaction;
 mod trigger;
 
 ::pgrx::pg_module_magic!(name, version);
@@ -43,8 +45,8 @@ pgrx::extension_sql_file!(
 pub extern "C-unwind" fn _PG_init() {
     guc::init();
     table_state::register_invalidation_callback();
-    locks::register_transaction_callbacks();
-    key_cache::register_callbacks();
+    transaction::register_callbacks();
+    key_cache::register_executor_hook();
 }
 
 #[cfg(test)]

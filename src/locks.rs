@@ -67,41 +67,8 @@ pub fn lock_key(relid: Oid, key_hash: u32) {
     }
 }
 
-#[pgrx::pg_guard]
-unsafe extern "C-unwind" fn on_transaction_end(
-    event: pg_sys::XactEvent::Type,
-    _arg: *mut std::ffi::c_void,
-) {
-    use pg_sys::XactEvent::*;
-    if matches!(
-        event,
-        XACT_EVENT_COMMIT
-            | XACT_EVENT_ABORT
-            | XACT_EVENT_PREPARE
-            | XACT_EVENT_PARALLEL_COMMIT
-            | XACT_EVENT_PARALLEL_ABORT
-    ) {
-        HELD.with(|h| h.borrow_mut().clear());
-    }
-}
-
-/// A rolled-back subtransaction releases the locks it took, the table lock included:
-/// forget what we recorded (the next insert locks its key again).
-#[pgrx::pg_guard]
-unsafe extern "C-unwind" fn on_subtransaction_end(
-    event: pg_sys::SubXactEvent::Type,
-    _my: pg_sys::SubTransactionId,
-    _parent: pg_sys::SubTransactionId,
-    _arg: *mut std::ffi::c_void,
-) {
-    if event == pg_sys::SubXactEvent::SUBXACT_EVENT_ABORT_SUB {
-        HELD.with(|h| h.borrow_mut().clear());
-    }
-}
-
-pub fn register_transaction_callbacks() {
-    unsafe {
-        pg_sys::RegisterXactCallback(Some(on_transaction_end), std::ptr::null_mut());
-        pg_sys::RegisterSubXactCallback(Some(on_subtransaction_end), std::ptr::null_mut());
-    }
+/// The transaction ended, or a subtransaction rolled back (releasing the locks it took, the
+/// table lock included): forget what we recorded; the next insert locks its key again.
+pub fn forget() {
+    HELD.with(|h| h.borrow_mut().clear());
 }

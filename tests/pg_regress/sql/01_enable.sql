@@ -3,21 +3,6 @@ SET client_min_messages = warning;  -- quiet whether or not an earlier file crea
 CREATE EXTENSION IF NOT EXISTS pg_versioning;
 RESET client_min_messages;
 
--- pg_temp.try(sql) runs a statement and prints "ok", or the error's SQLSTATE, message,
--- DETAIL and HINT: the SQLSTATE is part of the contract, so every error test shows it.
-CREATE FUNCTION pg_temp.try(sql text) RETURNS SETOF text LANGUAGE plpgsql AS $f$
-DECLARE st text; msg text; det text; hnt text;
-BEGIN
-  EXECUTE sql;
-  RETURN NEXT 'ok';
-EXCEPTION WHEN OTHERS THEN
-  GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, msg = MESSAGE_TEXT,
-                          det = PG_EXCEPTION_DETAIL, hnt = PG_EXCEPTION_HINT;
-  RETURN NEXT 'ERROR ' || st || ': ' || msg;
-  IF det <> '' THEN RETURN NEXT 'DETAIL: ' || det; END IF;
-  IF hnt <> '' THEN RETURN NEXT 'HINT: ' || hnt; END IF;
-END $f$;
-
 -- Everything the extension owns lives in schema "versioning".
 SELECT extname, extnamespace::regnamespace AS schema, extrelocatable
   FROM pg_extension WHERE extname = 'pg_versioning';
@@ -153,32 +138,32 @@ CREATE TABLE en_check (
 );
 
 -- Unknown columns: 42703, whichever option names them.
-SELECT pg_temp.try($$ SELECT versioning.enable('en_check', key => ARRAY['nope']) $$);
-SELECT pg_temp.try($$ SELECT versioning.enable('en_check', key => ARRAY['ref'], content => ARRAY['body', 'nope']) $$);
-SELECT pg_temp.try($$ SELECT versioning.enable('en_check', key => ARRAY['ref'], version_column => 'nope') $$);
-SELECT pg_temp.try($$ SELECT versioning.enable('en_check', key => ARRAY['ref'], hash_column => 'nope') $$);
-SELECT pg_temp.try($$ SELECT versioning.enable('en_check', key => ARRAY['ref'], parent_column => 'nope') $$);
-SELECT pg_temp.try($$ SELECT versioning.enable('en_check', key => ARRAY['ref'], mutable => ARRAY['nope']) $$);
+SELECT regress_util.try($$ SELECT versioning.enable('en_check', key => ARRAY['nope']) $$);
+SELECT regress_util.try($$ SELECT versioning.enable('en_check', key => ARRAY['ref'], content => ARRAY['body', 'nope']) $$);
+SELECT regress_util.try($$ SELECT versioning.enable('en_check', key => ARRAY['ref'], version_column => 'nope') $$);
+SELECT regress_util.try($$ SELECT versioning.enable('en_check', key => ARRAY['ref'], hash_column => 'nope') $$);
+SELECT regress_util.try($$ SELECT versioning.enable('en_check', key => ARRAY['ref'], parent_column => 'nope') $$);
+SELECT regress_util.try($$ SELECT versioning.enable('en_check', key => ARRAY['ref'], mutable => ARRAY['nope']) $$);
 -- Column names are case-sensitive identifiers, not folded.
-SELECT pg_temp.try($$ SELECT versioning.enable('en_check', key => ARRAY['REF']) $$);
+SELECT regress_util.try($$ SELECT versioning.enable('en_check', key => ARRAY['REF']) $$);
 
 -- Wrong types: 42804.
-SELECT pg_temp.try($$ SELECT versioning.enable('en_check', key => ARRAY['ref'], version_column => 'version_text') $$);
-SELECT pg_temp.try($$ SELECT versioning.enable('en_check', key => ARRAY['ref'], hash_column => 'hash_int') $$);
-SELECT pg_temp.try($$ SELECT versioning.enable('en_check', key => ARRAY['ref'], parent_column => 'prev_text') $$);
+SELECT regress_util.try($$ SELECT versioning.enable('en_check', key => ARRAY['ref'], version_column => 'version_text') $$);
+SELECT regress_util.try($$ SELECT versioning.enable('en_check', key => ARRAY['ref'], hash_column => 'hash_int') $$);
+SELECT regress_util.try($$ SELECT versioning.enable('en_check', key => ARRAY['ref'], parent_column => 'prev_text') $$);
 
 -- Bad option values: 22023.
-SELECT pg_temp.try($$ SELECT versioning.enable('en_check', key => ARRAY['ref'], dedup => 'sometimes') $$);
-SELECT pg_temp.try($$ SELECT versioning.enable('en_check', key => ARRAY['ref'], on_duplicate => 'ignore') $$);
-SELECT pg_temp.try($$ SELECT versioning.enable('en_check', key => ARRAY['ref'], hash_column => NULL) $$);
-SELECT pg_temp.try($$ SELECT versioning.enable('en_check', key => ARRAY['ref'], hash_column => NULL, dedup => 'latest') $$);
-SELECT pg_temp.try($$ SELECT versioning.enable('en_check', key => ARRAY['ref'], mutable => ARRAY['ref']) $$);
-SELECT pg_temp.try($$ SELECT versioning.enable('en_check', key => ARRAY['ref'], content => ARRAY['body', 'version']) $$);
-SELECT pg_temp.try($$ SELECT versioning.enable('en_check', key => ARRAY['ref'], hash_column => 'ref') $$);
-SELECT pg_temp.try($$ SELECT versioning.enable('en_check', key => ARRAY['ref'], parent_column => 'version') $$);
-SELECT pg_temp.try($$ SELECT versioning.enable('en_check', key => ARRAY[]::text[]) $$);
-SELECT pg_temp.try($$ SELECT versioning.enable('en_check', key => ARRAY['ref', NULL]) $$);
-SELECT pg_temp.try($$ SELECT versioning.enable('en_check', key => ARRAY['ref'], content => ARRAY[]::text[]) $$);
+SELECT regress_util.try($$ SELECT versioning.enable('en_check', key => ARRAY['ref'], dedup => 'sometimes') $$);
+SELECT regress_util.try($$ SELECT versioning.enable('en_check', key => ARRAY['ref'], on_duplicate => 'ignore') $$);
+SELECT regress_util.try($$ SELECT versioning.enable('en_check', key => ARRAY['ref'], hash_column => NULL) $$);
+SELECT regress_util.try($$ SELECT versioning.enable('en_check', key => ARRAY['ref'], hash_column => NULL, dedup => 'latest') $$);
+SELECT regress_util.try($$ SELECT versioning.enable('en_check', key => ARRAY['ref'], mutable => ARRAY['ref']) $$);
+SELECT regress_util.try($$ SELECT versioning.enable('en_check', key => ARRAY['ref'], content => ARRAY['body', 'version']) $$);
+SELECT regress_util.try($$ SELECT versioning.enable('en_check', key => ARRAY['ref'], hash_column => 'ref') $$);
+SELECT regress_util.try($$ SELECT versioning.enable('en_check', key => ARRAY['ref'], parent_column => 'version') $$);
+SELECT regress_util.try($$ SELECT versioning.enable('en_check', key => ARRAY[]::text[]) $$);
+SELECT regress_util.try($$ SELECT versioning.enable('en_check', key => ARRAY['ref', NULL]) $$);
+SELECT regress_util.try($$ SELECT versioning.enable('en_check', key => ARRAY['ref'], content => ARRAY[]::text[]) $$);
 
 -- A NULL where an option needs a value is a bad option value too (22023), never an
 -- internal error: the message names the option.
@@ -193,25 +178,25 @@ SELECT o.option, e.sqlstate, e.message ~* o.pattern AS names_the_option
                ('audit', 'audit', $$ SELECT versioning.enable('en_check', key => ARRAY['ref'], audit => NULL) $$)
        ) AS o(option, pattern, sql),
        LATERAL (SELECT substr(r, 7, 5) AS sqlstate, substr(r, 14) AS message
-                  FROM pg_temp.try(o.sql) AS r LIMIT 1) AS e
+                  FROM regress_util.try(o.sql) AS r LIMIT 1) AS e
  ORDER BY o.option;
 
 -- Options that are not built yet are refused, not ignored: 0A000.
-SELECT pg_temp.try($$ SELECT versioning.enable('en_check', key => ARRAY['ref'], lifecycle => 'publish') $$);
-SELECT pg_temp.try($$ SELECT versioning.enable('en_check', key => ARRAY['ref'], deleted_column => 'note') $$);
-SELECT pg_temp.try($$ SELECT versioning.enable('en_check', key => ARRAY['ref'], kind_column => 'note') $$);
-SELECT pg_temp.try($$ SELECT versioning.enable('en_check', key => ARRAY['ref'], semver => '{"change_type": "note"}') $$);
+SELECT regress_util.try($$ SELECT versioning.enable('en_check', key => ARRAY['ref'], lifecycle => 'publish') $$);
+SELECT regress_util.try($$ SELECT versioning.enable('en_check', key => ARRAY['ref'], deleted_column => 'note') $$);
+SELECT regress_util.try($$ SELECT versioning.enable('en_check', key => ARRAY['ref'], kind_column => 'note') $$);
+SELECT regress_util.try($$ SELECT versioning.enable('en_check', key => ARRAY['ref'], semver => '{"change_type": "note"}') $$);
 
 -- None of the failed calls stored anything or attached a trigger.
 SELECT count(*) AS stored FROM versioning.tables WHERE table_name = 'public.en_check';
 SELECT count(*) AS triggers FROM pg_trigger WHERE tgrelid = 'en_check'::regclass;
 
 -- A valid parent_column (same type as the primary key) is accepted.
-SELECT pg_temp.try($$ SELECT versioning.enable('en_check', key => ARRAY['ref'], content => ARRAY['body'], parent_column => 'prev') $$);
+SELECT regress_util.try($$ SELECT versioning.enable('en_check', key => ARRAY['ref'], content => ARRAY['body'], parent_column => 'prev') $$);
 SELECT config->>'parent_column' AS parent_column, config->'primary_key' AS primary_key
   FROM versioning.tables WHERE table_name = 'public.en_check';
 -- hash_column => NULL is fine with dedup => 'off': no hash stored, no hash index.
-SELECT pg_temp.try($$ SELECT versioning.enable('en_check', key => ARRAY['ref'], content => ARRAY['body'], hash_column => NULL, dedup => 'off') $$);
+SELECT regress_util.try($$ SELECT versioning.enable('en_check', key => ARRAY['ref'], content => ARRAY['body'], hash_column => NULL, dedup => 'off') $$);
 SELECT config->>'hash_column' AS hash_column, config->>'dedup' AS dedup
   FROM versioning.tables WHERE table_name = 'public.en_check';
 
@@ -221,8 +206,8 @@ BEGIN;
 CREATE ROLE regress_pgv_enable_other;
 GRANT ALL ON en_check, en_definitions TO regress_pgv_enable_other;
 SET ROLE regress_pgv_enable_other;
-SELECT pg_temp.try($$ SELECT versioning.enable('en_check', key => ARRAY['ref']) $$);
-SELECT pg_temp.try($$ SELECT versioning.disable('en_definitions') $$);
+SELECT regress_util.try($$ SELECT versioning.enable('en_check', key => ARRAY['ref']) $$);
+SELECT regress_util.try($$ SELECT versioning.disable('en_definitions') $$);
 -- Anyone may read the configuration.
 SELECT versioning.config('en_definitions')->'key' AS key;
 RESET ROLE;
@@ -230,10 +215,10 @@ ROLLBACK;
 
 -- Only ordinary tables can be versioned.
 CREATE VIEW en_view AS SELECT * FROM en_check;
-SELECT pg_temp.try($$ SELECT versioning.enable('en_view', key => ARRAY['ref']) $$);
+SELECT regress_util.try($$ SELECT versioning.enable('en_view', key => ARRAY['ref']) $$);
 CREATE TABLE en_parted (ref text, version int, content_hash text, body text) PARTITION BY LIST (ref);
-SELECT pg_temp.try($$ SELECT versioning.enable('en_parted', key => ARRAY['ref']) $$);
-SELECT pg_temp.try($$ SELECT versioning.enable('en_missing', key => ARRAY['ref']) $$);
+SELECT regress_util.try($$ SELECT versioning.enable('en_parted', key => ARRAY['ref']) $$);
+SELECT regress_util.try($$ SELECT versioning.enable('en_missing', key => ARRAY['ref']) $$);
 
 ------------------------------------------------------------------------------------------
 -- disable removes the triggers and the configuration and keeps every row and index.
@@ -254,15 +239,15 @@ SELECT ref, version, content_hash IS NOT NULL AS hashed, body FROM en_off ORDER 
 ALTER TABLE en_off RENAME TO en_off_renamed;
 SELECT versioning.enable('en_off_renamed', key => ARRAY['ref']);
 ALTER TABLE en_off_renamed RENAME TO en_moved;
-SELECT pg_temp.try($$ INSERT INTO en_moved (ref, body) VALUES ('a', 'four') $$);
+SELECT regress_util.try($$ INSERT INTO en_moved (ref, body) VALUES ('a', 'four') $$);
 SELECT versioning.enable('en_moved', key => ARRAY['ref']);
 INSERT INTO en_moved (ref, body) VALUES ('b', 'one') RETURNING ref, version;
 SELECT versioning.disable('en_moved');
 ALTER TABLE en_moved RENAME TO en_off;
 
 -- config() and disable() of a table that is not versioned: 55000 with a hint.
-SELECT pg_temp.try($$ SELECT versioning.config('en_off') $$);
-SELECT pg_temp.try($$ SELECT versioning.disable('en_off') $$);
+SELECT regress_util.try($$ SELECT versioning.config('en_off') $$);
+SELECT regress_util.try($$ SELECT versioning.disable('en_off') $$);
 
 -- Clean up.
 SET client_min_messages = warning;

@@ -4,21 +4,6 @@ SET client_min_messages = warning;  -- quiet whether or not an earlier file crea
 CREATE EXTENSION IF NOT EXISTS pg_versioning;
 RESET client_min_messages;
 
--- pg_temp.try(sql) runs a statement and prints "ok", or the error's SQLSTATE, message,
--- DETAIL and HINT.
-CREATE FUNCTION pg_temp.try(sql text) RETURNS SETOF text LANGUAGE plpgsql AS $f$
-DECLARE st text; msg text; det text; hnt text;
-BEGIN
-  EXECUTE sql;
-  RETURN NEXT 'ok';
-EXCEPTION WHEN OTHERS THEN
-  GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, msg = MESSAGE_TEXT,
-                          det = PG_EXCEPTION_DETAIL, hnt = PG_EXCEPTION_HINT;
-  RETURN NEXT 'ERROR ' || st || ': ' || msg;
-  IF det <> '' THEN RETURN NEXT 'DETAIL: ' || det; END IF;
-  IF hnt <> '' THEN RETURN NEXT 'HINT: ' || hnt; END IF;
-END $f$;
-
 -- One jsonb content column; the entity is (reference, project_id).
 CREATE TABLE ins_docs (
   id           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -79,11 +64,11 @@ INSERT INTO ins_off (ref, body) VALUES ('k', 'A'), ('k', 'A'), ('k', 'A') RETURN
 CREATE TABLE ins_strict (id serial PRIMARY KEY, ref text, version int, content_hash text, body text);
 SELECT versioning.enable('ins_strict', key => ARRAY['ref'], on_duplicate => 'error');
 INSERT INTO ins_strict (ref, body) VALUES ('k', 'A'), ('k', 'B');
-SELECT pg_temp.try($$ INSERT INTO ins_strict (ref, body) VALUES ('k', 'A') $$);
+SELECT regress_util.try($$ INSERT INTO ins_strict (ref, body) VALUES ('k', 'A') $$);
 -- with dedup 'latest', only a repeat of the latest content is an error
 SELECT versioning.enable('ins_strict', key => ARRAY['ref'], on_duplicate => 'error', dedup => 'latest');
-SELECT pg_temp.try($$ INSERT INTO ins_strict (ref, body) VALUES ('k', 'B') $$);
-SELECT pg_temp.try($$ INSERT INTO ins_strict (ref, body) VALUES ('k', 'A') $$);
+SELECT regress_util.try($$ INSERT INTO ins_strict (ref, body) VALUES ('k', 'B') $$);
+SELECT regress_util.try($$ INSERT INTO ins_strict (ref, body) VALUES ('k', 'A') $$);
 SELECT ref, version, body FROM ins_strict ORDER BY ref, version;
 
 ------------------------------------------------------------------------------------------
@@ -128,9 +113,9 @@ INSERT INTO ins_occ (ref, body) VALUES ('k', 'B') RETURNING version;
 INSERT INTO ins_occ (ref, version, body) VALUES ('k', 3, 'C') RETURNING version;
 -- two writers both read version 3 and both try to write version 4: the second one loses
 INSERT INTO ins_occ (ref, version, body) VALUES ('k', 4, 'D') RETURNING version;
-SELECT pg_temp.try($$ INSERT INTO ins_occ (ref, version, body) VALUES ('k', 4, 'E') $$);
-SELECT pg_temp.try($$ INSERT INTO ins_occ (ref, version, body) VALUES ('k', 9, 'E') $$);
-SELECT pg_temp.try($$ INSERT INTO ins_occ (ref, version, body) VALUES ('new', 2, 'E') $$);
+SELECT regress_util.try($$ INSERT INTO ins_occ (ref, version, body) VALUES ('k', 4, 'E') $$);
+SELECT regress_util.try($$ INSERT INTO ins_occ (ref, version, body) VALUES ('k', 9, 'E') $$);
+SELECT regress_util.try($$ INSERT INTO ins_occ (ref, version, body) VALUES ('new', 2, 'E') $$);
 SELECT ref, version, body FROM ins_occ ORDER BY ref, version;
 
 ------------------------------------------------------------------------------------------
@@ -150,9 +135,9 @@ SELECT t.ref, t.version, t.id, t.parent_id,
 -- A supplied hash is checked: the right one is accepted, a wrong one is 22000.
 INSERT INTO ins_docs (reference, content, content_hash)
 VALUES ('hashed', '{"x": 1}', versioning.content_hash('{"x": 1}')) RETURNING version, content_hash;
-SELECT pg_temp.try($$ INSERT INTO ins_docs (reference, content, content_hash)
+SELECT regress_util.try($$ INSERT INTO ins_docs (reference, content, content_hash)
                       VALUES ('hashed', '{"x": 2}', versioning.content_hash('{"x": 1}')) $$);
-SELECT pg_temp.try($$ INSERT INTO ins_docs (reference, content, content_hash)
+SELECT regress_util.try($$ INSERT INTO ins_docs (reference, content, content_hash)
                       VALUES ('hashed', '{"x": 2}', 'not a hash') $$);
 
 -- One text content column hashes its UTF-8 bytes; a bytea hash column stores the 32 raw bytes.
@@ -170,7 +155,7 @@ SELECT t.version, t.body,
   FROM ins_text t JOIN ins_bytea b USING (ref, version) ORDER BY t.version;
 -- supplied hashes on a bytea column: right accepted, wrong 22000
 INSERT INTO ins_bytea (ref, body, content_hash) VALUES ('k', 'next', sha256('next'::bytea)) RETURNING version;
-SELECT pg_temp.try($$ INSERT INTO ins_bytea (ref, body, content_hash) VALUES ('k', 'other', sha256('next'::bytea)) $$);
+SELECT regress_util.try($$ INSERT INTO ins_bytea (ref, body, content_hash) VALUES ('k', 'other', sha256('next'::bytea)) $$);
 -- a NULL text content and the four letters 'null' are different content
 INSERT INTO ins_text (ref, body) VALUES ('n', NULL) RETURNING version, body IS NULL AS body_is_null;
 INSERT INTO ins_text (ref, body) VALUES ('n', 'null') RETURNING version, body IS NULL AS body_is_null;
@@ -226,9 +211,9 @@ INSERT INTO ins_normalized (ref, title) VALUES ('k', 'HELLO') RETURNING version;
 CREATE TABLE ins_generated (id serial PRIMARY KEY, ref text, version int, content_hash text,
                             body text, shout text GENERATED ALWAYS AS (upper(body)) STORED);
 SELECT count(*) > 0 AS attempted
-  FROM pg_temp.try($$ SELECT versioning.enable('ins_generated', key => ARRAY['ref'], content => ARRAY['body', 'shout']) $$);
+  FROM regress_util.try($$ SELECT versioning.enable('ins_generated', key => ARRAY['ref'], content => ARRAY['body', 'shout']) $$);
 SELECT count(*) > 0 AS attempted
-  FROM pg_temp.try($$ INSERT INTO ins_generated (ref, body) VALUES ('k', 'a'), ('k', 'b') $$);
+  FROM regress_util.try($$ INSERT INTO ins_generated (ref, body) VALUES ('k', 'a'), ('k', 'b') $$);
 SELECT count(*) AS wrong_hashes FROM ins_generated
  WHERE content_hash IS NOT NULL
    AND content_hash <> versioning.content_hash(jsonb_build_object('body', body, 'shout', shout));
@@ -259,7 +244,7 @@ SELECT count(*) AS versions, (SELECT count(*) FROM versioning.log WHERE table_na
   FROM ins_quiet;
 
 -- A failed insert leaves no version and no log row behind.
-SELECT pg_temp.try($$ INSERT INTO ins_audited (ref, body, content_hash) VALUES ('k', 'C', repeat('0', 64)) $$);
+SELECT regress_util.try($$ INSERT INTO ins_audited (ref, body, content_hash) VALUES ('k', 'C', repeat('0', 64)) $$);
 SELECT max(version) AS latest, (SELECT count(*) FROM versioning.log WHERE table_name = 'public.ins_audited') AS log_rows
   FROM ins_audited WHERE ref = 'k';
 

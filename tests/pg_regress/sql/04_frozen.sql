@@ -4,21 +4,6 @@ SET client_min_messages = warning;  -- quiet whether or not an earlier file crea
 CREATE EXTENSION IF NOT EXISTS pg_versioning;
 RESET client_min_messages;
 
--- pg_temp.try(sql) runs a statement and prints "ok", or the error's SQLSTATE, message,
--- DETAIL and HINT.
-CREATE FUNCTION pg_temp.try(sql text) RETURNS SETOF text LANGUAGE plpgsql AS $f$
-DECLARE st text; msg text; det text; hnt text;
-BEGIN
-  EXECUTE sql;
-  RETURN NEXT 'ok';
-EXCEPTION WHEN OTHERS THEN
-  GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, msg = MESSAGE_TEXT,
-                          det = PG_EXCEPTION_DETAIL, hnt = PG_EXCEPTION_HINT;
-  RETURN NEXT 'ERROR ' || st || ': ' || msg;
-  IF det <> '' THEN RETURN NEXT 'DETAIL: ' || det; END IF;
-  IF hnt <> '' THEN RETURN NEXT 'HINT: ' || hnt; END IF;
-END $f$;
-
 CREATE TABLE fz_docs (
   id           int GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
   reference    text NOT NULL,
@@ -37,28 +22,28 @@ INSERT INTO fz_docs (reference, content, title) VALUES
 INSERT INTO fz_docs (reference, project_id, content, title) VALUES ('doc', 'p1', '{"body": "v1"}', 'One');
 
 -- Changing content is refused (55000) with a hint to create a new version.
-SELECT pg_temp.try($$ UPDATE fz_docs SET content = '{"body": "edited"}' WHERE reference = 'doc' AND project_id IS NULL AND version = 1 $$);
-SELECT pg_temp.try($$ UPDATE fz_docs SET title = 'Renamed' WHERE project_id = 'p1' $$);
+SELECT regress_util.try($$ UPDATE fz_docs SET content = '{"body": "edited"}' WHERE reference = 'doc' AND project_id IS NULL AND version = 1 $$);
+SELECT regress_util.try($$ UPDATE fz_docs SET title = 'Renamed' WHERE project_id = 'p1' $$);
 -- So is changing the hash, or any other non-mutable column.
-SELECT pg_temp.try($$ UPDATE fz_docs SET content_hash = repeat('0', 64) WHERE version = 2 $$);
+SELECT regress_util.try($$ UPDATE fz_docs SET content_hash = repeat('0', 64) WHERE version = 2 $$);
 -- Key and version columns never change.
-SELECT pg_temp.try($$ UPDATE fz_docs SET reference = 'other' WHERE version = 2 $$);
-SELECT pg_temp.try($$ UPDATE fz_docs SET project_id = 'p2' WHERE project_id IS NULL AND version = 1 $$);
-SELECT pg_temp.try($$ UPDATE fz_docs SET version = 3 WHERE version = 2 $$);
-SELECT pg_temp.try($$ UPDATE fz_docs SET version = version + 10 $$);
+SELECT regress_util.try($$ UPDATE fz_docs SET reference = 'other' WHERE version = 2 $$);
+SELECT regress_util.try($$ UPDATE fz_docs SET project_id = 'p2' WHERE project_id IS NULL AND version = 1 $$);
+SELECT regress_util.try($$ UPDATE fz_docs SET version = 3 WHERE version = 2 $$);
+SELECT regress_util.try($$ UPDATE fz_docs SET version = version + 10 $$);
 
 -- An UPDATE that writes the same values is not a change.
-SELECT pg_temp.try($$ UPDATE fz_docs SET content = content, title = title, version = version, reference = reference $$);
+SELECT regress_util.try($$ UPDATE fz_docs SET content = content, title = title, version = version, reference = reference $$);
 
 -- Mutable columns stay writable on every version.
 UPDATE fz_docs SET views = views + 1, tags = ARRAY['reviewed'] WHERE reference = 'doc';
 UPDATE fz_docs SET views = views + 1 WHERE project_id IS NULL AND version = 2;
 -- ... but not together with a frozen column.
-SELECT pg_temp.try($$ UPDATE fz_docs SET views = 100, title = 'x' WHERE version = 2 AND project_id IS NULL $$);
+SELECT regress_util.try($$ UPDATE fz_docs SET views = 100, title = 'x' WHERE version = 2 AND project_id IS NULL $$);
 
 -- DELETE is refused: versions are frozen.
-SELECT pg_temp.try($$ DELETE FROM fz_docs WHERE version = 1 AND project_id = 'p1' $$);
-SELECT pg_temp.try($$ DELETE FROM fz_docs $$);
+SELECT regress_util.try($$ DELETE FROM fz_docs WHERE version = 1 AND project_id = 'p1' $$);
+SELECT regress_util.try($$ DELETE FROM fz_docs $$);
 
 -- Nothing above changed any version, except the mutable columns.
 SELECT reference, project_id, version, content, title, views, tags,
@@ -69,7 +54,7 @@ SELECT reference, project_id, version, content, title, views, tags,
 -- superuser); and inside a transaction that rolls back or a savepoint nothing slips through.
 BEGIN;
 SAVEPOINT s;
-SELECT pg_temp.try($$ UPDATE fz_docs SET title = 'inside' WHERE version = 1 AND project_id = 'p1' $$);
+SELECT regress_util.try($$ UPDATE fz_docs SET title = 'inside' WHERE version = 1 AND project_id = 'p1' $$);
 ROLLBACK TO SAVEPOINT s;
 SELECT title FROM fz_docs WHERE version = 1 AND project_id = 'p1';
 ROLLBACK;
@@ -85,6 +70,6 @@ DELETE FROM fz_docs WHERE version = 3;
 SELECT count(*) AS rows FROM fz_docs;
 ROLLBACK;
 -- (rolled back: still versioned)
-SELECT pg_temp.try($$ DELETE FROM fz_docs WHERE version = 3 $$);
+SELECT regress_util.try($$ DELETE FROM fz_docs WHERE version = 3 $$);
 
 DROP TABLE fz_docs;

@@ -5,21 +5,6 @@ SET client_min_messages = warning;  -- quiet whether or not an earlier file crea
 CREATE EXTENSION IF NOT EXISTS pg_versioning;
 RESET client_min_messages;
 
--- pg_temp.try(sql) runs a statement and prints "ok", or the error's SQLSTATE, message,
--- DETAIL and HINT.
-CREATE FUNCTION pg_temp.try(sql text) RETURNS SETOF text LANGUAGE plpgsql AS $f$
-DECLARE st text; msg text; det text; hnt text;
-BEGIN
-  EXECUTE sql;
-  RETURN NEXT 'ok';
-EXCEPTION WHEN OTHERS THEN
-  GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, msg = MESSAGE_TEXT,
-                          det = PG_EXCEPTION_DETAIL, hnt = PG_EXCEPTION_HINT;
-  RETURN NEXT 'ERROR ' || st || ': ' || msg;
-  IF det <> '' THEN RETURN NEXT 'DETAIL: ' || det; END IF;
-  IF hnt <> '' THEN RETURN NEXT 'HINT: ' || hnt; END IF;
-END $f$;
-
 SHOW versioning.restore;
 
 CREATE TABLE rs_docs (
@@ -55,16 +40,16 @@ VALUES (30, 'other', 7, versioning.content_hash('{"step": 5}'), '{"step": 5}', N
 RETURNING reference, version, parent_id;
 
 -- A supplied hash is verified: 22000 when it does not match the content.
-SELECT pg_temp.try($$ INSERT INTO rs_docs (id, reference, version, content_hash, content)
+SELECT regress_util.try($$ INSERT INTO rs_docs (id, reference, version, content_hash, content)
                       VALUES (31, 'other', 8, versioning.content_hash('{"step": 5}'), '{"step": 6}') $$);
 
 -- An existing (key, version) is refused with 23505, whatever the content.
-SELECT pg_temp.try($$ INSERT INTO rs_docs (id, reference, version, content_hash, content)
+SELECT regress_util.try($$ INSERT INTO rs_docs (id, reference, version, content_hash, content)
                       VALUES (32, 'wf', 2, versioning.content_hash('{"step": 6}'), '{"step": 6}') $$);
-SELECT pg_temp.try($$ INSERT INTO rs_docs (id, reference, project_id, version, content_hash, content)
+SELECT regress_util.try($$ INSERT INTO rs_docs (id, reference, project_id, version, content_hash, content)
                       VALUES (33, 'wf', 'p1', 1, versioning.content_hash('{"step": 1}'), '{"step": 1}') $$);
 -- The same version number under another key (NULL project vs 'p2') is fine.
-SELECT pg_temp.try($$ INSERT INTO rs_docs (id, reference, project_id, version, content_hash, content)
+SELECT regress_util.try($$ INSERT INTO rs_docs (id, reference, project_id, version, content_hash, content)
                       VALUES (34, 'wf', 'p2', 2, versioning.content_hash('{"step": 2}'), '{"step": 2}') $$);
 
 -- What is missing is computed: a NULL hash from the content, a NULL version as the next one.
@@ -75,8 +60,8 @@ VALUES (36, 'other', versioning.content_hash('{"step": 4}'), '{"step": 4}')
 RETURNING reference, version;
 
 -- Frozen stays frozen in restore mode.
-SELECT pg_temp.try($$ UPDATE rs_docs SET content = '{}' WHERE id = 10 $$);
-SELECT pg_temp.try($$ DELETE FROM rs_docs WHERE id = 10 $$);
+SELECT regress_util.try($$ UPDATE rs_docs SET content = '{}' WHERE id = 10 $$);
+SELECT regress_util.try($$ DELETE FROM rs_docs WHERE id = 10 $$);
 
 RESET versioning.restore;
 SHOW versioning.restore;
@@ -96,10 +81,10 @@ CREATE ROLE regress_pgv_restore_writer;
 GRANT INSERT, SELECT ON rs_docs TO regress_pgv_restore_writer;
 SET ROLE regress_pgv_restore_writer;
 SET LOCAL versioning.restore = on;
-SELECT pg_temp.try($$ INSERT INTO rs_docs (id, reference, version, content_hash, content)
+SELECT regress_util.try($$ INSERT INTO rs_docs (id, reference, version, content_hash, content)
                       VALUES (50, 'wf', 99, versioning.content_hash('{"step": 50}'), '{"step": 50}') $$);
 -- even without a supplied version or hash
-SELECT pg_temp.try($$ INSERT INTO rs_docs (id, reference, content) VALUES (51, 'wf', '{"step": 51}') $$);
+SELECT regress_util.try($$ INSERT INTO rs_docs (id, reference, content) VALUES (51, 'wf', '{"step": 51}') $$);
 SET LOCAL versioning.restore = off;
 INSERT INTO rs_docs (id, reference, version, content) VALUES (52, 'wf', 99, '{"step": 52}') RETURNING version;
 RESET ROLE;

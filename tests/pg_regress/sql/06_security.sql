@@ -5,21 +5,6 @@ SET client_min_messages = warning;  -- quiet whether or not an earlier file crea
 CREATE EXTENSION IF NOT EXISTS pg_versioning;
 RESET client_min_messages;
 
--- pg_temp.try(sql) runs a statement and prints "ok", or the error's SQLSTATE, message,
--- DETAIL and HINT.
-CREATE FUNCTION pg_temp.try(sql text) RETURNS SETOF text LANGUAGE plpgsql AS $f$
-DECLARE st text; msg text; det text; hnt text;
-BEGIN
-  EXECUTE sql;
-  RETURN NEXT 'ok';
-EXCEPTION WHEN OTHERS THEN
-  GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, msg = MESSAGE_TEXT,
-                          det = PG_EXCEPTION_DETAIL, hnt = PG_EXCEPTION_HINT;
-  RETURN NEXT 'ERROR ' || st || ': ' || msg;
-  IF det <> '' THEN RETURN NEXT 'DETAIL: ' || det; END IF;
-  IF hnt <> '' THEN RETURN NEXT 'HINT: ' || hnt; END IF;
-END $f$;
-
 -- Roles are cluster-wide: start clean even if an earlier run stopped half-way.
 SET client_min_messages = warning;
 DROP ROLE IF EXISTS regress_pgv_owner;
@@ -51,9 +36,9 @@ INSERT INTO sec_app.docs (reference, content) VALUES ('a', '{"n": 1}'), ('a', '{
 -- The owner reads the log of its own table.
 SELECT key, version, action FROM versioning.log WHERE table_name = 'sec_app.docs' ORDER BY version;
 -- It cannot write the extension's tables directly.
-SELECT pg_temp.try($$ INSERT INTO versioning.log (actor, table_name, key, action) VALUES ('me', 'sec_app.docs', '{}', 'create') $$);
-SELECT pg_temp.try($$ UPDATE versioning.tables SET config = '{}' $$);
-SELECT pg_temp.try($$ DELETE FROM versioning.log $$);
+SELECT regress_util.try($$ INSERT INTO versioning.log (actor, table_name, key, action) VALUES ('me', 'sec_app.docs', '{}', 'create') $$);
+SELECT regress_util.try($$ UPDATE versioning.tables SET config = '{}' $$);
+SELECT regress_util.try($$ DELETE FROM versioning.log $$);
 GRANT INSERT ON sec_app.docs TO regress_pgv_writer;
 RESET ROLE;
 
@@ -64,15 +49,15 @@ SET ROLE regress_pgv_writer;
 INSERT INTO sec_app.docs (reference, content) VALUES ('a', '{"n": 3}');
 INSERT INTO sec_app.docs (reference, content) VALUES ('a', '{"n": 1}');        -- duplicate of version 1: skipped
 INSERT INTO sec_app.docs (reference, content) VALUES ('b', '{"n": 1}'), ('a', '{"n": 4}');
-SELECT pg_temp.try($$ SELECT count(*) FROM sec_app.docs $$);
+SELECT regress_util.try($$ SELECT count(*) FROM sec_app.docs $$);
 -- The log of a table it does not own is not visible to it.
 SELECT count(*) AS visible_log_rows FROM versioning.log WHERE table_name = 'sec_app.docs';
 -- It cannot turn on restore mode to pick its own versions, nor change the configuration.
 SET versioning.restore = on;
-SELECT pg_temp.try($$ INSERT INTO sec_app.docs (reference, version, content) VALUES ('a', 100, '{"n": 100}') $$);
+SELECT regress_util.try($$ INSERT INTO sec_app.docs (reference, version, content) VALUES ('a', 100, '{"n": 100}') $$);
 RESET versioning.restore;
-SELECT pg_temp.try($$ SELECT versioning.enable('sec_app.docs', key => ARRAY['reference'], dedup => 'off') $$);
-SELECT pg_temp.try($$ SELECT versioning.disable('sec_app.docs') $$);
+SELECT regress_util.try($$ SELECT versioning.enable('sec_app.docs', key => ARRAY['reference'], dedup => 'off') $$);
+SELECT regress_util.try($$ SELECT versioning.disable('sec_app.docs') $$);
 RESET ROLE;
 SELECT reference, version, content, author, content_hash = versioning.content_hash(content) AS hash_ok
   FROM sec_app.docs ORDER BY reference, version;
@@ -189,31 +174,31 @@ SELECT versioning.enable('sec_app.hidden', key => ARRAY['reference', 'scope'], p
 -- schema not at all), the owner inserts and calls the extension's functions.
 SET search_path = sec_evil, pg_catalog;
 SHOW search_path;
-SELECT pg_temp.try($$ INSERT INTO sec_app.hidden (reference, scope, title, body) VALUES
+SELECT regress_util.try($$ INSERT INTO sec_app.hidden (reference, scope, title, body) VALUES
                         ('h', NULL, 't1', '{"a": 1}'), ('h', NULL, 't2', '{"a": 1}'),
                         ('h', 1, 't1', '{"a": 1}'), ('h', NULL, 't1', '{"a": 1}') $$);
-SELECT pg_temp.try($$ INSERT INTO sec_app.docs (reference, content) VALUES ('a', '{"n": 5}') $$);
+SELECT regress_util.try($$ INSERT INTO sec_app.docs (reference, content) VALUES ('a', '{"n": 5}') $$);
 BEGIN;
 SET LOCAL versioning.actor = 'hostile-path-user';
-SELECT pg_temp.try($$ INSERT INTO sec_app.hidden (reference, title, body) VALUES ('h', 't3', '{"a": 1}') $$);
+SELECT regress_util.try($$ INSERT INTO sec_app.hidden (reference, title, body) VALUES ('h', 't3', '{"a": 1}') $$);
 COMMIT;
-SELECT pg_temp.try($$ SELECT versioning.content_hash('{"x": [1, 2]}') $$);
-SELECT pg_temp.try($$ SELECT versioning.canonical('{"x": [1, 2]}') $$);
-SELECT pg_temp.try($$ SELECT versioning.config('sec_app.hidden') $$);
+SELECT regress_util.try($$ SELECT versioning.content_hash('{"x": [1, 2]}') $$);
+SELECT regress_util.try($$ SELECT versioning.canonical('{"x": [1, 2]}') $$);
+SELECT regress_util.try($$ SELECT versioning.config('sec_app.hidden') $$);
 -- the same enable again (a no-op), and enabling a new table
-SELECT pg_temp.try($$ SELECT versioning.enable('sec_app.hidden', key => ARRAY['reference', 'scope'], parent_column => 'parent_id') $$);
+SELECT regress_util.try($$ SELECT versioning.enable('sec_app.hidden', key => ARRAY['reference', 'scope'], parent_column => 'parent_id') $$);
 CREATE TABLE sec_app.later (id int PRIMARY KEY, ref text, version int, content_hash text, body text);
-SELECT pg_temp.try($$ SELECT versioning.enable('sec_app.later', key => ARRAY['ref']) $$);
-SELECT pg_temp.try($$ INSERT INTO sec_app.later VALUES (1, 'x', NULL, NULL, 'one'), (2, 'x', NULL, NULL, 'two') $$);
-SELECT pg_temp.try($$ SELECT versioning.disable('sec_app.later') $$);
+SELECT regress_util.try($$ SELECT versioning.enable('sec_app.later', key => ARRAY['ref']) $$);
+SELECT regress_util.try($$ INSERT INTO sec_app.later VALUES (1, 'x', NULL, NULL, 'one'), (2, 'x', NULL, NULL, 'two') $$);
+SELECT regress_util.try($$ SELECT versioning.disable('sec_app.later') $$);
 RESET search_path;
 RESET ROLE;
 
 -- The INSERT-only writer does the same.
 SET ROLE regress_pgv_writer;
 SET search_path = sec_evil, pg_catalog;
-SELECT pg_temp.try($$ INSERT INTO sec_app.hidden (reference, title, body) VALUES ('h', 't4', '{"b": 2}'), ('h', 't1', '{"a": 1}') $$);
-SELECT pg_temp.try($$ INSERT INTO sec_app.docs (reference, content) VALUES ('a', '{"n": 6}') $$);
+SELECT regress_util.try($$ INSERT INTO sec_app.hidden (reference, title, body) VALUES ('h', 't4', '{"b": 2}'), ('h', 't1', '{"a": 1}') $$);
+SELECT regress_util.try($$ INSERT INTO sec_app.docs (reference, content) VALUES ('a', '{"n": 6}') $$);
 RESET search_path;
 RESET ROLE;
 
@@ -232,13 +217,13 @@ SELECT ref, version, body FROM sec_app.later ORDER BY id;
 SET ROLE regress_pgv_owner;
 CREATE TABLE sec_app.plain (id int, version int, body text);
 CREATE TRIGGER sneaky BEFORE INSERT ON sec_app.plain FOR EACH ROW EXECUTE FUNCTION versioning._on_insert();
-SELECT pg_temp.try($$ INSERT INTO sec_app.plain VALUES (1, 1, 'x') $$);
+SELECT regress_util.try($$ INSERT INTO sec_app.plain VALUES (1, 1, 'x') $$);
 DROP TRIGGER sneaky ON sec_app.plain;
 CREATE TRIGGER sneaky AFTER INSERT ON sec_app.plain FOR EACH ROW EXECUTE FUNCTION versioning._on_insert();
-SELECT pg_temp.try($$ INSERT INTO sec_app.plain VALUES (1, 1, 'x') $$);
+SELECT regress_util.try($$ INSERT INTO sec_app.plain VALUES (1, 1, 'x') $$);
 DROP TRIGGER sneaky ON sec_app.plain;
 CREATE TRIGGER sneaky BEFORE UPDATE ON sec_app.plain FOR EACH STATEMENT EXECUTE FUNCTION versioning._on_change();
-SELECT pg_temp.try($$ UPDATE sec_app.plain SET body = 'y' $$);
+SELECT regress_util.try($$ UPDATE sec_app.plain SET body = 'y' $$);
 RESET ROLE;
 
 -- Clean up: the roles are cluster-wide.

@@ -6,21 +6,6 @@ SET client_min_messages = warning;  -- quiet whether or not an earlier file crea
 CREATE EXTENSION IF NOT EXISTS pg_versioning;
 RESET client_min_messages;
 
--- pg_temp.try(sql) runs a statement and prints "ok", or the error's SQLSTATE, message,
--- DETAIL and HINT.
-CREATE FUNCTION pg_temp.try(sql text) RETURNS SETOF text LANGUAGE plpgsql AS $f$
-DECLARE st text; msg text; det text; hnt text;
-BEGIN
-  EXECUTE sql;
-  RETURN NEXT 'ok';
-EXCEPTION WHEN OTHERS THEN
-  GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, msg = MESSAGE_TEXT,
-                          det = PG_EXCEPTION_DETAIL, hnt = PG_EXCEPTION_HINT;
-  RETURN NEXT 'ERROR ' || st || ': ' || msg;
-  IF det <> '' THEN RETURN NEXT 'DETAIL: ' || det; END IF;
-  IF hnt <> '' THEN RETURN NEXT 'HINT: ' || hnt; END IF;
-END $f$;
-
 -- The application's schema, as Drizzle generates it from the seed's pgTable('definitions').
 CREATE TABLE projects  (id text PRIMARY KEY, name text NOT NULL);
 CREATE TABLE libraries (id text PRIMARY KEY, name text NOT NULL);
@@ -115,12 +100,12 @@ SELECT DISTINCT ON (reference, project_id, library_id)
 
 ------------------------------------------------------------------------------------------
 -- What the table now refuses: versions are immutable.
-SELECT pg_temp.try($$ UPDATE definitions SET content = content || '{"name": "Renamed"}' WHERE id = 'def-01' $$);
+SELECT regress_util.try($$ UPDATE definitions SET content = content || '{"name": "Renamed"}' WHERE id = 'def-01' $$);
 -- The repository's delete(id, version?) is refused: a frozen version cannot be removed
 -- (SPEC 4: versioning.purge will be the one way; soft delete needs deleted_column).
-SELECT pg_temp.try($$ DELETE FROM definitions WHERE id = 'def-02' $$);
+SELECT regress_util.try($$ DELETE FROM definitions WHERE id = 'def-02' $$);
 -- The hash column is the extension's: a client-computed hash must be the right one.
-SELECT pg_temp.try($$ INSERT INTO definitions (id, kind, reference, content, content_hash)
+SELECT regress_util.try($$ INSERT INTO definitions (id, kind, reference, content, content_hash)
                       VALUES ('def-99', 'task', 'task.x', '{"name": "X"}', 'abc') $$);
 INSERT INTO definitions (id, kind, reference, content, content_hash)
 VALUES ('def-98', 'task', 'task.x', '{"name": "X"}', versioning.content_hash('{"name": "X"}'))
