@@ -25,8 +25,11 @@ pub struct Known {
     pub key_json: Option<String>,
 }
 
+/// (table, key lock hash) → (the key's bytes, what is known about it)
+type Entries = HashMap<(Oid, u32), (Vec<u8>, Known)>;
+
 thread_local! {
-    static KNOWN: RefCell<HashMap<(Oid, u32), (Vec<u8>, Known)>> = RefCell::new(HashMap::new());
+    static KNOWN: RefCell<Entries> = RefCell::new(HashMap::new());
     static ON_CONFLICT_SEEN: Cell<bool> = const { Cell::new(false) };
 }
 
