@@ -58,3 +58,35 @@ BEGIN
 END $$;
 CREATE EVENT TRIGGER versioning_forget_dropped_tables ON sql_drop
     EXECUTE FUNCTION versioning._forget_dropped_tables();
+
+-- Versions that have once left an editable state (only for lifecycles in which a version can
+-- come back to an editable state, e.g. review's submitted → draft): they stay frozen.
+CREATE TABLE versioning.left_editable (
+    table_name text NOT NULL,
+    key        text NOT NULL,              -- the key as canonical JSON
+    version    bigint NOT NULL,
+    PRIMARY KEY (table_name, key, version)
+);
+SELECT pg_catalog.pg_extension_config_dump('versioning.left_editable', '');
+GRANT SELECT ON versioning.left_editable TO PUBLIC;
+
+-- Labels: a name pointing at one frozen version of a key ("latest" is implicit).
+CREATE TABLE versioning.labels (
+    table_name text NOT NULL,
+    key        jsonb NOT NULL,
+    label      text NOT NULL,
+    version    bigint NOT NULL,
+    set_at     timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    set_by     text NOT NULL,
+    PRIMARY KEY (table_name, key, label)
+);
+-- Labels only members of a role may move (versioning.protect_label).
+CREATE TABLE versioning.label_protections (
+    table_name text NOT NULL,
+    label      text NOT NULL,
+    role       name NOT NULL,
+    PRIMARY KEY (table_name, label)
+);
+SELECT pg_catalog.pg_extension_config_dump('versioning.labels', '');
+SELECT pg_catalog.pg_extension_config_dump('versioning.label_protections', '');
+GRANT SELECT ON versioning.labels, versioning.label_protections TO PUBLIC;

@@ -22,11 +22,16 @@ const COLUMNS: [&str; 10] = [
     "detail",
 ];
 
+#[derive(Default)]
 pub struct Entry<'a> {
     pub table: &'a str,
     pub key_json: &'a str,
-    pub version: i64,
+    pub version: Option<i64>,
     pub action: &'a str,
+    pub from_state: Option<&'a str>,
+    pub to_state: Option<&'a str>,
+    /// JSON text
+    pub detail: Option<String>,
 }
 
 pub fn write(entry: &Entry) {
@@ -61,8 +66,30 @@ pub fn write(entry: &Entry) {
                 )
                 .expect("jsonb_in returns a value"),
             );
-            set(5, Datum::from(entry.version));
+            if let Some(v) = entry.version {
+                set(5, Datum::from(v));
+            }
             set(6, pg::text_datum(entry.action));
+            if let Some(s) = entry.from_state {
+                set(7, pg::text_datum(s));
+            }
+            if let Some(s) = entry.to_state {
+                set(8, pg::text_datum(s));
+            }
+            let detail = entry
+                .detail
+                .as_ref()
+                .map(|d| CString::new(d.as_str()).expect("JSON without NUL"));
+            if let Some(d) = &detail {
+                set(
+                    9,
+                    pgrx::direct_function_call_as_datum(
+                        pg_sys::jsonb_in,
+                        &[Some(Datum::from(d.as_ptr()))],
+                    )
+                    .expect("jsonb_in returns a value"),
+                );
+            }
             let tuple =
                 pg_sys::heap_form_tuple((*rel).rd_att, values.as_mut_ptr(), nulls.as_mut_ptr());
             pg_sys::simple_heap_insert(rel, tuple);
@@ -99,7 +126,7 @@ pub fn forget_log_relid(relid: Oid) {
 }
 
 /// `versioning.actor` when set, else the session user.
-fn actor() -> String {
+pub fn actor() -> String {
     match guc_actor() {
         Some(a) if !a.is_empty() => a,
         _ => unsafe {
@@ -138,28 +165,26 @@ unsafe fn has_expected_columns(rel: pg_sys::Relation) -> bool {
 fn write_with_sql(entry: &Entry) {
     thread_local!(static PLAN: OnceCell<KeptPlan> = const { OnceCell::new() });
     let _session = spi::Session::connect();
+    let text = |s: Option<&str>| s.map(pg::text_datum);
     PLAN.with(|plan| {
         let plan = plan.get_or_init(|| {
             KeptPlan::prepare(
-                "INSERT INTO versioning.log (actor, table_name, key, version, action) \
-                 VALUES ($5, $1, $2::pg_catalog.jsonb, $3, $4)",
-                &[
-                    pg_sys::TEXTOID,
-                    pg_sys::TEXTOID,
-                    pg_sys::INT8OID,
-                    pg_sys::TEXTOID,
-                    pg_sys::TEXTOID,
-                ],
+                "INSERT INTO versioning.log (actor, table_name, key, version, action, from_state, to_state, detail) \
+                 VALUES ($5, $1, $2::pg_catalog.jsonb, $3, $4, $6, $7, $8::pg_catalog.jsonb)",
+                &[pg_sys::TEXTOID, pg_sys::TEXTOID, pg_sys::INT8OID, pg_sys::TEXTOID, pg_sys::TEXTOID, pg_sys::TEXTOID, pg_sys::TEXTOID, pg_sys::TEXTOID],
             )
         });
         pg::as_user(extension_owner(), || {
             plan.execute(
                 &[
-                    Some(pg::text_datum(entry.table)),
-                    Some(pg::text_datum(entry.key_json)),
-                    Some(Datum::from(entry.version)),
-                    Some(pg::text_datum(entry.action)),
-                    Some(pg::text_datum(&actor())),
+                    text(Some(entry.table)),
+                    text(Some(entry.key_json)),
+                    entry.version.map(Datum::from),
+                    text(Some(entry.action)),
+                    text(Some(&actor())),
+                    text(entry.from_state),
+                    text(entry.to_state),
+                    text(entry.detail.as_deref()),
                 ],
                 Snapshot::Transaction,
                 0,

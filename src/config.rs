@@ -4,6 +4,7 @@
 use crate::catalog::{self, Column};
 use crate::errors::{error, Code};
 use serde::{Deserialize, Serialize};
+use versioning_core::lifecycle::{self, Lifecycle};
 
 #[derive(Serialize, Deserialize, Clone, Copy, PartialEq, Eq, Debug)]
 #[serde(rename_all = "lowercase")]
@@ -34,7 +35,8 @@ pub struct TableConfig {
     pub primary_key: Vec<String>,
     pub dedup: Dedup,
     pub on_duplicate: OnDuplicate,
-    pub lifecycle: Option<serde_json::Value>,
+    /// the resolved lifecycle (presets expanded); None: every version frozen at insert
+    pub lifecycle: Option<Lifecycle>,
     pub mutable: Vec<String>,
     pub deleted_column: Option<String>,
     pub kind_column: Option<String>,
@@ -104,12 +106,6 @@ pub fn validate(
     primary_key: &[Column],
     o: Options,
 ) -> TableConfig {
-    if o.lifecycle.is_some() {
-        not_yet("lifecycle", "Lifecycle states (draft/published/review)");
-    }
-    if o.deleted_column.is_some() {
-        not_yet("deleted_column", "Soft delete");
-    }
     if o.kind_column.is_some() {
         not_yet("kind_column", "JSON Schema validation of kinds");
     }
@@ -205,6 +201,25 @@ pub fn validate(
         column(table, columns, "mutable", m);
     }
 
+    let lifecycle = o
+        .lifecycle
+        .as_deref()
+        .map(|spec| validate_lifecycle(table, columns, spec));
+    if let Some(d) = &o.deleted_column {
+        let deleted = column(table, columns, "deleted_column", d);
+        if !is_timestamp(deleted) {
+            error(
+                Code::ERRCODE_DATATYPE_MISMATCH,
+                format!(
+                    "deleted_column \"{d}\" of table {table} has type {}",
+                    deleted.type_name()
+                ),
+            )
+            .hint("The soft-delete column must be timestamptz (or timestamp).")
+            .raise();
+        }
+    }
+
     // Each column plays at most one role.
     let mut roles: Vec<(&str, &str)> = o.key.iter().map(|k| (k.as_str(), "key")).collect();
     roles.push((o.version_column.as_str(), "version_column"));
@@ -215,6 +230,18 @@ pub fn validate(
         roles.push((p, "parent_column"));
     }
     roles.extend(o.mutable.iter().map(|m| (m.as_str(), "mutable")));
+    if let Some(l) = &lifecycle {
+        roles.push((l.column.as_str(), "the lifecycle's status column"));
+        // one stamp column may serve several states (reviewed_at for approved and rejected)
+        roles.extend(
+            l.stamp_columns()
+                .into_iter()
+                .map(|c| (c, "the lifecycle's stamps")),
+        );
+    }
+    if let Some(d) = &o.deleted_column {
+        roles.push((d.as_str(), "deleted_column"));
+    }
     let mut seen: Vec<(&str, &str)> = Vec::new();
     for (name, role) in &roles {
         if let Some((_, other)) = seen.iter().find(|(n, _)| n == name) {
@@ -280,14 +307,76 @@ pub fn validate(
         primary_key: primary_key.iter().map(|c| c.name.clone()).collect(),
         dedup,
         on_duplicate,
-        lifecycle: None,
+        lifecycle,
         mutable: o.mutable,
-        deleted_column: None,
+        deleted_column: o.deleted_column,
         kind_column: None,
         semver: None,
         check_version: o.check_version,
         audit: o.audit,
     }
+}
+
+fn is_timestamp(c: &Column) -> bool {
+    matches!(
+        c.typid,
+        pgrx::pg_sys::TIMESTAMPTZOID | pgrx::pg_sys::TIMESTAMPOID
+    )
+}
+
+/// Resolves the lifecycle option and checks it against the table: the status column (text
+/// or boolean, whose states are "false"/"true") and the stamp columns must exist.
+fn validate_lifecycle(table: &str, columns: &[Column], spec: &str) -> Lifecycle {
+    let l = lifecycle::parse(spec).unwrap_or_else(|e| {
+        error(Code::ERRCODE_INVALID_PARAMETER_VALUE, format!("invalid lifecycle for table {table}: {e}"))
+            .hint("lifecycle is 'publish', 'review', or a JSON object such as {\"preset\": \"publish\", \"column\": \"state\"}.")
+            .raise()
+    });
+    let status = column(table, columns, "lifecycle (status column)", &l.column);
+    let boolean = status.typid == pgrx::pg_sys::BOOLOID;
+    if !(status.is_text() || boolean) {
+        error(
+            Code::ERRCODE_DATATYPE_MISMATCH,
+            format!(
+                "status column \"{}\" of table {table} has type {}",
+                l.column,
+                status.type_name()
+            ),
+        )
+        .hint("The status column must be text, varchar or boolean.")
+        .raise();
+    }
+    if boolean {
+        if let Some(s) = l
+            .states()
+            .into_iter()
+            .find(|s| *s != "true" && *s != "false")
+        {
+            error(Code::ERRCODE_INVALID_PARAMETER_VALUE, format!("status column \"{}\" of table {table} is boolean, but the lifecycle names state \"{s}\"", l.column))
+                .hint("A boolean status column has the states \"false\" and \"true\"; write the lifecycle as a JSON object with those.")
+                .raise();
+        }
+    }
+    for (state, stamp) in &l.stamps {
+        if let Some(at) = &stamp.at {
+            let c = column(table, columns, &format!("the stamps of \"{state}\""), at);
+            if !is_timestamp(c) {
+                error(
+                    Code::ERRCODE_DATATYPE_MISMATCH,
+                    format!(
+                        "stamp column \"{at}\" of table {table} has type {}",
+                        c.type_name()
+                    ),
+                )
+                .hint("An \"at\" stamp column must be timestamptz (or timestamp).")
+                .raise();
+            }
+        }
+        if let Some(by) = &stamp.by {
+            column(table, columns, &format!("the stamps of \"{state}\""), by);
+        }
+    }
+    l
 }
 
 /// The stored configuration of a table, if it is versioned.

@@ -24,7 +24,18 @@ pub static LOOKUP_METHOD: GucSetting<LookupMethod> =
 /// the whole table instead (see src/locks.rs).
 pub static KEY_LOCK_LIMIT: GucSetting<i32> = GucSetting::<i32>::new(256);
 
+/// `versioning.allow_purge`: versioning.purge refuses to run unless it is on (SET LOCAL).
+pub static ALLOW_PURGE: GucSetting<bool> = GucSetting::<bool>::new(false);
+
 pub fn init() {
+    GucRegistry::define_bool_guc(
+        c"versioning.allow_purge",
+        c"Allows versioning.purge() in this transaction (SET LOCAL versioning.allow_purge = on).",
+        c"Purging removes frozen versions for good; the setting makes it a deliberate act.",
+        &ALLOW_PURGE,
+        GucContext::Userset,
+        GucFlags::default(),
+    );
     GucRegistry::define_int_guc(
         c"versioning.key_lock_limit",
         c"Keys one transaction locks per versioned table before it locks the whole table.",

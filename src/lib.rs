@@ -7,6 +7,7 @@
 //! - `content`     content hash of a row (canonical JSON from `versioning_core`, SHA-256)
 //! - `locks`       per-key insert locks, escalating to a table lock for bulk loads
 //! - `key_cache`   what a transaction already knows about keys it holds locked
+//! - `lifecycle`   a row's state, stamps, versions that left an editable state
 //! - `lookup`      reading a key's latest version and duplicates (index probes, or SPI)
 //! - `transaction` forgetting per-transaction state at commit, abort and savepoint rollback
 //! - `trigger`     the row triggers: the INSERT path and the UPDATE/DELETE guard
@@ -24,6 +25,7 @@ mod content;
 mod errors;
 mod guc;
 mod key_cache;
+mod lifecycle;
 mod locks;
 mod lookup;
 mod pg;

@@ -160,3 +160,8 @@ pub unsafe fn datum_copy(datum: Datum, typbyval: bool, typlen: i16) -> Datum {
         }
     }
 }
+
+/// A SQL string literal.
+pub fn quote_literal(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "''"))
+}

@@ -41,6 +41,10 @@ pub struct TableState {
     pub content: Content,
     /// columns a frozen version may still change
     pub mutable: Vec<bool>,
+    /// the lifecycle; None: every version is frozen once inserted
+    pub lifecycle: Option<crate::lifecycle::Rules>,
+    /// soft-delete column: DELETE sets it instead of removing the row
+    pub deleted: Option<Column>,
     pub natts: usize,
     /// direct index probes; None when the indexes enable() creates are missing (SPI is used)
     pub probes: Option<crate::lookup::Probes>,
@@ -170,7 +174,14 @@ unsafe fn build(rel: pg_sys::Relation) -> Option<TableState> {
         }
     });
     let probes = probes.filter(|p| p.hash.is_some() || config.dedup != Dedup::Any);
+    let lifecycle = config
+        .lifecycle
+        .clone()
+        .map(|l| crate::lifecycle::Rules::new(l, |c| col(c)));
+    let deleted = config.deleted_column.as_deref().map(col);
     Some(TableState {
+        lifecycle,
+        deleted,
         relid,
         probes,
         no_later_insert_trigger: !has_later_insert_trigger(rel),

@@ -1,10 +1,46 @@
-//! UPDATE and DELETE of versions. Without a lifecycle every version is frozen as soon as it
-//! is inserted: only `mutable` columns may change, and nothing may be deleted.
+//! UPDATE and DELETE of versions (SPEC section 4).
+//!
+//! - Key and version columns never change.
+//! - Without a lifecycle every version is frozen once inserted; with one, a version is
+//!   editable while its state is editable and it has never left an editable state.
+//! - A frozen version changes only its `mutable` columns and its status, along an allowed
+//!   transition (whose stamps the extension writes).
+//! - Editing a draft recomputes its hash. DELETE is a soft delete when `deleted_column` is set;
+//!   otherwise only the latest version may be removed, and only while editable.
+//!   `versioning.purge` is the way out for frozen versions.
 use super::{Call, Row};
+use crate::audit;
+use crate::content;
 use crate::errors::{error, Code};
+use crate::lifecycle;
 use crate::pg;
-use crate::table_state;
+use crate::table_state::{self, TableState};
 use pgrx::pg_sys::{self, Datum};
+use std::cell::Cell;
+
+thread_local! {
+    /// set while versioning.purge deletes versions
+    static PURGING: Cell<bool> = const { Cell::new(false) };
+    /// set while a soft delete writes the deleted column
+    static SOFT_DELETING: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Sets a flag until the returned guard is dropped (also when an error unwinds).
+fn set(flag: &'static std::thread::LocalKey<Cell<bool>>) -> impl Drop {
+    struct Reset(&'static std::thread::LocalKey<Cell<bool>>);
+    impl Drop for Reset {
+        fn drop(&mut self) {
+            self.0.with(|f| f.set(false));
+        }
+    }
+    flag.with(|f| f.set(true));
+    Reset(flag)
+}
+
+/// While the returned guard lives, DELETE removes versions whatever their state.
+pub fn purging() -> impl Drop {
+    set(&PURGING)
+}
 
 pub unsafe fn on_change(call: &Call) -> Datum {
     let rel = call.relation();
@@ -14,15 +50,22 @@ pub unsafe fn on_change(call: &Call) -> Datum {
     let version = old
         .get(state.version.index)
         .map_or(0, |d| pg::int_from_datum(d, state.version.typid));
-    let key = || state.key_json(&old.values, &old.nulls);
+    let key = state.key_json(&old.values, &old.nulls);
+    let old_state = state.lifecycle.as_ref().and_then(|l| l.state_of(&old));
+    let editable = is_editable(&state, old_state.as_deref(), &key, version);
+    // what this transaction cached about the table's keys may no longer hold
+    crate::key_cache::forget_table(state.relid);
 
     if call.op() == pg_sys::TRIGGER_EVENT_DELETE {
-        error(
-            Code::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
-            format!("cannot delete version {version} of key {} in table {}: versions are frozen", key(), state.name),
-        )
-        .hint("Create a new version instead; versioning.disable() lifts the rules for the whole table.")
-        .raise();
+        return on_delete(
+            call,
+            &state,
+            &old,
+            &key,
+            version,
+            editable,
+            old_state.as_deref(),
+        );
     }
 
     let new = Row::deform((*call.data).tg_newtuple, desc);
@@ -44,10 +87,8 @@ pub unsafe fn on_change(call: &Call) -> Datum {
             error(
                 Code::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
                 format!(
-                    "cannot change column \"{}\" of version {version} of key {} in table {}",
-                    c.name,
-                    key(),
-                    state.name
+                    "cannot change column \"{}\" of version {version} of key {key} in table {}",
+                    c.name, state.name
                 ),
             )
             .detail("Key and version columns never change.")
@@ -55,27 +96,216 @@ pub unsafe fn on_change(call: &Call) -> Datum {
             .raise();
         }
     }
-    for i in 0..state.natts {
-        let att = &*(*desc).attrs.as_ptr().add(i);
-        if !att.attisdropped && !state.mutable[i] && changed(i) {
-            let name = std::ffi::CStr::from_ptr(att.attname.data.as_ptr()).to_string_lossy();
-            error(
-                Code::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
-                format!(
-                    "version {version} of key {} in table {} is frozen",
-                    key(),
-                    state.name
-                ),
-            )
-            .detail(format!(
-                "Column \"{name}\" cannot change; only the mutable columns of a version may."
-            ))
-            .hint("create a new version instead")
-            .raise();
+
+    let mut replace: Vec<(usize, Option<Datum>)> = Vec::new();
+    let mut transition = None;
+    if let Some(l) = &state.lifecycle {
+        let new_state = l.state_of(&new);
+        if new_state != old_state {
+            let from = old_state.clone().unwrap_or_default();
+            let to = new_state.clone().unwrap_or_default();
+            if !l.rules.allows(&from, &to) {
+                let allowed = l
+                    .rules
+                    .transitions
+                    .get(&from)
+                    .map(|t| t.join(", "))
+                    .filter(|t| !t.is_empty());
+                error(
+                    Code::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
+                    format!("cannot move version {version} of key {key} in table {} from \"{from}\" to \"{to}\"", state.name),
+                )
+                .detail(match allowed {
+                    Some(a) => format!("From \"{from}\" a version may move to: {a}."),
+                    None => format!("No transition leaves \"{from}\"."),
+                })
+                .hint("create a new version instead")
+                .raise();
+            }
+            replace.extend(l.stamp_values(&to, &state.name));
+            transition = Some((from, to));
         }
     }
-    // A version changed (mutable columns): what this transaction cached about the table's
-    // keys (the parent's primary key, say) may no longer hold.
-    crate::key_cache::forget_table(state.relid);
-    Datum::from((*call.data).tg_newtuple)
+
+    if editable {
+        // A draft: anything but key and version may change; its hash follows its content.
+        if let Some(h) = &state.hash {
+            let hash = state.content.hash(&new.values, &new.nulls);
+            replace.push((
+                h.index,
+                hash.map(|x| match h.typid {
+                    pg_sys::BYTEAOID => pg::bytea_datum(&x),
+                    _ => pg::text_datum(&content::hex(&x)),
+                }),
+            ));
+        }
+    } else {
+        let soft_deleting = SOFT_DELETING.with(|f| f.get());
+        let may_change = |i: usize| {
+            state.mutable[i]
+                || (transition.is_some()
+                    && state
+                        .lifecycle
+                        .as_ref()
+                        .is_some_and(|l| l.status.index == i))
+                || replace.iter().any(|(r, _)| *r == i)
+                || (soft_deleting && state.deleted.as_ref().is_some_and(|d| d.index == i))
+        };
+        for i in 0..state.natts {
+            let att = &*(*desc).attrs.as_ptr().add(i);
+            if !att.attisdropped && !may_change(i) && changed(i) {
+                let name = std::ffi::CStr::from_ptr(att.attname.data.as_ptr()).to_string_lossy();
+                let in_state = old_state
+                    .as_deref()
+                    .map(|s| format!(" (state \"{s}\")"))
+                    .unwrap_or_default();
+                error(
+                    Code::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
+                    format!("version {version} of key {key} in table {} is frozen{in_state}", state.name),
+                )
+                .detail(format!("Column \"{name}\" cannot change; only the mutable columns and the status of a frozen version may."))
+                .hint("create a new version instead")
+                .raise();
+            }
+        }
+    }
+
+    if let (Some((from, to)), Some(l)) = (&transition, &state.lifecycle) {
+        if l.rules.can_reenter_editable() && l.rules.is_editable(from) && !l.rules.is_editable(to) {
+            lifecycle::record_left_editable(&state.name, &key, version);
+        }
+        audit::write(&audit::Entry {
+            table: &state.name,
+            key_json: &key,
+            version: Some(version),
+            action: "transition",
+            from_state: Some(from),
+            to_state: Some(to),
+            ..Default::default()
+        });
+    }
+    modified((*call.data).tg_newtuple, desc, state.natts, &replace)
+}
+
+/// Whether a version in `state_now` may be edited: its state is editable and it never left one.
+fn is_editable(state: &TableState, state_now: Option<&str>, key: &str, version: i64) -> bool {
+    let Some(l) = &state.lifecycle else {
+        return false;
+    };
+    let Some(s) = state_now else { return false };
+    l.rules.is_editable(s)
+        && !(l.rules.can_reenter_editable()
+            && lifecycle::has_left_editable(&state.name, key, version))
+}
+
+unsafe fn on_delete(
+    call: &Call,
+    state: &TableState,
+    old: &Row,
+    key: &str,
+    version: i64,
+    editable: bool,
+    old_state: Option<&str>,
+) -> Datum {
+    let tuple = (*call.data).tg_trigtuple;
+    if PURGING.with(|f| f.get()) {
+        return Datum::from(tuple);
+    }
+    if let Some(d) = &state.deleted {
+        // Soft delete: set the column (once), remove nothing.
+        if old.get(d.index).is_none() {
+            let _flag = set(&SOFT_DELETING);
+            let sql = format!(
+                "UPDATE {} SET {} = pg_catalog.now() WHERE ctid OPERATOR(pg_catalog.=) $1",
+                state.name,
+                pg::quote_ident(&d.name)
+            );
+            let _session = crate::spi::Session::connect();
+            let plan = crate::spi::KeptPlan::prepare(&sql, &[pg_sys::TIDOID]);
+            plan.execute(
+                &[Some(Datum::from(&mut (*tuple).t_self as *mut _))],
+                crate::spi::Snapshot::Transaction,
+                0,
+            );
+            audit::write(&audit::Entry {
+                table: &state.name,
+                key_json: key,
+                version: Some(version),
+                action: "soft_delete",
+                from_state: old_state,
+                ..Default::default()
+            });
+        }
+        return Datum::from(0);
+    }
+    if !editable {
+        let in_state = old_state
+            .map(|s| format!(" (state \"{s}\")"))
+            .unwrap_or_default();
+        error(
+            Code::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
+            format!(
+                "cannot delete version {version} of key {key} in table {}: it is frozen{in_state}",
+                state.name
+            ),
+        )
+        .hint(
+            "Frozen versions are kept; versioning.purge() removes them where the law requires it.",
+        )
+        .raise();
+    }
+    // An editable version may go only if it is the latest: numbers stay 1..N. Lock the key
+    // so no new version appears meanwhile.
+    crate::locks::lock_key(state.relid, state.key_hash(&old.values, &old.nulls));
+    let latest = crate::lookup::read(state, call.relation(), &old.values, &old.nulls, None)
+        .latest
+        .map(|l| l.version);
+    if latest != Some(version) {
+        error(
+            Code::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
+            format!(
+                "cannot delete version {version} of key {key} in table {}: version {} is newer",
+                state.name,
+                latest.unwrap_or(0)
+            ),
+        )
+        .detail("Only the latest version may be deleted, so versions stay numbered 1..N.")
+        .raise();
+    }
+    audit::write(&audit::Entry {
+        table: &state.name,
+        key_json: key,
+        version: Some(version),
+        action: "delete",
+        from_state: old_state,
+        ..Default::default()
+    });
+    Datum::from(tuple)
+}
+
+/// The new tuple with `replace` applied (or as it is).
+unsafe fn modified(
+    tuple: pg_sys::HeapTuple,
+    desc: pg_sys::TupleDesc,
+    natts: usize,
+    replace: &[(usize, Option<Datum>)],
+) -> Datum {
+    if replace.is_empty() {
+        return Datum::from(tuple);
+    }
+    let mut values = vec![Datum::from(0); natts];
+    let mut nulls = vec![false; natts];
+    let mut repl = vec![false; natts];
+    for &(i, v) in replace {
+        values[i] = v.unwrap_or(Datum::from(0));
+        nulls[i] = v.is_none();
+        repl[i] = true;
+    }
+    Datum::from(pg_sys::heap_modify_tuple(
+        tuple,
+        desc,
+        values.as_mut_ptr(),
+        nulls.as_mut_ptr(),
+        repl.as_mut_ptr(),
+    ))
 }

@@ -125,7 +125,7 @@ pub unsafe fn on_insert(call: &Call) -> Datum {
         .raise();
     }
     let next = found.latest.as_ref().map_or(1, |l| l.version + 1);
-    if !restore {
+    if !restore && !BYPASS_DEDUP.with(|b| b.get()) {
         if let Some(existing) = duplicate_of(&state, &found, hash.as_ref()) {
             match state.config.on_duplicate {
                 OnDuplicate::Skip => {
@@ -173,6 +173,21 @@ pub unsafe fn on_insert(call: &Call) -> Datum {
         key_cache::put(state.relid, key_hash, key_bytes, k);
     }
     tuple
+}
+
+thread_local!(static BYPASS_DEDUP: std::cell::Cell<bool> = const { std::cell::Cell::new(false) });
+
+/// While the returned guard lives, inserts skip dedup (versioning.revert inserts an old
+/// content again on purpose).
+pub fn bypass_dedup() -> impl Drop {
+    struct Reset;
+    impl Drop for Reset {
+        fn drop(&mut self) {
+            BYPASS_DEDUP.with(|b| b.set(false));
+        }
+    }
+    BYPASS_DEDUP.with(|b| b.set(true));
+    Reset
 }
 
 /// Histories up to this many versions are read whole into the cache when a transaction
@@ -242,6 +257,42 @@ unsafe fn finish(
         nulls[p.index] = pk.is_none();
         replace[p.index] = true;
     }
+    // The lifecycle: a NULL status becomes the initial state; the state must be insertable;
+    // its stamps are filled. (Restore mode keeps the row's own state and stamps.)
+    let mut entered = None;
+    if let (Some(l), false) = (&state.lifecycle, guc::RESTORE.get()) {
+        let s = match l.state_of(row) {
+            Some(s) if l.rules.is_insertable(&s) => s,
+            Some(s) => error(
+                Code::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
+                format!(
+                    "cannot insert version {version} of key {} in table {} in state \"{s}\"",
+                    state.key_json(&row.values, &row.nulls),
+                    state.name
+                ),
+            )
+            .detail(format!(
+                "Versions may be inserted in: {}.",
+                l.rules.insertable.join(", ")
+            ))
+            .hint(format!(
+                "Insert it as \"{}\" and change its state afterwards.",
+                l.rules.initial
+            ))
+            .raise(),
+            None => {
+                values[l.status.index] = l.state_datum(&l.rules.initial);
+                replace[l.status.index] = true;
+                l.rules.initial.clone()
+            }
+        };
+        for (index, value) in l.stamp_values(&s, &state.name) {
+            values[index] = value.unwrap_or(Datum::from(0));
+            nulls[index] = value.is_none();
+            replace[index] = true;
+        }
+        entered = Some(s);
+    }
     let rel = call.relation();
     let tuple = pg_sys::heap_modify_tuple(
         (*call.data).tg_trigtuple,
@@ -261,8 +312,10 @@ unsafe fn finish(
         audit::write(&audit::Entry {
             table: &state.name,
             key_json,
-            version,
+            version: Some(version),
             action: "create",
+            to_state: entered.as_deref(),
+            ..Default::default()
         });
     }
     Datum::from(tuple)

@@ -3,8 +3,8 @@
 use crate::errors::{error, Code};
 use pgrx::pg_sys::{self, Datum};
 
-mod guard;
-mod insert;
+pub(crate) mod guard;
+pub(crate) mod insert;
 
 /// The names versioning.enable gives the triggers. BEFORE triggers fire in name order:
 /// "zz_" makes ours fire after the application's own, so the hash covers the stored content.

@@ -19,6 +19,7 @@
 pub mod canonical;
 pub mod hash;
 pub mod json;
+pub mod lifecycle;
 mod number;
 
 pub use canonical::{canonical_number, canonicalize};

@@ -8,6 +8,10 @@ use crate::table_state;
 use pgrx::prelude::*;
 use pgrx::{JsonB, PgRelation};
 
+mod key;
+mod labels;
+mod versions;
+
 use crate::trigger::{CHANGE_TRIGGER, INSERT_TRIGGER};
 
 /// A required option; NULL is a clear 22023, not an internal error.
@@ -257,7 +261,7 @@ fn disable(tbl: Option<PgRelation>) {
     unsafe { pg_sys::CacheInvalidateRelcacheByRelid(relid) };
 }
 
-fn not_versioned(name: &str) -> ! {
+pub(crate) fn not_versioned(name: &str) -> ! {
     error(
         Code::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
         format!("table {name} is not versioned"),
@@ -299,7 +303,19 @@ fn content_hash_text(json: &str) -> String {
 }
 
 pgrx::extension_sql_file!(
-    "../sql/json_functions.sql",
+    "../../sql/json_functions.sql",
     name = "json_functions",
     requires = [canonical_text, content_hash_text]
+);
+
+pgrx::extension_sql_file!(
+    "../../sql/versions.sql",
+    name = "versions",
+    requires = [
+        versions::transition,
+        versions::revert,
+        versions::purge,
+        labels::set_label,
+        labels::label
+    ]
 );

@@ -1,0 +1,12 @@
+-- The lifecycle and label functions with their jsonb signatures (SPEC section 5). The Rust
+-- implementations take and give JSON as text, which keeps numbers exact.
+CREATE FUNCTION versioning.transition(tbl regclass, key jsonb, version int, to_state text) RETURNS jsonb
+    LANGUAGE sql RETURN versioning._transition(tbl, key::pg_catalog.text, version, to_state)::pg_catalog.jsonb;
+CREATE FUNCTION versioning.revert(tbl regclass, key jsonb, to_version int) RETURNS jsonb
+    LANGUAGE sql RETURN versioning._revert(tbl, key::pg_catalog.text, to_version)::pg_catalog.jsonb;
+CREATE FUNCTION versioning.purge(tbl regclass, key jsonb, version int DEFAULT NULL, reason text DEFAULT NULL) RETURNS bigint
+    LANGUAGE sql RETURN versioning._purge(tbl, key::pg_catalog.text, version, reason);
+CREATE FUNCTION versioning.set_label(tbl regclass, key jsonb, label text, version int) RETURNS void
+    LANGUAGE sql RETURN versioning._set_label(tbl, key::pg_catalog.text, label, version);
+CREATE FUNCTION versioning.label(tbl regclass, key jsonb, label text) RETURNS int
+    LANGUAGE sql STABLE RETURN versioning._label(tbl, key::pg_catalog.text, label);

@@ -1,0 +1,79 @@
+//! An entity key given as JSON (`'{"reference": "wf-1"}'`; a key column missing from the
+//! object means NULL), turned into SQL conditions on the versioned table.
+use crate::errors::{error, Code};
+use crate::pg;
+use crate::table_state::TableState;
+
+/// Conditions selecting the key's rows of `alias`; the key's JSON text is parameter `$1`.
+pub fn conditions(state: &TableState, key_json: &str, alias: &str) -> String {
+    let key: serde_json::Value = serde_json::from_str(key_json).unwrap_or(serde_json::Value::Null);
+    let Some(object) = key.as_object() else {
+        error(
+            Code::ERRCODE_INVALID_PARAMETER_VALUE,
+            format!("the key for table {} must be a JSON object", state.name),
+        )
+        .hint(format!("For example '{}'.", example(state)))
+        .raise()
+    };
+    if let Some(unknown) = object
+        .keys()
+        .find(|k| !state.key.iter().any(|c| &c.column.name == *k))
+    {
+        error(
+            Code::ERRCODE_UNDEFINED_COLUMN,
+            format!("\"{unknown}\" is not a key column of table {}", state.name),
+        )
+        .hint(format!(
+            "The key columns are: {}.",
+            state
+                .key
+                .iter()
+                .map(|k| k.column.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))
+        .raise();
+    }
+    state
+        .key
+        .iter()
+        .map(|k| {
+            let c = &k.column;
+            let column = format!("{alias}.{}", pg::quote_ident(&c.name));
+            match object.get(&c.name) {
+                None | Some(serde_json::Value::Null) => format!("{column} IS NULL"),
+                Some(_) => format!(
+                    "{column} OPERATOR(pg_catalog.=) CAST($1::pg_catalog.jsonb OPERATOR(pg_catalog.->>) {} AS {})",
+                    pg::quote_literal(&c.name),
+                    c.type_name()
+                ),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" AND ")
+}
+
+/// `jsonb_build_object('k1', alias.k1, …)`: the key of a row, normalized.
+pub fn json_of_row(state: &TableState, alias: &str) -> String {
+    let parts: Vec<String> = state
+        .key
+        .iter()
+        .map(|k| {
+            format!(
+                "{}, {alias}.{}",
+                pg::quote_literal(&k.column.name),
+                pg::quote_ident(&k.column.name)
+            )
+        })
+        .collect();
+    format!("pg_catalog.jsonb_build_object({})", parts.join(", "))
+}
+
+fn example(state: &TableState) -> String {
+    let parts: Vec<String> = state
+        .key
+        .iter()
+        .map(|k| format!("\"{}\": …", k.column.name))
+        .collect();
+    format!("{{{}}}", parts.join(", "))
+}

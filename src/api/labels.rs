@@ -1,0 +1,184 @@
+//! Labels (SPEC section 5): a name pointing at one frozen version of a key, stored in
+//! `versioning.labels`; `latest` is implicit. Moving a label is logged; a protected label may
+//! be moved only by members of its role.
+use super::key;
+use super::versions::state_of;
+use crate::errors::{error, Code};
+use crate::pg;
+use pgrx::prelude::*;
+use pgrx::PgRelation;
+
+fn run_one<T: FromDatum + IntoDatum>(sql: &str, args: &[pgrx::datum::DatumWithOid]) -> Option<T> {
+    Spi::connect_mut(|c| {
+        let rows = c.update(sql, Some(1), args).unwrap_or_else(|e| {
+            error(Code::ERRCODE_INTERNAL_ERROR, format!("pg_versioning: {e}")).raise()
+        });
+        if rows.is_empty() {
+            None
+        } else {
+            rows.first().get_one::<T>().ok().flatten()
+        }
+    })
+}
+
+/// `versioning.set_label(tbl, key, label, version)`
+#[pg_extern(name = "_set_label")]
+fn set_label(tbl: PgRelation, key: &str, label: &str, version: i32) {
+    let state = state_of(&tbl);
+    if label == "latest" {
+        error(
+            Code::ERRCODE_INVALID_PARAMETER_VALUE,
+            "the label \"latest\" is implicit and cannot be set",
+        )
+        .hint("versioning.label(tbl, key, 'latest') always gives the latest version.")
+        .raise();
+    }
+    let may_update = unsafe {
+        pg_sys::pg_class_aclcheck(
+            state.relid,
+            pg_sys::GetUserId(),
+            pg_sys::ACL_UPDATE as pg_sys::AclMode,
+        )
+    } == pg_sys::AclResult::ACLCHECK_OK;
+    if !may_update {
+        error(
+            Code::ERRCODE_INSUFFICIENT_PRIVILEGE,
+            format!(
+                "setting a label of table {} needs UPDATE privilege on it",
+                state.name
+            ),
+        )
+        .raise();
+    }
+    // The version, its key as stored, and its state.
+    let status = state.lifecycle.as_ref().map_or("NULL".to_string(), |l| {
+        format!("t.{}::pg_catalog.text", pg::quote_ident(&l.status.name))
+    });
+    let sql = format!(
+        "SELECT pg_catalog.jsonb_build_array({key_json}, {status})::pg_catalog.text FROM {table} t \
+         WHERE {cond} AND t.{v} OPERATOR(pg_catalog.=) $2",
+        key_json = key::json_of_row(&state, "t"),
+        table = state.name,
+        cond = key::conditions(&state, key, "t"),
+        v = pg::quote_ident(&state.version.name),
+    );
+    let Some(found) = run_one::<String>(&sql, &[key.into(), version.into()]) else {
+        error(
+            Code::ERRCODE_INVALID_PARAMETER_VALUE,
+            format!("table {} has no version {version} of key {key}", state.name),
+        )
+        .raise()
+    };
+    let found: serde_json::Value = serde_json::from_str(&found).unwrap_or_default();
+    let row_key = found[0].to_string();
+    let canonical_key = versioning_core::canonicalize(&row_key).unwrap_or(row_key.clone());
+    if let (Some(l), Some(s)) = (&state.lifecycle, found[1].as_str()) {
+        let left = l.rules.can_reenter_editable()
+            && crate::lifecycle::has_left_editable(&state.name, &canonical_key, version as i64);
+        if l.rules.is_editable(s) && !left {
+            error(
+                Code::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
+                format!("cannot label version {version} of key {row_key} in table {}: it is still editable (state \"{s}\")", state.name),
+            )
+            .hint("Labels point at frozen versions: move the version out of its editable state first.")
+            .raise();
+        }
+    }
+    let protected_by = run_one::<String>(
+        "SELECT role::pg_catalog.text FROM versioning.label_protections \
+         WHERE table_name OPERATOR(pg_catalog.=) $1 AND label OPERATOR(pg_catalog.=) $2",
+        &[state.name.as_str().into(), label.into()],
+    );
+    if let Some(role) = protected_by {
+        let member = run_one::<bool>(
+            "SELECT pg_catalog.pg_has_role($1::pg_catalog.name, 'MEMBER')",
+            &[role.as_str().into()],
+        )
+        .unwrap_or(false);
+        if !member {
+            error(
+                Code::ERRCODE_INSUFFICIENT_PRIVILEGE,
+                format!("label \"{label}\" of table {} is protected", state.name),
+            )
+            .detail(format!("Only members of role {role} may move it."))
+            .raise();
+        }
+    }
+    let actor = crate::audit::actor();
+    let previous: Option<i64> = pg::as_user(crate::table_state::extension_owner(), || {
+        run_one::<i64>(
+            "WITH old AS (SELECT version FROM versioning.labels WHERE table_name OPERATOR(pg_catalog.=) $1 \
+               AND key OPERATOR(pg_catalog.=) $2::pg_catalog.jsonb AND label OPERATOR(pg_catalog.=) $3 FOR UPDATE) \
+             INSERT INTO versioning.labels (table_name, key, label, version, set_by) \
+             VALUES ($1, $2::pg_catalog.jsonb, $3, $4, $5) \
+             ON CONFLICT (table_name, key, label) DO UPDATE \
+               SET version = excluded.version, set_at = pg_catalog.now(), set_by = excluded.set_by \
+             RETURNING (SELECT version FROM old)",
+            &[state.name.as_str().into(), row_key.as_str().into(), label.into(), (version as i64).into(), actor.as_str().into()],
+        )
+    });
+    crate::audit::write(&crate::audit::Entry {
+        table: &state.name,
+        key_json: &row_key,
+        version: Some(version as i64),
+        action: "label",
+        detail: Some(serde_json::json!({ "label": label, "from": previous }).to_string()),
+        ..Default::default()
+    });
+}
+
+/// `versioning.label(tbl, key, label) → int`: the version a label points at; `latest` is the
+/// highest version (not soft-deleted). NULL when there is none.
+#[pg_extern(name = "_label")]
+fn label(tbl: PgRelation, key: &str, label: &str) -> Option<i32> {
+    let state = state_of(&tbl);
+    let cond = key::conditions(&state, key, "t");
+    let v = pg::quote_ident(&state.version.name);
+    let sql = if label == "latest" {
+        let alive = state
+            .deleted
+            .as_ref()
+            .map(|d| format!(" AND t.{} IS NULL", pg::quote_ident(&d.name)))
+            .unwrap_or_default();
+        format!(
+            "SELECT pg_catalog.max(t.{v})::pg_catalog.int4 FROM {} t WHERE {cond}{alive}",
+            state.name
+        )
+    } else {
+        format!(
+            "SELECT l.version::pg_catalog.int4 FROM versioning.labels l WHERE l.table_name OPERATOR(pg_catalog.=) $2 \
+             AND l.label OPERATOR(pg_catalog.=) $3 \
+             AND l.key OPERATOR(pg_catalog.=) (SELECT {} FROM {} t WHERE {cond} LIMIT 1)",
+            key::json_of_row(&state, "t"),
+            state.name
+        )
+    };
+    run_one::<i32>(
+        &sql,
+        &[key.into(), state.name.as_str().into(), label.into()],
+    )
+}
+
+/// `versioning.protect_label(tbl, label, role)`: only members of `role` may move the label.
+#[pg_extern]
+fn protect_label(tbl: PgRelation, label: &str, role: &str) {
+    let state = state_of(&tbl);
+    if !pg::current_user_owns(state.relid) {
+        error(
+            Code::ERRCODE_INSUFFICIENT_PRIVILEGE,
+            format!(
+                "only the owner of table {} may protect its labels",
+                state.name
+            ),
+        )
+        .raise();
+    }
+    run_one::<bool>("SELECT $1::pg_catalog.regrole IS NOT NULL", &[role.into()]);
+    pg::as_user(crate::table_state::extension_owner(), || {
+        run_one::<bool>(
+            "INSERT INTO versioning.label_protections (table_name, label, role) VALUES ($1, $2, $3::pg_catalog.name) \
+             ON CONFLICT (table_name, label) DO UPDATE SET role = excluded.role RETURNING true",
+            &[state.name.as_str().into(), label.into(), role.into()],
+        )
+    });
+}

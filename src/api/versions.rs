@@ -1,0 +1,164 @@
+//! Lifecycle functions (SPEC sections 4, 5): transition, revert, purge. Each runs plain SQL
+//! on the versioned table, so every rule of the triggers applies to it as to any client.
+//! jsonb travels as text here (sql/versions.sql wraps them): it keeps numbers exact.
+use super::key;
+use crate::errors::{error, Code};
+use crate::pg;
+use crate::table_state::{self, TableState};
+use crate::trigger::{guard, insert};
+use pgrx::prelude::*;
+use pgrx::PgRelation;
+use std::rc::Rc;
+
+pub(super) fn state_of(tbl: &PgRelation) -> Rc<TableState> {
+    table_state::try_get(tbl.as_ptr())
+        .unwrap_or_else(|| super::not_versioned(&pg::qualified_name(tbl.oid())))
+}
+
+fn no_such_version(state: &TableState, key: &str, version: i32) -> ! {
+    error(
+        Code::ERRCODE_INVALID_PARAMETER_VALUE,
+        format!("table {} has no version {version} of key {key}", state.name),
+    )
+    .hint(format!(
+        "versioning.history('{}', key) lists the versions.",
+        state.name
+    ))
+    .raise()
+}
+
+/// One row of a statement returning `to_jsonb(…)::text`, or None.
+fn one_text(sql: &str, args: &[pgrx::datum::DatumWithOid]) -> Option<String> {
+    Spi::connect_mut(|c| {
+        let rows = c.update(sql, Some(1), args).unwrap_or_else(|e| {
+            error(Code::ERRCODE_INTERNAL_ERROR, format!("pg_versioning: {e}")).raise()
+        });
+        if rows.is_empty() {
+            None
+        } else {
+            rows.first().get_one::<String>().ok().flatten()
+        }
+    })
+}
+
+/// `versioning.transition(tbl, key, version, to_state)`: an UPDATE of the status column, with
+/// every rule such an UPDATE has. Returns the version as it is stored afterwards.
+#[pg_extern(name = "_transition")]
+fn transition(tbl: PgRelation, key: &str, version: i32, to_state: &str) -> String {
+    let state = state_of(&tbl);
+    let Some(l) = &state.lifecycle else {
+        error(
+            Code::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
+            format!("table {} has no lifecycle", state.name),
+        )
+        .hint("Enable it with lifecycle => 'publish', 'review' or a JSON object.")
+        .raise()
+    };
+    let sql = format!(
+        "UPDATE {table} t SET {status} = CAST($3 AS {ty}) WHERE {cond} AND t.{v} OPERATOR(pg_catalog.=) $2 \
+         RETURNING pg_catalog.to_jsonb(t.*)::pg_catalog.text",
+        table = state.name,
+        status = pg::quote_ident(&l.status.name),
+        ty = l.status.type_name(),
+        cond = key::conditions(&state, key, "t"),
+        v = pg::quote_ident(&state.version.name),
+    );
+    one_text(&sql, &[key.into(), version.into(), to_state.into()])
+        .unwrap_or_else(|| no_such_version(&state, key, version))
+}
+
+/// `versioning.revert(tbl, key, to_version)`: a new version with `to_version`'s content (no
+/// dedup: the content exists on purpose), in the initial state, parent = the current latest.
+#[pg_extern(name = "_revert")]
+fn revert(tbl: PgRelation, key: &str, to_version: i32) -> String {
+    let state = state_of(&tbl);
+    let columns: Vec<String> = state
+        .key
+        .iter()
+        .map(|k| k.column.name.clone())
+        .chain(state.config.content.iter().cloned())
+        .map(|c| pg::quote_ident(&c))
+        .collect();
+    let list = columns.join(", ");
+    let selected: Vec<String> = columns.iter().map(|c| format!("t.{c}")).collect();
+    let sql = format!(
+        "INSERT INTO {table} AS n ({list}) SELECT {selected} FROM {table} t WHERE {cond} \
+         AND t.{v} OPERATOR(pg_catalog.=) $2 RETURNING pg_catalog.to_jsonb(n.*)::pg_catalog.text",
+        table = state.name,
+        selected = selected.join(", "),
+        cond = key::conditions(&state, key, "t"),
+        v = pg::quote_ident(&state.version.name),
+    );
+    let _bypass = insert::bypass_dedup();
+    one_text(&sql, &[key.into(), to_version.into()])
+        .unwrap_or_else(|| no_such_version(&state, key, to_version))
+}
+
+/// `versioning.purge(tbl, key, version, reason)`: removes frozen versions (all of the key's
+/// when `version` is NULL). Owner only, with `SET LOCAL versioning.allow_purge = on`; the
+/// reason goes to the audit log. Returns how many versions were removed.
+#[pg_extern(name = "_purge")]
+fn purge(tbl: PgRelation, key: &str, version: Option<i32>, reason: Option<&str>) -> i64 {
+    let state = state_of(&tbl);
+    if !pg::current_user_owns(state.relid) {
+        error(
+            Code::ERRCODE_INSUFFICIENT_PRIVILEGE,
+            format!("only the owner of table {} may purge versions", state.name),
+        )
+        .raise();
+    }
+    if !crate::guc::ALLOW_PURGE.get() {
+        error(
+            Code::ERRCODE_INSUFFICIENT_PRIVILEGE,
+            format!(
+                "purging versions of table {} needs versioning.allow_purge",
+                state.name
+            ),
+        )
+        .hint("SET LOCAL versioning.allow_purge = on in the transaction that purges.")
+        .raise();
+    }
+    let Some(reason) = reason.filter(|r| !r.trim().is_empty()) else {
+        error(
+            Code::ERRCODE_INVALID_PARAMETER_VALUE,
+            "versioning.purge needs a reason",
+        )
+        .hint("The reason is kept in versioning.log.")
+        .raise()
+    };
+    let sql = format!(
+        "DELETE FROM {table} t WHERE {cond} AND ($2::pg_catalog.int4 IS NULL OR t.{v} OPERATOR(pg_catalog.=) $2) \
+         RETURNING t.{v}::pg_catalog.int8, {key_json}::pg_catalog.text",
+        table = state.name,
+        cond = key::conditions(&state, key, "t"),
+        v = pg::quote_ident(&state.version.name),
+        key_json = key::json_of_row(&state, "t"),
+    );
+    let _purging = guard::purging();
+    let removed: Vec<(i64, String)> = Spi::connect_mut(|c| {
+        let rows = c
+            .update(sql.as_str(), None, &[key.into(), version.into()])
+            .unwrap_or_else(|e| {
+                error(Code::ERRCODE_INTERNAL_ERROR, format!("pg_versioning: {e}")).raise()
+            });
+        rows.map(|r| {
+            (
+                r.get::<i64>(1).ok().flatten().unwrap_or(0),
+                r.get::<String>(2).ok().flatten().unwrap_or_default(),
+            )
+        })
+        .collect()
+    });
+    let detail = serde_json::json!({ "reason": reason }).to_string();
+    for (v, key_json) in &removed {
+        crate::audit::write(&crate::audit::Entry {
+            table: &state.name,
+            key_json,
+            version: Some(*v),
+            action: "purge",
+            detail: Some(detail.clone()),
+            ..Default::default()
+        });
+    }
+    removed.len() as i64
+}
