@@ -163,7 +163,11 @@ pub unsafe fn on_change(call: &Call) -> Datum {
                     Code::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
                     format!("version {version} of key {key} in table {} is frozen{in_state}", state.name),
                 )
-                .detail(format!("Column \"{name}\" cannot change; only the mutable columns and the status of a frozen version may."))
+                .detail(if state.lifecycle.is_some() {
+                    format!("Column \"{name}\" cannot change; only the mutable columns and the status of a frozen version may.")
+                } else {
+                    format!("Column \"{name}\" cannot change; only the mutable columns of a version may.")
+                })
                 .hint("create a new version instead")
                 .raise();
             }

@@ -181,9 +181,11 @@ SELECT o.option, e.sqlstate, e.message ~* o.pattern AS names_the_option
                   FROM regress_util.try(o.sql) AS r LIMIT 1) AS e
  ORDER BY o.option;
 
--- Options that are not built yet are refused, not ignored: 0A000.
+-- A lifecycle and a soft-delete column are checked against the table (a missing status
+-- column, a soft-delete column that is not a timestamp).
 SELECT regress_util.try($$ SELECT versioning.enable('en_check', key => ARRAY['ref'], lifecycle => 'publish') $$);
 SELECT regress_util.try($$ SELECT versioning.enable('en_check', key => ARRAY['ref'], deleted_column => 'note') $$);
+-- Options that are not built yet are refused, not ignored: 0A000.
 SELECT regress_util.try($$ SELECT versioning.enable('en_check', key => ARRAY['ref'], kind_column => 'note') $$);
 SELECT regress_util.try($$ SELECT versioning.enable('en_check', key => ARRAY['ref'], semver => '{"change_type": "note"}') $$);
 
