@@ -89,4 +89,46 @@ FROM definitions WHERE kind = 'task' GROUP BY reference ORDER BY reference LIMIT
 \echo '== 9. Every version created is in the audit log'
 SELECT action, key, version FROM versioning.log
 WHERE key->>'reference' = 'onboarding' ORDER BY at, version LIMIT 5;
+
+\echo
+\echo '== 10. Drafts and publishing (seed 003): a lifecycle on another table'
+CREATE TABLE workflow_versions (
+    id             uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+    workflow_id    text NOT NULL,
+    version_number integer,
+    state          text,
+    definition     jsonb NOT NULL,
+    content_hash   text,
+    published_at   timestamptz,
+    published_by   text
+);
+\o /dev/null
+SELECT versioning.enable('workflow_versions', key => ARRAY['workflow_id'],
+    version_column => 'version_number', content => ARRAY['definition'],
+    lifecycle => '{"preset": "publish", "column": "state",
+                   "stamps": {"published": {"at": "published_at", "by": "published_by"}}}');
+\o
+INSERT INTO workflow_versions (workflow_id, definition) VALUES ('signup', '{"steps": ["email"]}');
+\echo '   a draft is edited in place (its hash follows):'
+UPDATE workflow_versions SET definition = '{"steps": ["email", "verify"]}' WHERE workflow_id = 'signup';
+SELECT version_number, state, definition,
+       content_hash = versioning.content_hash(definition) AS hash_follows FROM workflow_versions;
+\echo '   alice publishes it (SET LOCAL versioning.actor = ''alice''):'
+BEGIN;
+SET LOCAL versioning.actor = 'alice';
+SELECT versioning.transition('workflow_versions', '{"workflow_id": "signup"}', 1, 'published') ->> 'state' AS state;
+COMMIT;
+SELECT version_number, state, published_by, published_at IS NOT NULL AS stamped FROM workflow_versions;
+\echo '   the published version refuses an edit, from any client and role:'
+SELECT pg_temp.attempt($$UPDATE workflow_versions SET definition = '{"steps": []}' WHERE version_number = 1$$) AS result;
+SELECT pg_temp.attempt($$UPDATE workflow_versions SET state = 'draft' WHERE version_number = 1$$) AS result;
+\echo '   a new draft, then a revert to what version 1 said, and a label on the published version:'
+INSERT INTO workflow_versions (workflow_id, definition) VALUES ('signup', '{"steps": ["sso"]}');
+SELECT (versioning.revert('workflow_versions', '{"workflow_id": "signup"}', 1)) ->> 'version_number' AS reverted_as_version;
+\o /dev/null
+SELECT versioning.set_label('workflow_versions', '{"workflow_id": "signup"}', 'production', 1);
+\o
+SELECT version_number, state, definition FROM workflow_versions ORDER BY version_number;
+SELECT versioning.label('workflow_versions', '{"workflow_id": "signup"}', 'production') AS production,
+       versioning.label('workflow_versions', '{"workflow_id": "signup"}', 'latest') AS latest;
 \echo
