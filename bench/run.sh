@@ -244,6 +244,75 @@ want_deep=$((100000 + (rounds + 1) * single_n)) want_shallow=$((10 + single_n))
 [ "$hist" = "$want_deep $want_deep $want_shallow $want_shallow" ] \
   || wrong "history: deep max version/rows, shallow-1 max version/rows = $hist, expected $want_deep $want_deep $want_shallow $want_shallow"
 
+# --- updates (lifecycle) ---------------------------------------------------------------------
+# u_plain and u_pgv (publish lifecycle, drafts editable) hold the same $upd_n one-version keys.
+#   draft UPDATE: one statement changing every row's content; the plain table also gets the new
+#                 hash (precomputed), as an application that hashes itself would send.
+#   refused vs successful: $upd_single single-row UPDATEs in a PL/pgSQL loop, each in its own
+#                 exception block, of published (refused, 55000) vs draft (accepted) versions.
+upd_n=${BENCH_UPDATE_ROWS:-20000}
+upd_single=${BENCH_UPDATE_SINGLE:-2000}
+psql_ >/dev/null <<SQL
+CREATE TABLE u_src AS
+  SELECT 'ref-' || i AS reference, c, versioning.content_hash(c) AS h, c2, versioning.content_hash(c2) AS h2
+    FROM generate_series(1, $upd_n) i,
+         LATERAL (SELECT jsonb_build_object('name', 'u' || i, 'body', repeat('lorem ipsum ', 20)) AS c,
+                         jsonb_build_object('name', 'u' || i, 'body', repeat('dolor sit ', 24)) AS c2) x;
+CREATE TABLE u_plain (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, reference text NOT NULL, version int,
+                      status text, content_hash text, content jsonb NOT NULL);
+CREATE UNIQUE INDEX u_plain_versions ON u_plain (reference, version) NULLS NOT DISTINCT;
+CREATE INDEX u_plain_content_hashes ON u_plain (reference, content_hash);
+CREATE TABLE u_pgv (LIKE u_plain INCLUDING ALL);
+SELECT versioning.enable('u_pgv', key => ARRAY['reference'], content => ARRAY['content'], lifecycle => 'publish', audit => false);
+ALTER TABLE u_plain SET (autovacuum_enabled = off);
+ALTER TABLE u_pgv SET (autovacuum_enabled = off);
+CREATE FUNCTION public.update_loop(tbl regclass, n int) RETURNS int LANGUAGE plpgsql AS \$f\$
+DECLARE refused int := 0;
+BEGIN
+  FOR i IN 1..n LOOP
+    BEGIN
+      EXECUTE format('UPDATE %s SET content = jsonb_build_object(''n'', %s) WHERE reference = %L', tbl, i, 'ref-' || i);
+    EXCEPTION WHEN object_not_in_prerequisite_state THEN refused := refused + 1;
+    END;
+  END LOOP;
+  RETURN refused;
+END \$f\$;
+SQL
+# upd_run TABLE KIND(bulk|draft|refused): prints "wall ms|cpu ms|check"
+upd_run() {
+  local set_hash="" state=draft
+  [ "$1" = u_plain ] && set_hash=", content_hash = s.h2"
+  [ "$2" = refused ] && state=published
+  psql_ -At <<SQL
+TRUNCATE $1;
+INSERT INTO $1 (reference, version, status, content_hash, content) SELECT reference, 1, 'draft', h, c FROM u_src;
+UPDATE $1 SET status = '$state' WHERE '$state' <> 'draft';
+VACUUM ANALYZE $1;
+CHECKPOINT;
+$timer_start
+$(if [ "$2" = bulk ]; then
+    echo "UPDATE $1 t SET content = s.c2$set_hash FROM u_src s WHERE t.reference = s.reference;"
+    echo "SELECT 0 AS check \\gset"
+  else
+    echo "SELECT public.update_loop('$1', $upd_single) AS check \\gset"
+  fi)
+SELECT $timer_stop || '|' || :'check';
+SQL
+}
+declare -A u_cpu=() u_wall=()
+for ((r = 0; r < rounds; r++)); do
+  order=("u_plain bulk" "u_pgv bulk" "u_pgv draft" "u_pgv refused")
+  for ((i = 0; i < 4; i++)); do
+    read -r table kind <<<"${order[$(((i + r) % 4))]}"
+    IFS='|' read -r ms cms check < <(upd_run "$table" "$kind")
+    want=0; [ "$kind" = refused ] && want=$upd_single
+    [ "$check" = "$want" ] || wrong "update $table $kind: $check refused UPDATEs, expected $want"
+    u_wall["$table $kind"]="${u_wall["$table $kind"]:-} $ms"; u_cpu["$table $kind"]="${u_cpu["$table $kind"]:-} $cms"
+  done
+done
+hashes_ok=$(psql_ -At -c "SELECT bool_and(content_hash = versioning.content_hash(content)) FROM u_pgv")
+[ "$hashes_ok" = t ] || wrong "update: u_pgv hashes do not follow the edited content"
+
 # --- report ----------------------------------------------------------------------------------
 # shellcheck disable=SC2086
 {
@@ -287,6 +356,20 @@ for t in t_hist t_hist_plain; do
     "$(ratio "${hc[$t deep]}" "${hc[$t shallow]}")" "$(ratio "${hw[$t deep]}" "${hw[$t shallow]}")" "$(ints ${h_cpu[$t deep]})"
 done
 
+printf '\nupdates: %d drafts edited in one UPDATE; %d single-row UPDATEs in exception blocks, median of %d rounds\n' "$upd_n" "$upd_single" "$rounds"
+printf '%-42s %9s %9s %8s %9s %9s   %s\n' "variant" "wall ms" "CPU ms" "" "CPU" "wall" "runs: CPU ms"
+# shellcheck disable=SC2086
+{
+  declare -A um=() uc=()
+  for k in "u_plain bulk" "u_pgv bulk" "u_pgv draft" "u_pgv refused"; do um[$k]=$(median ${u_wall[$k]}); uc[$k]=$(median ${u_cpu[$k]}); done
+}
+printf '%-42s %9.1f %9.1f %8s %8s× %8s×   %s\n' "(a) plain UPDATE (hash supplied)" "${um[u_plain bulk]}" "${uc[u_plain bulk]}" "" "1.00" "1.00" "$(ints ${u_cpu[u_plain bulk]})"
+printf '%-42s %9.1f %9.1f %8s %8s× %8s×   %s\n' "(c) pg_versioning, draft UPDATE" "${um[u_pgv bulk]}" "${uc[u_pgv bulk]}" "" \
+  "$(ratio "${uc[u_pgv bulk]}" "${uc[u_plain bulk]}")" "$(ratio "${um[u_pgv bulk]}" "${um[u_plain bulk]}")" "$(ints ${u_cpu[u_pgv bulk]})"
+printf '%-42s %9.1f %9.1f %8s %8s× %8s×   %s\n' "(c) single-row draft UPDATEs (accepted)" "${um[u_pgv draft]}" "${uc[u_pgv draft]}" "" "1.00" "1.00" "$(ints ${u_cpu[u_pgv draft]})"
+printf '%-42s %9.1f %9.1f %8s %8s× %8s×   %s\n' "(c) single-row UPDATEs of published (refused)" "${um[u_pgv refused]}" "${uc[u_pgv refused]}" "" \
+  "$(ratio "${uc[u_pgv refused]}" "${uc[u_pgv draft]}")" "$(ratio "${um[u_pgv refused]}" "${um[u_pgv draft]}")" "$(ints ${u_cpu[u_pgv refused]})"
+
 printf '\ntargets\n'
 target "(c) bulk vs (a) plain (backend CPU)" "$(ratio "${cmed[pgv]}" "${cmed[plain]}")" "<=" 2.0 \
   "wall: $(ratio "${med[pgv]}" "${med[plain]}")×"
@@ -296,6 +379,10 @@ target "(b) PL/pgSQL is slower than (c) in bulk by (backend CPU)" "$(ratio "${cm
   "wall: $(ratio "${med[plpgsql]}" "${med[pgv]}")×"
 target "100k-version key vs 10-version key (backend CPU)" "$(ratio "${hc[t_hist deep]}" "${hc[t_hist shallow]}")" "<=" 1.2 \
   "wall: $(ratio "${hw[t_hist deep]}" "${hw[t_hist shallow]}")×; plain table, same indexes: $(ratio "${hc[t_hist_plain deep]}" "${hc[t_hist_plain shallow]}")×"
+target "(c) draft UPDATE vs (a) plain UPDATE (backend CPU)" "$(ratio "${uc[u_pgv bulk]}" "${uc[u_plain bulk]}")" "<=" 1.5 \
+  "wall: $(ratio "${um[u_pgv bulk]}" "${um[u_plain bulk]}")×"
+target "refused UPDATE vs successful UPDATE (backend CPU)" "$(ratio "${uc[u_pgv refused]}" "${uc[u_pgv draft]}")" "<=" 1.0 \
+  "wall: $(ratio "${um[u_pgv refused]}" "${um[u_pgv draft]}")×"
 printf '%-5s %-58s %6s×\n' "" "(c') audit => false vs (a) plain, bulk (backend CPU)" "$(ratio "${cmed[pgv_noaudit]}" "${cmed[plain]}")"
 if [ "$errors" != 0 ]; then
   printf '\n%d error(s) above: the numbers are not valid\n' "$errors"
