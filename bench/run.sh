@@ -18,6 +18,8 @@
 #               (reference, NULL, NULL) with 100,000 versions vs one with 10 (a fresh key per
 #               round), through pg_versioning and, for reference, into a plain table with the
 #               same rows and indexes: a long key range costs index maintenance in any table.
+#   updates     a draft UPDATE of 20,000 rows through the triggers vs a plain UPDATE (hash
+#               supplied); 2,000 refused UPDATEs of published versions vs 2,000 accepted ones.
 # Timing: the session that runs the work reads, right before and right after it, the server
 # clock (clock_timestamp()) and its own backend's CPU time (bench_cpu_ns(): /proc/self/schedstat
 # through pg_read_file, superuser only: this is the throwaway cluster). Wall time is what users see;

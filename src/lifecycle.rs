@@ -117,8 +117,14 @@ thread_local! {
     static LEFT_RECORD: std::cell::OnceCell<KeptPlan> = const { std::cell::OnceCell::new() };
 }
 
+/// The key as stored in versioning.left_editable: canonical JSON, whoever spelled it.
+fn stored_key(key_json: &str) -> String {
+    versioning_core::canonicalize(key_json).unwrap_or_else(|_| key_json.to_string())
+}
+
 /// Whether this version has once left an editable state (then it stays frozen).
 pub fn has_left_editable(table: &str, key_json: &str, version: i64) -> bool {
+    let key_json = &stored_key(key_json);
     let _session = spi::Session::connect();
     LEFT_LOOKUP.with(|p| {
         let plan = p.get_or_init(|| {
@@ -139,6 +145,7 @@ pub fn has_left_editable(table: &str, key_json: &str, version: i64) -> bool {
 
 /// Remembers that this version left an editable state.
 pub fn record_left_editable(table: &str, key_json: &str, version: i64) {
+    let key_json = &stored_key(key_json);
     let _session = spi::Session::connect();
     LEFT_RECORD.with(|p| {
         let plan = p.get_or_init(|| {

@@ -71,10 +71,9 @@ fn set_label(tbl: PgRelation, key: &str, label: &str, version: i32) {
     };
     let found: serde_json::Value = serde_json::from_str(&found).unwrap_or_default();
     let row_key = found[0].to_string();
-    let canonical_key = versioning_core::canonicalize(&row_key).unwrap_or(row_key.clone());
     if let (Some(l), Some(s)) = (&state.lifecycle, found[1].as_str()) {
         let left = l.rules.can_reenter_editable()
-            && crate::lifecycle::has_left_editable(&state.name, &canonical_key, version as i64);
+            && crate::lifecycle::has_left_editable(&state.name, &row_key, version as i64);
         if l.rules.is_editable(s) && !left {
             error(
                 Code::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
