@@ -79,6 +79,7 @@ fn set_label(tbl: PgRelation, key: &str, label: &str, version: i32) {
                 Code::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
                 format!("cannot label version {version} of key {row_key} in table {}: it is still editable (state \"{s}\")", state.name),
             )
+            .detail("A label points at a frozen version; an editable version may still change.")
             .hint("Labels point at frozen versions: move the version out of its editable state first.")
             .raise();
         }
@@ -104,17 +105,36 @@ fn set_label(tbl: PgRelation, key: &str, label: &str, version: i32) {
         }
     }
     let actor = crate::audit::actor();
-    let previous: Option<i64> = pg::as_user(crate::table_state::extension_owner(), || {
-        run_one::<i64>(
+    let args = [
+        state.name.as_str().into(),
+        row_key.as_str().into(),
+        label.into(),
+        (version as i64).into(),
+        actor.as_str().into(),
+    ];
+    // Move an existing label (locking it, so the "from" is the version it pointed at), or create
+    // it; when another transaction created it meanwhile, move it after all.
+    let previous: Option<i64> = pg::as_user(crate::table_state::extension_owner(), || loop {
+        let moved = run_one::<i64>(
             "WITH old AS (SELECT version FROM versioning.labels WHERE table_name OPERATOR(pg_catalog.=) $1 \
-               AND key OPERATOR(pg_catalog.=) $2::pg_catalog.jsonb AND label OPERATOR(pg_catalog.=) $3 FOR UPDATE) \
-             INSERT INTO versioning.labels (table_name, key, label, version, set_by) \
-             VALUES ($1, $2::pg_catalog.jsonb, $3, $4, $5) \
-             ON CONFLICT (table_name, key, label) DO UPDATE \
-               SET version = excluded.version, set_at = pg_catalog.now(), set_by = excluded.set_by \
-             RETURNING (SELECT version FROM old)",
-            &[state.name.as_str().into(), row_key.as_str().into(), label.into(), (version as i64).into(), actor.as_str().into()],
-        )
+               AND key OPERATOR(pg_catalog.=) $2::pg_catalog.jsonb AND label OPERATOR(pg_catalog.=) $3 FOR UPDATE), \
+             moved AS (UPDATE versioning.labels l SET version = $4, set_at = pg_catalog.now(), set_by = $5 FROM old \
+               WHERE l.table_name OPERATOR(pg_catalog.=) $1 AND l.key OPERATOR(pg_catalog.=) $2::pg_catalog.jsonb \
+                 AND l.label OPERATOR(pg_catalog.=) $3 RETURNING old.version) \
+             SELECT version FROM moved",
+            &args,
+        );
+        if moved.is_some() {
+            break moved;
+        }
+        let created = run_one::<bool>(
+            "INSERT INTO versioning.labels (table_name, key, label, version, set_by) \
+             VALUES ($1, $2::pg_catalog.jsonb, $3, $4, $5) ON CONFLICT DO NOTHING RETURNING true",
+            &args,
+        );
+        if created.is_some() {
+            break None;
+        }
     });
     crate::audit::write(&crate::audit::Entry {
         table: &state.name,

@@ -151,6 +151,15 @@ fn purge(tbl: PgRelation, key: &str, version: Option<i32>, reason: Option<&str>)
     });
     let detail = serde_json::json!({ "reason": reason }).to_string();
     for (v, key_json) in &removed {
+        // a label must not point at a purged version (nor, later, at a new one of that number)
+        pg::as_user(crate::table_state::extension_owner(), || {
+            Spi::run_with_args(
+                "DELETE FROM versioning.labels WHERE table_name OPERATOR(pg_catalog.=) $1 \
+                 AND key OPERATOR(pg_catalog.=) $2::pg_catalog.jsonb AND version OPERATOR(pg_catalog.=) $3",
+                &[state.name.as_str().into(), key_json.as_str().into(), (*v).into()],
+            )
+        })
+        .unwrap_or_else(|e| error(Code::ERRCODE_INTERNAL_ERROR, format!("pg_versioning: {e}")).raise());
         crate::audit::write(&crate::audit::Entry {
             table: &state.name,
             key_json,

@@ -253,6 +253,7 @@ unsafe fn on_delete(
                 state.name
             ),
         )
+        .detail("Versions are kept once frozen; only the latest version may be deleted, and only while editable.")
         .hint(
             "Frozen versions are kept; versioning.purge() removes them where the law requires it.",
         )

@@ -413,9 +413,44 @@ COMMIT;
 SELECT doc, version FROM lc_soft ORDER BY doc, version;
 SELECT key, version, action, detail FROM regress_util.lc_log('public.lc_soft') WHERE action = 'purge';
 
+-- A purged number is reused by the next insert, and the new version is a fresh draft: it
+-- does not inherit the purged version's history (lc_rev's version 1 had left draft).
+BEGIN;
+SET LOCAL versioning.allow_purge = on;
+SELECT versioning.purge('lc_rev', '{"doc": "r"}', reason => 'start over') AS purged;
+COMMIT;
+INSERT INTO lc_rev (doc, body) VALUES ('r', '{"text": "again"}') RETURNING version, state;
+SELECT regress_util.try($$ UPDATE lc_rev SET body = '{"text": "again, edited"}' WHERE doc = 'r' AND version = 1 $$);
+
 ------------------------------------------------------------------------------------------
+-- DROP TABLE forgets everything the extension kept about the table: its configuration,
+-- labels, label protections and lifecycle history. A new table of the same name starts
+-- afresh.
 DROP TABLE lc_pub, lc_rev, lc_ticket, lc_flag, lc_soft, lc_wf, lc_plain;
-DELETE FROM versioning.labels WHERE table_name LIKE 'public.lc\_%';
-DELETE FROM versioning.label_protections WHERE table_name LIKE 'public.lc\_%';
+SELECT (SELECT count(*) FROM versioning.tables WHERE table_name LIKE 'public.lc\_%') AS tables,
+       (SELECT count(*) FROM versioning.labels WHERE table_name LIKE 'public.lc\_%') AS labels,
+       (SELECT count(*) FROM versioning.label_protections WHERE table_name LIKE 'public.lc\_%') AS protections,
+       (SELECT count(*) FROM versioning.left_editable WHERE table_name LIKE 'public.lc\_%') AS left_editable;
+CREATE TABLE lc_flag (
+  id           int GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  doc          text NOT NULL,
+  version      int NOT NULL,
+  content_hash text NOT NULL,
+  body         jsonb NOT NULL,
+  is_live      boolean DEFAULT false
+);
+SELECT versioning.enable('lc_flag', key => ARRAY['doc'], content => ARRAY['body'],
+  lifecycle => '{"column": "is_live", "initial": "false", "editable": ["false"],
+                 "transitions": {"false": ["true"], "true": ["false"]}}');
+INSERT INTO lc_flag (doc, body) VALUES ('f', '{"v": 1}');
+SELECT regress_util.try($$ UPDATE lc_flag SET body = '{"v": 1, "fresh": true}' WHERE doc = 'f' $$);
+DROP TABLE lc_flag;
+
+-- (cleanup in case the rows above were left behind)
+DO $$ BEGIN
+  DELETE FROM versioning.labels WHERE table_name LIKE 'public.lc\_%';
+  DELETE FROM versioning.label_protections WHERE table_name LIKE 'public.lc\_%';
+  DELETE FROM versioning.left_editable WHERE table_name LIKE 'public.lc\_%';
+END $$;
 DROP ROLE regress_lc_editor, regress_lc_reader, regress_lc_releaser;
 DROP FUNCTION regress_util.lc_log(text);
