@@ -47,17 +47,6 @@ CREATE POLICY log_visible_to_table_owner ON versioning.log FOR SELECT USING (
 
 -- DROP TABLE forgets the table's configuration (it would otherwise stay listed, and a new
 -- table of the same name would find it).
-CREATE FUNCTION versioning._forget_dropped_tables() RETURNS event_trigger
-    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
-BEGIN
-    -- search_path is pinned to pg_catalog, so these operators are pg_catalog's
-    DELETE FROM versioning.tables t
-     USING pg_catalog.pg_event_trigger_dropped_objects() d
-     WHERE d.object_type = 'table'
-       AND t.table_name = pg_catalog.quote_ident(d.schema_name) || '.' || pg_catalog.quote_ident(d.object_name);
-END $$;
-CREATE EVENT TRIGGER versioning_forget_dropped_tables ON sql_drop
-    EXECUTE FUNCTION versioning._forget_dropped_tables();
 
 -- Versions that have once left an editable state (only for lifecycles in which a version can
 -- come back to an editable state, e.g. review's submitted → draft): they stay frozen.
@@ -90,3 +79,26 @@ CREATE TABLE versioning.label_protections (
 SELECT pg_catalog.pg_extension_config_dump('versioning.labels', '');
 SELECT pg_catalog.pg_extension_config_dump('versioning.label_protections', '');
 GRANT SELECT ON versioning.labels, versioning.label_protections TO PUBLIC;
+
+-- DROP TABLE forgets everything stored about the table (a new table of the same name starts
+-- clean). Defined last: it needs every table above.
+CREATE FUNCTION versioning._forget_dropped_tables() RETURNS event_trigger
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    dropped text[];
+BEGIN
+    -- search_path is pinned to pg_catalog, so these operators are pg_catalog's
+    SELECT array_agg(quote_ident(d.schema_name) || '.' || quote_ident(d.object_name))
+      INTO dropped
+      FROM pg_event_trigger_dropped_objects() d
+     WHERE d.object_type = 'table';
+    IF dropped IS NULL THEN
+        RETURN;
+    END IF;
+    DELETE FROM versioning.tables WHERE table_name = ANY (dropped);
+    DELETE FROM versioning.labels WHERE table_name = ANY (dropped);
+    DELETE FROM versioning.label_protections WHERE table_name = ANY (dropped);
+    DELETE FROM versioning.left_editable WHERE table_name = ANY (dropped);
+END $$;
+CREATE EVENT TRIGGER versioning_forget_dropped_tables ON sql_drop
+    EXECUTE FUNCTION versioning._forget_dropped_tables();

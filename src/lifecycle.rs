@@ -158,3 +158,16 @@ pub fn record_left_editable(table: &str, key_json: &str, version: i64) {
         pg::as_user(crate::table_state::extension_owner(), || plan.execute(&args, Snapshot::Transaction, 0));
     });
 }
+
+/// Forgets that a version left an editable state (it was purged: a new version may take its number).
+pub fn forget_left_editable(table: &str, key_json: &str, version: i64) {
+    let key_json = stored_key(key_json);
+    pg::as_user(crate::table_state::extension_owner(), || {
+        pgrx::spi::Spi::run_with_args(
+            "DELETE FROM versioning.left_editable WHERE table_name OPERATOR(pg_catalog.=) $1 \
+             AND key OPERATOR(pg_catalog.=) $2 AND version OPERATOR(pg_catalog.=) $3",
+            &[table.into(), key_json.as_str().into(), version.into()],
+        )
+    })
+    .unwrap_or_else(|e| error(Code::ERRCODE_INTERNAL_ERROR, format!("pg_versioning: {e}")).raise());
+}

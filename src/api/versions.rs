@@ -151,7 +151,8 @@ fn purge(tbl: PgRelation, key: &str, version: Option<i32>, reason: Option<&str>)
     });
     let detail = serde_json::json!({ "reason": reason }).to_string();
     for (v, key_json) in &removed {
-        // a label must not point at a purged version (nor, later, at a new one of that number)
+        // nothing may refer to a purged version (nor, later, to a new one of that number)
+        crate::lifecycle::forget_left_editable(&state.name, key_json, *v);
         pg::as_user(crate::table_state::extension_owner(), || {
             Spi::run_with_args(
                 "DELETE FROM versioning.labels WHERE table_name OPERATOR(pg_catalog.=) $1 \

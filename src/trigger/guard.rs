@@ -119,7 +119,7 @@ pub unsafe fn on_change(call: &Call) -> Datum {
                     Some(a) => format!("From \"{from}\" a version may move to: {a}."),
                     None => format!("No transition leaves \"{from}\"."),
                 })
-                .hint("create a new version instead")
+                .hint("Move versions only along the lifecycle's transitions; to change content, create a new version.")
                 .raise();
             }
             replace.extend(l.stamp_values(&to, &state.name));
