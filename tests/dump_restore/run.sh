@@ -73,13 +73,18 @@ declare -A compare=(
   [definitions]="SELECT * FROM public.definitions ORDER BY reference, project_id NULLS FIRST, library_id NULLS FIRST, version"
   [documents]="SELECT * FROM workspace.documents ORDER BY doc_ref, locale NULLS FIRST, version"
   [plain_notes]="SELECT * FROM public.plain_notes ORDER BY id"
+  [reviews]="SELECT * FROM public.reviews ORDER BY ref, version"
+  [versioning.labels]="SELECT * FROM versioning.labels ORDER BY table_name, key::text, label"
+  [versioning.label_protections]="SELECT * FROM versioning.label_protections ORDER BY table_name, label"
+  [versioning.left_editable]="SELECT * FROM versioning.left_editable ORDER BY table_name, key, version"
   [versioning.tables]="SELECT * FROM versioning.tables ORDER BY table_name"
   [versioning.log]="SELECT * FROM versioning.log ORDER BY at, txid, table_name, key::text, version, action"
   [config]="SELECT t, versioning.config(t::regclass) FROM unnest(ARRAY['public.definitions', 'workspace.documents']) t ORDER BY t"
   [triggers]="SELECT tgrelid::regclass::text, tgname, tgenabled, pg_get_triggerdef(oid) FROM pg_trigger WHERE NOT tgisinternal ORDER BY 1, 2"
   [indexes]="SELECT schemaname, tablename, indexdef FROM pg_indexes WHERE schemaname IN ('public', 'workspace') ORDER BY 1, 2, 3"
 )
-compare_order=(definitions documents plain_notes versioning.tables versioning.log config triggers indexes)
+compare_order=(definitions documents plain_notes reviews versioning.tables versioning.log versioning.labels
+               versioning.label_protections versioning.left_editable config triggers indexes)
 
 snapshot() { # DB DIR
   mkdir -p "$2"
@@ -161,6 +166,11 @@ continue_versioning() { # LABEL DB
   out=$(psql_ -At -d "$db" -v VERBOSITY=sqlstate \
           -c "UPDATE workspace.documents SET version = 99 WHERE doc_ref = 'b' AND version = 1" 2>&1) || true
   check "$label: UPDATE of the version column is refused (55000)" "ERROR:  55000" "$out"
+  out=$(psql_ -At -d "$db" -v VERBOSITY=sqlstate \
+          -c "UPDATE public.reviews SET body = 'edited' WHERE ref = 'r' AND version = 2" 2>&1) || true
+  check "$label: a version sent back to draft stays frozen (55000)" "ERROR:  55000" "$out"
+  out=$(q "$db" "SELECT versioning.label('public.reviews', '{\"ref\": \"r\"}', 'approved')") || true
+  check "$label: label 'approved' still points at version 1" "1" "$out"
 }
 
 # --- 1. the source database ---------------------------------------------------------------

@@ -93,3 +93,17 @@ SELECT 'doc-' || k, CASE WHEN k % 2 = 0 THEN 'en' END, 'Doc ' || k || ' rev ' ||
 -- an ordinary table with no versioning, so the check is not only about extension objects
 CREATE TABLE public.plain_notes (id serial PRIMARY KEY, note text);
 INSERT INTO public.plain_notes (note) VALUES ('one'), ('two');
+-- a review lifecycle: stamps, a version sent back to draft (stays frozen: versioning.left_editable),
+-- a label and its protection
+CREATE TABLE public.reviews (id bigserial PRIMARY KEY, ref text NOT NULL, status text, body text, version int,
+                             content_hash text, submitted_at timestamptz, submitted_by text);
+SELECT versioning.enable('public.reviews', key => ARRAY['ref'], content => ARRAY['body'],
+    lifecycle => '{"preset": "review", "stamps": {"submitted": {"at": "submitted_at", "by": "submitted_by"}}}');
+INSERT INTO public.reviews (ref, body) VALUES ('r', 'one'), ('r', 'two');
+SET versioning.actor = 'reviewer';
+UPDATE public.reviews SET status = 'submitted' WHERE ref = 'r';
+UPDATE public.reviews SET status = 'approved' WHERE ref = 'r' AND version = 1;
+UPDATE public.reviews SET status = 'draft' WHERE ref = 'r' AND version = 2;
+RESET versioning.actor;
+SELECT versioning.set_label('public.reviews', '{"ref": "r"}', 'approved', 1);
+SELECT versioning.protect_label('public.reviews', 'approved', 'postgres');
