@@ -216,6 +216,18 @@ unsafe fn on_delete(
         return Datum::from(tuple);
     }
     if let Some(d) = &state.deleted {
+        // A DELETE fired from another trigger (a foreign key's ON DELETE CASCADE) must not turn
+        // into a soft delete: the parent row would go while this version keeps pointing at it.
+        let depth = pgrx::direct_function_call::<i32>(pg_sys::pg_trigger_depth, &[]).unwrap_or(0);
+        if depth > 1 {
+            error(
+                Code::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
+                format!("cannot delete version {version} of key {key} in table {} as part of a cascade", state.name),
+            )
+            .detail("Deleting from this table is a soft delete: the version would stay and point at a removed row.")
+            .hint("Delete the versions explicitly first, or use ON DELETE RESTRICT for references to the soft-delete table.")
+            .raise();
+        }
         // Soft delete: set the column (once), remove nothing.
         if old.get(d.index).is_none() {
             let _flag = set(&SOFT_DELETING);
