@@ -1,25 +1,12 @@
 //! Labels (SPEC section 5): a name pointing at one frozen version of a key, stored in
 //! `versioning.labels`; `latest` is implicit. Moving a label is logged; a protected label may
 //! be moved only by members of its role.
-use super::key;
 use super::versions::state_of;
+use super::{key, run_one};
 use crate::errors::{error, Code};
 use crate::pg;
 use pgrx::prelude::*;
 use pgrx::PgRelation;
-
-fn run_one<T: FromDatum + IntoDatum>(sql: &str, args: &[pgrx::datum::DatumWithOid]) -> Option<T> {
-    Spi::connect_mut(|c| {
-        let rows = c.update(sql, Some(1), args).unwrap_or_else(|e| {
-            error(Code::ERRCODE_INTERNAL_ERROR, format!("pg_versioning: {e}")).raise()
-        });
-        if rows.is_empty() {
-            None
-        } else {
-            rows.first().get_one::<T>().ok().flatten()
-        }
-    })
-}
 
 /// `versioning.set_label(tbl, key, label, version)`
 #[pg_extern(name = "_set_label")]

@@ -50,6 +50,23 @@ fn run(sql: &str) {
     }
 }
 
+/// Runs one statement (it may write) and returns the first column of its first row.
+pub(crate) fn run_one<T: FromDatum + IntoDatum>(
+    sql: &str,
+    args: &[pgrx::datum::DatumWithOid],
+) -> Option<T> {
+    Spi::connect_mut(|c| {
+        let rows = c.update(sql, Some(1), args).unwrap_or_else(|e| {
+            error(Code::ERRCODE_INTERNAL_ERROR, format!("pg_versioning: {e}")).raise()
+        });
+        if rows.is_empty() {
+            None
+        } else {
+            rows.first().get_one::<T>().ok().flatten()
+        }
+    })
+}
+
 fn spi_bool(sql: &str, args: &[pgrx::datum::DatumWithOid]) -> bool {
     Spi::get_one_with_args::<bool>(sql, args)
         .ok()

@@ -1,7 +1,7 @@
 //! Lifecycle functions (SPEC sections 4, 5): transition, revert, purge. Each runs plain SQL
 //! on the versioned table, so every rule of the triggers applies to it as to any client.
 //! jsonb travels as text here (sql/versions.sql wraps them): it keeps numbers exact.
-use super::key;
+use super::{key, run_one};
 use crate::errors::{error, Code};
 use crate::pg;
 use crate::table_state::{self, TableState};
@@ -27,20 +27,6 @@ fn no_such_version(state: &TableState, key: &str, version: i32) -> ! {
     .raise()
 }
 
-/// One row of a statement returning `to_jsonb(…)::text`, or None.
-fn one_text(sql: &str, args: &[pgrx::datum::DatumWithOid]) -> Option<String> {
-    Spi::connect_mut(|c| {
-        let rows = c.update(sql, Some(1), args).unwrap_or_else(|e| {
-            error(Code::ERRCODE_INTERNAL_ERROR, format!("pg_versioning: {e}")).raise()
-        });
-        if rows.is_empty() {
-            None
-        } else {
-            rows.first().get_one::<String>().ok().flatten()
-        }
-    })
-}
-
 /// `versioning.transition(tbl, key, version, to_state)`: an UPDATE of the status column, with
 /// every rule such an UPDATE has. Returns the version as it is stored afterwards.
 #[pg_extern(name = "_transition")]
@@ -63,7 +49,7 @@ fn transition(tbl: PgRelation, key: &str, version: i32, to_state: &str) -> Strin
         cond = key::conditions(&state, key, "t"),
         v = pg::quote_ident(&state.version.name),
     );
-    one_text(&sql, &[key.into(), version.into(), to_state.into()])
+    run_one::<String>(&sql, &[key.into(), version.into(), to_state.into()])
         .unwrap_or_else(|| no_such_version(&state, key, version))
 }
 
@@ -90,7 +76,7 @@ fn revert(tbl: PgRelation, key: &str, to_version: i32) -> String {
         v = pg::quote_ident(&state.version.name),
     );
     let _bypass = insert::bypass_dedup();
-    one_text(&sql, &[key.into(), to_version.into()])
+    run_one::<String>(&sql, &[key.into(), to_version.into()])
         .unwrap_or_else(|| no_such_version(&state, key, to_version))
 }
 
