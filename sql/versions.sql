@@ -10,3 +10,13 @@ CREATE FUNCTION versioning.set_label(tbl regclass, key jsonb, label text, versio
     LANGUAGE sql RETURN versioning._set_label(tbl, key::pg_catalog.text, label, version);
 CREATE FUNCTION versioning.label(tbl regclass, key jsonb, label text) RETURNS int
     LANGUAGE sql STABLE RETURN versioning._label(tbl, key::pg_catalog.text, label);
+CREATE FUNCTION versioning.put(tbl regclass, "row" jsonb) RETURNS jsonb
+    LANGUAGE sql RETURN versioning._put(tbl, "row"::pg_catalog.text)::pg_catalog.jsonb;
+CREATE FUNCTION versioning.latest(tbl regclass, key jsonb, state text DEFAULT NULL) RETURNS jsonb
+    LANGUAGE sql STABLE RETURN versioning._latest(tbl, key::pg_catalog.text, state)::pg_catalog.jsonb;
+CREATE FUNCTION versioning.get(tbl regclass, key jsonb, version int) RETURNS jsonb
+    LANGUAGE sql STABLE RETURN versioning._get(tbl, key::pg_catalog.text, version)::pg_catalog.jsonb;
+CREATE FUNCTION versioning.history(tbl regclass, key jsonb, state text DEFAULT NULL, include_deleted bool DEFAULT false,
+                                   lim int DEFAULT NULL, "off" int DEFAULT 0) RETURNS SETOF jsonb
+    LANGUAGE sql STABLE
+    AS $$ SELECT h::pg_catalog.jsonb FROM versioning._history(tbl, key::pg_catalog.text, state, include_deleted, lim, "off") h $$;

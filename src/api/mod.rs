@@ -10,6 +10,7 @@ use pgrx::{JsonB, PgRelation};
 
 mod key;
 mod labels;
+mod rows;
 mod versions;
 
 use crate::trigger::{CHANGE_TRIGGER, INSERT_TRIGGER};
@@ -333,6 +334,10 @@ pgrx::extension_sql_file!(
         versions::revert,
         versions::purge,
         labels::set_label,
-        labels::label
+        labels::label,
+        rows::put,
+        rows::latest,
+        rows::get,
+        rows::history
     ]
 );

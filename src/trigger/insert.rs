@@ -129,6 +129,7 @@ pub unsafe fn on_insert(call: &Call) -> Datum {
         if let Some(existing) = duplicate_of(&state, &found, hash.as_ref()) {
             match state.config.on_duplicate {
                 OnDuplicate::Skip => {
+                    SKIPPED.with(|c| c.set(Some((state.relid, existing))));
                     if let Some(k) = known {
                         key_cache::put(state.relid, key_hash, key_bytes, k);
                     }
@@ -173,6 +174,19 @@ pub unsafe fn on_insert(call: &Call) -> Datum {
         key_cache::put(state.relid, key_hash, key_bytes, k);
     }
     tuple
+}
+
+thread_local! {
+    /// the version an insert was skipped as a duplicate of (read by versioning.put)
+    static SKIPPED: std::cell::Cell<Option<(pg_sys::Oid, i64)>> = const { std::cell::Cell::new(None) };
+}
+
+/// Takes the version the last skipped insert into `relid` duplicated, if any.
+pub fn take_skipped(relid: pg_sys::Oid) -> Option<i64> {
+    SKIPPED
+        .with(|c| c.take())
+        .filter(|(r, _)| *r == relid)
+        .map(|(_, v)| v)
 }
 
 thread_local!(static BYPASS_DEDUP: std::cell::Cell<bool> = const { std::cell::Cell::new(false) });

@@ -1,0 +1,183 @@
+//! Reading and writing versions by key (SPEC section 5): put, latest, get, history. Rows come
+//! back as `to_jsonb(row)`; each lookup is an index scan on (key…, version). jsonb travels as
+//! text (sql/versions.sql wraps these), which keeps numbers exact.
+use super::versions::state_of;
+use super::{key, run_one};
+use crate::errors::{error, Code};
+use crate::pg;
+use crate::table_state::TableState;
+use crate::trigger::insert;
+use pgrx::prelude::*;
+use pgrx::PgRelation;
+
+/// Conditions for a state filter and for hiding soft-deleted versions; `$n` is the state.
+fn filters(state: &TableState, with_state: bool, include_deleted: bool, n: usize) -> String {
+    let mut out = String::new();
+    if with_state {
+        let Some(l) = &state.lifecycle else {
+            error(
+                Code::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
+                format!("table {} has no lifecycle, so no states", state.name),
+            )
+            .hint("Leave the state argument NULL.")
+            .raise()
+        };
+        out += &format!(
+            " AND t.{}::pg_catalog.text OPERATOR(pg_catalog.=) ${n}",
+            pg::quote_ident(&l.status.name)
+        );
+    }
+    if let (Some(d), false) = (&state.deleted, include_deleted) {
+        out += &format!(" AND t.{} IS NULL", pg::quote_ident(&d.name));
+    }
+    out
+}
+
+/// `versioning.latest(tbl, key, state DEFAULT NULL)`: the highest version (in `state`, if
+/// given), soft-deleted versions excluded.
+#[pg_extern(name = "_latest")]
+fn latest(tbl: PgRelation, key: &str, state_name: Option<&str>) -> Option<String> {
+    let state = state_of(&tbl);
+    let sql = format!(
+        "SELECT pg_catalog.to_jsonb(t.*)::pg_catalog.text FROM {table} t WHERE {cond}{filters} ORDER BY t.{v} DESC LIMIT 1",
+        table = state.name,
+        cond = key::conditions(&state, key, "t"),
+        filters = filters(&state, state_name.is_some(), false, 2),
+        v = pg::quote_ident(&state.version.name),
+    );
+    run_one::<String>(&sql, &[key.into(), state_name.into()])
+}
+
+/// `versioning.get(tbl, key, version)`
+#[pg_extern(name = "_get")]
+fn get(tbl: PgRelation, key: &str, version: i32) -> Option<String> {
+    let state = state_of(&tbl);
+    get_version(&state, key, version as i64)
+}
+
+fn get_version(state: &TableState, key: &str, version: i64) -> Option<String> {
+    let sql = format!(
+        "SELECT pg_catalog.to_jsonb(t.*)::pg_catalog.text FROM {table} t WHERE {cond} AND t.{v} OPERATOR(pg_catalog.=) $2",
+        table = state.name,
+        cond = key::conditions(state, key, "t"),
+        v = pg::quote_ident(&state.version.name),
+    );
+    run_one::<String>(&sql, &[key.into(), version.into()])
+}
+
+/// `versioning.history(tbl, key, state, include_deleted, lim, off)`: newest first.
+#[pg_extern(name = "_history")]
+fn history(
+    tbl: PgRelation,
+    key: &str,
+    state_name: Option<&str>,
+    include_deleted: bool,
+    lim: Option<i64>,
+    off: i64,
+) -> SetOfIterator<'static, String> {
+    let state = state_of(&tbl);
+    if lim.is_some_and(|l| l < 0) || off < 0 {
+        error(
+            Code::ERRCODE_INVALID_PARAMETER_VALUE,
+            "history's lim and off must not be negative",
+        )
+        .raise();
+    }
+    let sql = format!(
+        "SELECT pg_catalog.to_jsonb(t.*)::pg_catalog.text FROM {table} t WHERE {cond}{filters} \
+         ORDER BY t.{v} DESC LIMIT $3 OFFSET $4",
+        table = state.name,
+        cond = key::conditions(&state, key, "t"),
+        filters = filters(&state, state_name.is_some(), include_deleted, 2),
+        v = pg::quote_ident(&state.version.name),
+    );
+    let rows: Vec<String> = Spi::connect(|c| {
+        c.select(
+            sql.as_str(),
+            None,
+            &[key.into(), state_name.into(), lim.into(), off.into()],
+        )
+        .unwrap_or_else(|e| {
+            error(Code::ERRCODE_INTERNAL_ERROR, format!("pg_versioning: {e}")).raise()
+        })
+        .filter_map(|r| r.get::<String>(1).ok().flatten())
+        .collect()
+    });
+    SetOfIterator::new(rows)
+}
+
+/// `versioning.put(tbl, row)`: inserts the row through exactly the rules of a plain INSERT and
+/// returns the stored version: the new one, or the existing one when the content was a
+/// duplicate. Columns missing from `row` get their defaults.
+#[pg_extern(name = "_put")]
+fn put(tbl: PgRelation, row: &str) -> String {
+    let state = state_of(&tbl);
+    let value: serde_json::Value = serde_json::from_str(row).unwrap_or(serde_json::Value::Null);
+    let Some(object) = value.as_object() else {
+        error(
+            Code::ERRCODE_INVALID_PARAMETER_VALUE,
+            format!("the row for table {} must be a JSON object", state.name),
+        )
+        .raise()
+    };
+    let columns = unsafe { crate::catalog::columns(tbl.as_ptr()) };
+    if let Some(unknown) = object
+        .keys()
+        .find(|k| crate::catalog::find(&columns, k).is_none())
+    {
+        error(
+            Code::ERRCODE_UNDEFINED_COLUMN,
+            format!(
+                "column \"{unknown}\" of the row does not exist in table {}",
+                state.name
+            ),
+        )
+        .raise();
+    }
+    let named: Vec<String> = columns
+        .iter()
+        .filter(|c| object.contains_key(&c.name))
+        .map(|c| pg::quote_ident(&c.name))
+        .collect();
+    let sql = if named.is_empty() {
+        format!("INSERT INTO {} AS n DEFAULT VALUES RETURNING pg_catalog.to_jsonb(n.*)::pg_catalog.text", state.name)
+    } else {
+        let selected: Vec<String> = named.iter().map(|c| format!("r.{c}")).collect();
+        format!(
+            "INSERT INTO {table} AS n ({list}) SELECT {selected} \
+             FROM pg_catalog.jsonb_populate_record(NULL::{table}, $1::pg_catalog.jsonb) r \
+             RETURNING pg_catalog.to_jsonb(n.*)::pg_catalog.text",
+            table = state.name,
+            list = named.join(", "),
+            selected = selected.join(", "),
+        )
+    };
+    insert::take_skipped(state.relid);
+    if let Some(stored) = run_one::<String>(&sql, &[row.into()]) {
+        return stored;
+    }
+    // Skipped as a duplicate: the version it duplicates.
+    let existing = insert::take_skipped(state.relid);
+    let key_json = serde_json::Value::Object(
+        state
+            .key
+            .iter()
+            .filter_map(|k| {
+                object
+                    .get(&k.column.name)
+                    .map(|v| (k.column.name.clone(), v.clone()))
+            })
+            .collect(),
+    )
+    .to_string();
+    existing
+        .and_then(|v| get_version(&state, &key_json, v))
+        .unwrap_or_else(|| {
+            error(
+                Code::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
+                format!("the row for table {} was not stored", state.name),
+            )
+            .detail("A BEFORE trigger of the table dropped it.")
+            .raise()
+        })
+}
