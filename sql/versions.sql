@@ -20,3 +20,5 @@ CREATE FUNCTION versioning.history(tbl regclass, key jsonb, state text DEFAULT N
                                    lim int DEFAULT NULL, "off" int DEFAULT 0) RETURNS SETOF jsonb
     LANGUAGE sql STABLE
     AS $$ SELECT h::pg_catalog.jsonb FROM versioning._history(tbl, key::pg_catalog.text, state, include_deleted, lim, "off") h $$;
+CREATE FUNCTION versioning.diff(tbl regclass, key jsonb, from_version int, to_version int) RETURNS jsonb
+    LANGUAGE sql STABLE RETURN versioning._diff(tbl, key::pg_catalog.text, from_version, to_version)::pg_catalog.jsonb;

@@ -338,6 +338,7 @@ pgrx::extension_sql_file!(
         rows::put,
         rows::latest,
         rows::get,
-        rows::history
+        rows::history,
+        rows::diff
     ]
 );

@@ -181,3 +181,44 @@ fn put(tbl: PgRelation, row: &str) -> String {
             .raise()
         })
 }
+
+/// `versioning.diff(tbl, key, from_version, to_version)`: RFC 6902 JSON Patch from one
+/// version's content to the other's. The content is what is hashed: a single jsonb content
+/// column's value, another single column as to_jsonb(value) (a text column: a JSON string),
+/// otherwise the object of the content columns.
+#[pg_extern(name = "_diff")]
+fn diff(tbl: PgRelation, key: &str, from_version: i32, to_version: i32) -> String {
+    let state = state_of(&tbl);
+    let content = match state.config.content.as_slice() {
+        [one] => format!("pg_catalog.to_jsonb(t.{})", pg::quote_ident(one)),
+        many => format!(
+            "pg_catalog.jsonb_build_object({})",
+            many.iter()
+                .map(|c| format!("{}, t.{}", pg::quote_literal(c), pg::quote_ident(c)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    };
+    let sql = format!(
+        "SELECT {content}::pg_catalog.text FROM {table} t WHERE {cond} AND t.{v} OPERATOR(pg_catalog.=) $2",
+        table = state.name,
+        cond = key::conditions(&state, key, "t"),
+        v = pg::quote_ident(&state.version.name),
+    );
+    let content_of = |version: i32| {
+        let text = run_one::<String>(&sql, &[key.into(), version.into()]).unwrap_or_else(|| {
+            error(
+                Code::ERRCODE_INVALID_PARAMETER_VALUE,
+                format!("table {} has no version {version} of key {key}", state.name),
+            )
+            .raise()
+        });
+        versioning_core::json::parse(&text).unwrap_or_else(|e| {
+            error(Code::ERRCODE_INTERNAL_ERROR, format!("pg_versioning: {e}")).raise()
+        })
+    };
+    let (from, to) = (content_of(from_version), content_of(to_version));
+    versioning_core::patch::to_json(&versioning_core::patch::diff(&from, &to)).unwrap_or_else(|e| {
+        error(Code::ERRCODE_INTERNAL_ERROR, format!("pg_versioning: {e}")).raise()
+    })
+}

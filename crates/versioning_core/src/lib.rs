@@ -21,6 +21,7 @@ pub mod hash;
 pub mod json;
 pub mod lifecycle;
 mod number;
+pub mod patch;
 
 pub use canonical::{canonical_number, canonicalize};
 pub use hash::{sha256, sha256_hex};

@@ -48,6 +48,20 @@ SELECT array_agg(h ->> 'version' ORDER BY ord) AS page_2_of_size_2
 SELECT array_agg(h ->> 'version' ORDER BY ord) AS published_only
   FROM versioning.history('ra', '{"ref": "a"}', 'published') WITH ORDINALITY AS x(h, ord);
 
+-- diff: RFC 6902 JSON Patch from one version's content to another's (1.0 = 1: no operation)
+SELECT versioning.diff('ra', '{"ref": "a"}', 1, 3) AS v1_to_v3;
+SELECT versioning.diff('ra', '{"ref": "a"}', 3, 3) AS same_version;
+CREATE TABLE rt (id serial PRIMARY KEY, ref text, version int, content_hash text, title text, tags text[], n numeric);
+SELECT count(*) AS enabled FROM versioning.enable('rt', key => ARRAY['ref'], content => ARRAY['title', 'tags', 'n']);
+INSERT INTO rt (ref, title, tags, n) VALUES ('x', 'One', '{a,b}', 1.0), ('x', 'One / two', '{a}', 2);
+SELECT versioning.diff('rt', '{"ref": "x"}', 1, 2) AS multi_column;
+CREATE TABLE rs (id serial PRIMARY KEY, ref text, version int, content_hash text, body text);
+SELECT count(*) AS enabled FROM versioning.enable('rs', key => ARRAY['ref'], content => ARRAY['body']);
+INSERT INTO rs (ref, body) VALUES ('x', 'hello'), ('x', 'hello world');
+SELECT versioning.diff('rs', '{"ref": "x"}', 1, 2) AS text_content;
+SELECT regress_util.try($$ SELECT versioning.diff('rs', '{"ref": "x"}', 1, 7) $$);
+DROP TABLE rt, rs;
+
 -- errors
 SELECT regress_util.try($$ SELECT versioning.latest('ra', '{"nope": 1}') $$);
 SELECT regress_util.try($$ SELECT versioning.latest('ra', '["a"]') $$);
