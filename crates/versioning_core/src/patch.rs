@@ -244,7 +244,7 @@ mod tests {
         #[test]
         fn apply_diff_gives_target(a in value(), b in value()) {
             let ops = diff(&a, &b);
-            let patched = apply(&a, &ops).map_err(|e| TestCaseError::fail(e))?;
+            let patched = apply(&a, &ops).map_err(TestCaseError::fail)?;
             prop_assert_eq!(text(&patched), text(&b));
             prop_assert!(diff(&a, &a).is_empty());
             // the patch is valid JSON
