@@ -22,3 +22,5 @@ CREATE FUNCTION versioning.history(tbl regclass, key jsonb, state text DEFAULT N
     AS $$ SELECT h::pg_catalog.jsonb FROM versioning._history(tbl, key::pg_catalog.text, state, include_deleted, lim, "off") h $$;
 CREATE FUNCTION versioning.diff(tbl regclass, key jsonb, from_version int, to_version int) RETURNS jsonb
     LANGUAGE sql STABLE RETURN versioning._diff(tbl, key::pg_catalog.text, from_version, to_version)::pg_catalog.jsonb;
+CREATE FUNCTION versioning.semver(tbl regclass, key jsonb, version int) RETURNS text
+    LANGUAGE sql STABLE RETURN versioning._semver(tbl, key::pg_catalog.text, version);

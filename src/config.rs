@@ -40,9 +40,21 @@ pub struct TableConfig {
     pub mutable: Vec<String>,
     pub deleted_column: Option<String>,
     pub kind_column: Option<String>,
-    pub semver: Option<serde_json::Value>,
+    pub semver: Option<Semver>,
     pub check_version: bool,
     pub audit: bool,
+}
+
+/// The columns of semantic version numbers (the `semver` option).
+#[derive(Serialize, Deserialize, Clone, PartialEq, Debug)]
+#[serde(deny_unknown_fields)]
+pub struct Semver {
+    pub change_type: String,
+    pub major: String,
+    pub minor: String,
+    pub patch: String,
+    #[serde(default)]
+    pub prerelease: Option<String>,
 }
 
 /// The options as `versioning.enable` received them.
@@ -108,9 +120,6 @@ pub fn validate(
 ) -> TableConfig {
     if o.kind_column.is_some() {
         not_yet("kind_column", "JSON Schema validation of kinds");
-    }
-    if o.semver.is_some() {
-        not_yet("semver", "Semantic version numbers");
     }
     let dedup = match o.dedup.as_str() {
         "any" => Dedup::Any,
@@ -205,6 +214,10 @@ pub fn validate(
         .lifecycle
         .as_deref()
         .map(|spec| validate_lifecycle(table, columns, spec));
+    let semver = o
+        .semver
+        .clone()
+        .map(|spec| validate_semver(table, columns, spec));
     if let Some(d) = &o.deleted_column {
         let deleted = column(table, columns, "deleted_column", d);
         if !is_timestamp(deleted) {
@@ -241,6 +254,18 @@ pub fn validate(
     }
     if let Some(d) = &o.deleted_column {
         roles.push((d.as_str(), "deleted_column"));
+    }
+    if let Some(v) = &semver {
+        roles.extend(
+            [
+                v.change_type.as_str(),
+                v.major.as_str(),
+                v.minor.as_str(),
+                v.patch.as_str(),
+            ]
+            .map(|c| (c, "semver")),
+        );
+        roles.extend(v.prerelease.as_deref().map(|c| (c, "semver")));
     }
     let mut seen: Vec<(&str, &str)> = Vec::new();
     for (name, role) in &roles {
@@ -311,10 +336,58 @@ pub fn validate(
         mutable: o.mutable,
         deleted_column: o.deleted_column,
         kind_column: None,
-        semver: None,
+        semver,
         check_version: o.check_version,
         audit: o.audit,
     }
+}
+
+/// Checks the `semver` option: an object naming the change-type, major, minor, patch (and
+/// optionally prerelease) columns of the table.
+fn validate_semver(table: &str, columns: &[Column], spec: serde_json::Value) -> Semver {
+    let semver: Semver = serde_json::from_value(spec).unwrap_or_else(|e| {
+        error(Code::ERRCODE_INVALID_PARAMETER_VALUE, format!("invalid semver option for table {table}: {e}"))
+            .hint("semver names columns: {\"change_type\": …, \"major\": …, \"minor\": …, \"patch\": …, \"prerelease\": …}.")
+            .raise()
+    });
+    for (role, name) in [
+        ("major", &semver.major),
+        ("minor", &semver.minor),
+        ("patch", &semver.patch),
+    ] {
+        let c = column(table, columns, &format!("semver ({role})"), name);
+        if !c.is_integer() {
+            error(
+                Code::ERRCODE_DATATYPE_MISMATCH,
+                format!(
+                    "semver column \"{name}\" ({role}) of table {table} has type {}",
+                    c.type_name()
+                ),
+            )
+            .hint("The major, minor and patch columns must be smallint, integer or bigint.")
+            .raise();
+        }
+    }
+    for (role, name) in [
+        ("change_type", Some(&semver.change_type)),
+        ("prerelease", semver.prerelease.as_ref()),
+    ] {
+        if let Some(name) = name {
+            let c = column(table, columns, &format!("semver ({role})"), name);
+            if !c.is_text() {
+                error(
+                    Code::ERRCODE_DATATYPE_MISMATCH,
+                    format!(
+                        "semver column \"{name}\" ({role}) of table {table} has type {}",
+                        c.type_name()
+                    ),
+                )
+                .hint("The change-type and prerelease columns must be text or varchar.")
+                .raise();
+            }
+        }
+    }
+    semver
 }
 
 fn is_timestamp(c: &Column) -> bool {

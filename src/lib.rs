@@ -12,6 +12,7 @@
 //! - `transaction` forgetting per-transaction state at commit, abort and savepoint rollback
 //! - `trigger`     the row triggers: the INSERT path and the UPDATE/DELETE guard
 //! - `audit`       writing versioning.log
+//! - `semantic_version` major.minor.patch from change types (the `semver` option)
 //! - `api`         the SQL functions DBAs and applications call
 //! - `spi`, `pg`   thin unsafe helpers around PostgreSQL's C API
 //! - `errors`, `guc`
@@ -29,6 +30,7 @@ mod lifecycle;
 mod locks;
 mod lookup;
 mod pg;
+mod semantic_version;
 mod spi;
 mod table_state;
 mod transaction;

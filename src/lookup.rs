@@ -455,3 +455,42 @@ pub fn version_exists(
         }
     })
 }
+
+/// The values of `columns` in the row (key, version) given by `values`/`nulls`, if it exists.
+pub fn read_columns(
+    state: &TableState,
+    heap: pg_sys::Relation,
+    values: &[Datum],
+    nulls: &[bool],
+    columns: &[usize],
+) -> Option<Vec<Option<Datum>>> {
+    let Some(probes) = state.probes.as_ref() else {
+        crate::errors::error(
+            crate::errors::Code::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
+            format!(
+                "table {} lacks the unique (key…, version) index versioning.enable creates",
+                state.name
+            ),
+        )
+        .hint(format!(
+            "Call versioning.enable('{}', …) again to create it.",
+            state.name
+        ))
+        .raise()
+    };
+    pg::as_user(state.owner, || unsafe {
+        probes.version.first(
+            heap,
+            snapshot_self(),
+            (values, nulls),
+            state.key.len() + 1,
+            pg_sys::ScanDirection::ForwardScanDirection,
+            |slot| {
+                columns
+                    .iter()
+                    .map(|&i| (!*(*slot).tts_isnull.add(i)).then(|| *(*slot).tts_values.add(i)))
+                    .collect()
+            },
+        )
+    })
+}

@@ -45,6 +45,8 @@ pub struct TableState {
     pub lifecycle: Option<crate::lifecycle::Rules>,
     /// soft-delete column: DELETE sets it instead of removing the row
     pub deleted: Option<Column>,
+    /// semantic version columns: change type, major, minor, patch
+    pub semver: Option<[Column; 4]>,
     pub natts: usize,
     /// direct index probes; None when the indexes enable() creates are missing (SPI is used)
     pub probes: Option<crate::lookup::Probes>,
@@ -179,9 +181,18 @@ unsafe fn build(rel: pg_sys::Relation) -> Option<TableState> {
         .clone()
         .map(|l| crate::lifecycle::Rules::new(l, |c| col(c)));
     let deleted = config.deleted_column.as_deref().map(col);
+    let semver = config.semver.as_ref().map(|v| {
+        [
+            col(&v.change_type),
+            col(&v.major),
+            col(&v.minor),
+            col(&v.patch),
+        ]
+    });
     Some(TableState {
         lifecycle,
         deleted,
+        semver,
         relid,
         probes,
         no_later_insert_trigger: !has_later_insert_trigger(rel),

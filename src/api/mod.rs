@@ -339,6 +339,7 @@ pgrx::extension_sql_file!(
         rows::latest,
         rows::get,
         rows::history,
-        rows::diff
+        rows::diff,
+        rows::semver
     ]
 );

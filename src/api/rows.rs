@@ -222,3 +222,37 @@ fn diff(tbl: PgRelation, key: &str, from_version: i32, to_version: i32) -> Strin
         error(Code::ERRCODE_INTERNAL_ERROR, format!("pg_versioning: {e}")).raise()
     })
 }
+
+/// `versioning.semver(tbl, key, version) → text`: `M.m.p` (or `M.m.p-prerelease`); NULL when
+/// the version does not exist.
+#[pg_extern(name = "_semver")]
+fn semver(tbl: PgRelation, key: &str, version: i32) -> Option<String> {
+    let state = state_of(&tbl);
+    let Some(v) = &state.config.semver else {
+        error(Code::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE, format!("table {} has no semantic versions", state.name))
+            .hint("Enable it with semver => '{\"change_type\": …, \"major\": …, \"minor\": …, \"patch\": …}'.")
+            .raise()
+    };
+    let q = pg::quote_ident;
+    let prerelease = v
+        .prerelease
+        .as_deref()
+        .map_or("NULL".to_string(), |p| format!("t.{}", q(p)));
+    let sql = format!(
+        "SELECT pg_catalog.jsonb_build_array(t.{}, t.{}, t.{}, {prerelease})::pg_catalog.text FROM {} t \
+         WHERE {} AND t.{} OPERATOR(pg_catalog.=) $2",
+        q(&v.major),
+        q(&v.minor),
+        q(&v.patch),
+        state.name,
+        key::conditions(&state, key, "t"),
+        q(&state.version.name),
+    );
+    let row: serde_json::Value =
+        serde_json::from_str(&run_one::<String>(&sql, &[key.into(), version.into()])?).ok()?;
+    let part = |i: usize| row[i].as_i64();
+    Some(versioning_core::semver::format(
+        (part(0)?, part(1)?, part(2)?),
+        row[3].as_str(),
+    ))
+}

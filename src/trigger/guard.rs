@@ -128,7 +128,11 @@ pub unsafe fn on_change(call: &Call) -> Datum {
     }
 
     if editable {
-        // A draft: anything but key and version may change; its hash follows its content.
+        // A draft: anything but key and version may change; its hash follows its content, its
+        // semantic version its change type.
+        replace.extend(crate::semantic_version::replacements(
+            &state, rel, &new, version,
+        ));
         if let Some(h) = &state.hash {
             let hash = state.content.hash(&new.values, &new.nulls);
             replace.push((

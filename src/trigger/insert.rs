@@ -308,6 +308,13 @@ unsafe fn finish(
         entered = Some(s);
     }
     let rel = call.relation();
+    if !guc::RESTORE.get() {
+        for (index, value) in crate::semantic_version::replacements(state, rel, row, version) {
+            values[index] = value.unwrap_or(Datum::from(0));
+            nulls[index] = value.is_none();
+            replace[index] = true;
+        }
+    }
     let tuple = pg_sys::heap_modify_tuple(
         (*call.data).tg_trigtuple,
         (*rel).rd_att,
