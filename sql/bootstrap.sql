@@ -80,6 +80,17 @@ SELECT pg_catalog.pg_extension_config_dump('versioning.labels', '');
 SELECT pg_catalog.pg_extension_config_dump('versioning.label_protections', '');
 GRANT SELECT ON versioning.labels, versioning.label_protections TO PUBLIC;
 
+-- Carry-forward rules (versioning.enable_carry_forward): when a new version of a parent key is
+-- inserted, the previous version's matching child rows are copied to it.
+CREATE TABLE versioning.carry_forward (
+    parent_table text NOT NULL,
+    child_table  text NOT NULL,
+    config       jsonb NOT NULL,
+    PRIMARY KEY (parent_table, child_table)
+);
+SELECT pg_catalog.pg_extension_config_dump('versioning.carry_forward', '');
+GRANT SELECT ON versioning.carry_forward TO PUBLIC;
+
 -- DROP TABLE forgets everything stored about the table (a new table of the same name starts
 -- clean). Defined last: it needs every table above.
 CREATE FUNCTION versioning._forget_dropped_tables() RETURNS event_trigger
@@ -99,6 +110,7 @@ BEGIN
     DELETE FROM versioning.labels WHERE table_name = ANY (dropped);
     DELETE FROM versioning.label_protections WHERE table_name = ANY (dropped);
     DELETE FROM versioning.left_editable WHERE table_name = ANY (dropped);
+    DELETE FROM versioning.carry_forward WHERE parent_table = ANY (dropped) OR child_table = ANY (dropped);
 END $$;
 CREATE EVENT TRIGGER versioning_forget_dropped_tables ON sql_drop
     EXECUTE FUNCTION versioning._forget_dropped_tables();

@@ -4,3 +4,5 @@ CREATE FUNCTION versioning._on_insert() RETURNS trigger
     LANGUAGE c AS 'MODULE_PATHNAME', 'pgv_on_insert';
 CREATE FUNCTION versioning._on_change() RETURNS trigger
     LANGUAGE c AS 'MODULE_PATHNAME', 'pgv_on_change';
+CREATE FUNCTION versioning._after_insert() RETURNS trigger
+    LANGUAGE c AS 'MODULE_PATHNAME', 'pgv_after_insert';

@@ -24,3 +24,26 @@ CREATE FUNCTION versioning.diff(tbl regclass, key jsonb, from_version int, to_ve
     LANGUAGE sql STABLE RETURN versioning._diff(tbl, key::pg_catalog.text, from_version, to_version)::pg_catalog.jsonb;
 CREATE FUNCTION versioning.semver(tbl regclass, key jsonb, version int) RETURNS text
     LANGUAGE sql STABLE RETURN versioning._semver(tbl, key::pg_catalog.text, version);
+-- The carry-forward chain of a child row, depth 0 first: the row, the row it was carried from,
+-- and so on (follows the rule's from_row_column).
+CREATE FUNCTION versioning.lineage(child regclass, id anyelement) RETURNS SETOF jsonb
+    LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    child_name text := (SELECT format('%I.%I', n.nspname, c.relname)
+                          FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = child);
+    from_row text := (SELECT config ->> 'from_row_column' FROM versioning.carry_forward WHERE child_table = child_name LIMIT 1);
+    pk text := (SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]
+                 WHERE i.indrelid = child AND i.indisprimary AND i.indnkeyatts = 1);
+BEGIN
+    IF from_row IS NULL OR pk IS NULL THEN
+        RAISE EXCEPTION 'table % has no carry-forward rule with a from_row_column', child_name
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = 'versioning.enable_carry_forward(…, from_row_column => …) records where each copy came from.';
+    END IF;
+    RETURN QUERY EXECUTE format(
+        'WITH RECURSIVE chain AS (
+             SELECT c AS r, 0 AS depth FROM %1$s c WHERE c.%2$I = $1
+             UNION ALL
+             SELECT p, chain.depth + 1 FROM chain JOIN %1$s p ON p.%2$I = (chain.r).%3$I)
+         SELECT to_jsonb(r) FROM chain ORDER BY depth', child_name, pk, from_row) USING id;
+END $$;

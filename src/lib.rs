@@ -13,6 +13,7 @@
 //! - `trigger`     the row triggers: the INSERT path and the UPDATE/DELETE guard
 //! - `audit`       writing versioning.log
 //! - `semantic_version` major.minor.patch from change types (the `semver` option)
+//! - `carry_forward` copying approved child rows to a parent's new version
 //! - `api`         the SQL functions DBAs and applications call
 //! - `spi`, `pg`   thin unsafe helpers around PostgreSQL's C API
 //! - `errors`, `guc`
@@ -20,6 +21,7 @@ use pgrx::prelude::*;
 
 mod api;
 mod audit;
+mod carry_forward;
 mod catalog;
 mod config;
 mod content;

@@ -47,6 +47,8 @@ pub struct TableState {
     pub deleted: Option<Column>,
     /// semantic version columns: change type, major, minor, patch
     pub semver: Option<[Column; 4]>,
+    /// carry-forward rules whose parent is this table
+    pub carry: Vec<crate::carry_forward::Rule>,
     pub natts: usize,
     /// direct index probes; None when the indexes enable() creates are missing (SPI is used)
     pub probes: Option<crate::lookup::Probes>,
@@ -193,6 +195,7 @@ unsafe fn build(rel: pg_sys::Relation) -> Option<TableState> {
         lifecycle,
         deleted,
         semver,
+        carry: crate::carry_forward::rules_of(&name),
         relid,
         probes,
         no_later_insert_trigger: !has_later_insert_trigger(rel),

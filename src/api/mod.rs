@@ -8,12 +8,13 @@ use crate::table_state;
 use pgrx::prelude::*;
 use pgrx::{JsonB, PgRelation};
 
+mod carry;
 mod key;
 mod labels;
 mod rows;
 mod versions;
 
-use crate::trigger::{CHANGE_TRIGGER, INSERT_TRIGGER};
+use crate::trigger::{CARRY_TRIGGER, CHANGE_TRIGGER, INSERT_TRIGGER};
 
 /// A required option; NULL is a clear 22023, not an internal error.
 fn required<T>(option: &str, value: Option<T>) -> T {
@@ -144,7 +145,7 @@ fn enable(
     create_indexes(&name, &config, &columns, relid);
     store(&name, &config);
     let q = |s: &str| pg::quote_ident(s);
-    drop_triggers(&name, relid);
+    drop_triggers(&name, relid, &[INSERT_TRIGGER, CHANGE_TRIGGER]);
     run(&format!("CREATE TRIGGER {} BEFORE INSERT ON {name} FOR EACH ROW EXECUTE FUNCTION versioning._on_insert()", q(INSERT_TRIGGER)));
     run(&format!(
         "CREATE TRIGGER {} BEFORE UPDATE OR DELETE ON {name} FOR EACH ROW EXECUTE FUNCTION versioning._on_change()",
@@ -154,8 +155,8 @@ fn enable(
     unsafe { pg_sys::CacheInvalidateRelcacheByRelid(relid) };
 }
 
-fn drop_triggers(name: &str, relid: pg_sys::Oid) {
-    for trigger in [INSERT_TRIGGER, CHANGE_TRIGGER] {
+fn drop_triggers(name: &str, relid: pg_sys::Oid, triggers: &[&str]) {
+    for &trigger in triggers {
         if spi_bool(
             "SELECT EXISTS (SELECT FROM pg_catalog.pg_trigger WHERE tgrelid OPERATOR(pg_catalog.=) $1 AND tgname OPERATOR(pg_catalog.=) $2)",
             &[relid.into(), trigger.into()],
@@ -268,8 +269,16 @@ fn disable(tbl: Option<PgRelation>) {
     if config::load(&name).is_none() {
         not_versioned(&name);
     }
-    drop_triggers(&name, relid);
+    drop_triggers(
+        &name,
+        relid,
+        &[INSERT_TRIGGER, CHANGE_TRIGGER, CARRY_TRIGGER],
+    );
     pg::as_user(table_state::extension_owner(), || {
+        Spi::run_with_args(
+            "DELETE FROM versioning.carry_forward WHERE parent_table OPERATOR(pg_catalog.=) $1",
+            &[name.as_str().into()],
+        )?;
         Spi::run_with_args(
             "DELETE FROM versioning.tables WHERE table_name OPERATOR(pg_catalog.=) $1",
             &[name.as_str().into()],

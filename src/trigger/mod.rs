@@ -10,16 +10,22 @@ pub(crate) mod insert;
 /// "zz_" makes ours fire after the application's own, so the hash covers the stored content.
 pub const INSERT_TRIGGER: &str = "zz_versioning_insert";
 pub const CHANGE_TRIGGER: &str = "zz_versioning_guard";
+pub const CARRY_TRIGGER: &str = "zz_versioning_carry_forward";
 
 /// The trigger call as PostgreSQL hands it over, checked.
-pub(crate) struct Call {
+pub struct Call {
     pub data: *mut pg_sys::TriggerData,
     pub event: u32,
 }
 
 impl Call {
-    /// Refuses anything but a BEFORE … FOR EACH ROW call of one of `ops`.
-    unsafe fn check(fcinfo: pg_sys::FunctionCallInfo, name: &str, ops: &[u32]) -> Call {
+    /// Refuses anything but a `timing` (BEFORE or AFTER) … FOR EACH ROW call of one of `ops`.
+    unsafe fn check(
+        fcinfo: pg_sys::FunctionCallInfo,
+        name: &str,
+        timing: u32,
+        ops: &[u32],
+    ) -> Call {
         let ctx = (*fcinfo).context;
         if ctx.is_null() || (*ctx).type_ != pg_sys::NodeTag::T_TriggerData {
             error(
@@ -30,12 +36,17 @@ impl Call {
         }
         let data = ctx as *mut pg_sys::TriggerData;
         let event = (*data).tg_event;
-        let before = event & pg_sys::TRIGGER_EVENT_TIMINGMASK == pg_sys::TRIGGER_EVENT_BEFORE;
+        let timed = event & pg_sys::TRIGGER_EVENT_TIMINGMASK == timing;
         let row = event & pg_sys::TRIGGER_EVENT_ROW != 0;
-        if !before || !row || !ops.contains(&(event & pg_sys::TRIGGER_EVENT_OPMASK)) {
+        if !timed || !row || !ops.contains(&(event & pg_sys::TRIGGER_EVENT_OPMASK)) {
+            let when = if timing == pg_sys::TRIGGER_EVENT_BEFORE {
+                "BEFORE"
+            } else {
+                "AFTER"
+            };
             error(
                 Code::ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED,
-                format!("{name} must be fired BEFORE … FOR EACH ROW"),
+                format!("{name} must be fired {when} … FOR EACH ROW"),
             )
             .hint("Attach it with versioning.enable(), not CREATE TRIGGER.")
             .raise();
@@ -53,7 +64,7 @@ impl Call {
 }
 
 /// Deformed tuple: one value and null flag per attribute.
-pub(crate) struct Row {
+pub struct Row {
     pub values: Vec<Datum>,
     pub nulls: Vec<bool>,
 }
@@ -89,6 +100,7 @@ pub unsafe extern "C-unwind" fn pgv_on_insert(fcinfo: pg_sys::FunctionCallInfo) 
     let call = Call::check(
         fcinfo,
         "versioning._on_insert()",
+        pg_sys::TRIGGER_EVENT_BEFORE,
         &[pg_sys::TRIGGER_EVENT_INSERT],
     );
     insert::on_insert(&call)
@@ -107,7 +119,28 @@ pub unsafe extern "C-unwind" fn pgv_on_change(fcinfo: pg_sys::FunctionCallInfo) 
     let call = Call::check(
         fcinfo,
         "versioning._on_change()",
+        pg_sys::TRIGGER_EVENT_BEFORE,
         &[pg_sys::TRIGGER_EVENT_UPDATE, pg_sys::TRIGGER_EVENT_DELETE],
     );
     guard::on_change(&call)
+}
+
+#[no_mangle]
+#[doc(hidden)]
+pub extern "C" fn pg_finfo_pgv_after_insert() -> &'static pg_sys::Pg_finfo_record {
+    &V1
+}
+
+/// `versioning._after_insert()`: AFTER INSERT FOR EACH ROW on a parent with carry-forward rules.
+#[pgrx::pg_guard]
+#[no_mangle]
+pub unsafe extern "C-unwind" fn pgv_after_insert(fcinfo: pg_sys::FunctionCallInfo) -> Datum {
+    let call = Call::check(
+        fcinfo,
+        "versioning._after_insert()",
+        pg_sys::TRIGGER_EVENT_AFTER,
+        &[pg_sys::TRIGGER_EVENT_INSERT],
+    );
+    crate::carry_forward::after_insert(&call);
+    Datum::from(0)
 }

@@ -1,0 +1,144 @@
+//! `versioning.enable_carry_forward` (SPEC section 6): checks the rule against both tables,
+//! stores it in versioning.carry_forward and attaches the parent's AFTER INSERT trigger.
+use super::versions::state_of;
+use super::{names, required, run};
+use crate::carry_forward::Rule;
+use crate::catalog::{self, Column};
+use crate::errors::{error, Code};
+use crate::pg;
+use crate::trigger::CARRY_TRIGGER;
+use pgrx::prelude::*;
+use pgrx::PgRelation;
+
+fn column<'a>(table: &str, columns: &'a [Column], option: &str, name: &str) -> &'a Column {
+    catalog::find(columns, name).unwrap_or_else(|| {
+        error(
+            Code::ERRCODE_UNDEFINED_COLUMN,
+            format!("column \"{name}\" named in {option} does not exist in table {table}"),
+        )
+        .raise()
+    })
+}
+
+fn same_type(table: &str, option: &str, c: &Column, want: &Column, what: &str) {
+    if c.typid != want.typid {
+        error(
+            Code::ERRCODE_DATATYPE_MISMATCH,
+            format!(
+                "{option} \"{}\" of table {table} has type {}, but {what} has type {}",
+                c.name,
+                c.type_name(),
+                want.type_name()
+            ),
+        )
+        .raise();
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+#[pg_extern]
+fn enable_carry_forward(
+    child: Option<PgRelation>,
+    parent: Option<PgRelation>,
+    parent_column: Option<String>,
+    when_column: Option<String>,
+    when_values: Option<Vec<Option<String>>>,
+    from_parent_column: default!(Option<String>, "NULL"),
+    from_row_column: default!(Option<String>, "NULL"),
+) {
+    let child = required("versioning.enable_carry_forward: the child table", child);
+    let parent = required("parent", parent);
+    let parent_column = required("parent_column", parent_column);
+    let when_column = required("when_column", when_column);
+    let when_values = names("when_values", required("when_values", when_values));
+    let state = state_of(&parent);
+    let child_name = pg::qualified_name(child.oid());
+    for (oid, name) in [(child.oid(), &child_name), (state.relid, &state.name)] {
+        if !pg::current_user_owns(oid) {
+            error(
+                Code::ERRCODE_INSUFFICIENT_PRIVILEGE,
+                format!("must be owner of table {name} to set up carry-forward"),
+            )
+            .raise();
+        }
+    }
+    let Some(parent_pk) = state.primary_key.clone() else {
+        error(
+            Code::ERRCODE_INVALID_PARAMETER_VALUE,
+            format!(
+                "carry-forward needs a single-column primary key on table {}",
+                state.name
+            ),
+        )
+        .raise()
+    };
+    let columns = unsafe { catalog::columns(child.as_ptr()) };
+    let child_pk = unsafe { catalog::primary_key(child.as_ptr(), &columns) };
+    drop(child); // DDL below needs no open relation of ours
+    let link = column(&child_name, &columns, "parent_column", &parent_column);
+    same_type(
+        &child_name,
+        "parent_column",
+        link,
+        &parent_pk,
+        &format!("the primary key of {}", state.name),
+    );
+    column(&child_name, &columns, "when_column", &when_column);
+    if let Some(f) = &from_parent_column {
+        let c = column(&child_name, &columns, "from_parent_column", f);
+        same_type(
+            &child_name,
+            "from_parent_column",
+            c,
+            &parent_pk,
+            &format!("the primary key of {}", state.name),
+        );
+    }
+    if let Some(f) = &from_row_column {
+        if child_pk.len() != 1 {
+            error(
+                Code::ERRCODE_INVALID_PARAMETER_VALUE,
+                format!("from_row_column needs a single-column primary key on table {child_name}"),
+            )
+            .raise();
+        }
+        let c = column(&child_name, &columns, "from_row_column", f);
+        same_type(
+            &child_name,
+            "from_row_column",
+            c,
+            &child_pk[0],
+            "its primary key",
+        );
+    }
+    let rule = Rule {
+        child: child_name.clone(),
+        parent_column,
+        when_column,
+        when_values,
+        from_parent_column,
+        from_row_column,
+    };
+    let config = serde_json::to_value(&rule).expect("rule serializes");
+    pg::as_user(crate::table_state::extension_owner(), || {
+        Spi::run_with_args(
+            "INSERT INTO versioning.carry_forward (parent_table, child_table, config) VALUES ($1, $2, $3) \
+             ON CONFLICT (parent_table, child_table) DO UPDATE SET config = excluded.config",
+            &[state.name.as_str().into(), child_name.as_str().into(), pgrx::JsonB(config).into()],
+        )
+    })
+    .unwrap_or_else(|e| error(Code::ERRCODE_INTERNAL_ERROR, format!("pg_versioning: {e}")).raise());
+    let exists = super::spi_bool(
+        "SELECT EXISTS (SELECT FROM pg_catalog.pg_trigger WHERE tgrelid OPERATOR(pg_catalog.=) $1 \
+         AND tgname OPERATOR(pg_catalog.=) $2)",
+        &[state.relid.into(), CARRY_TRIGGER.into()],
+    );
+    if !exists {
+        run(&format!(
+            "CREATE TRIGGER {} AFTER INSERT ON {} FOR EACH ROW EXECUTE FUNCTION versioning._after_insert()",
+            pg::quote_ident(CARRY_TRIGGER),
+            state.name
+        ));
+    }
+    unsafe { pg_sys::CacheInvalidateRelcacheByRelid(state.relid) };
+}

@@ -1,0 +1,152 @@
+//! Carry-forward (SPEC section 6, seed 001): when a new version of a parent key is inserted,
+//! the previous version's child rows whose `when_column` is in `when_values` are copied to it,
+//! in the same statement. An AFTER INSERT row trigger on the parent does it, so the new parent
+//! row exists when the copies' foreign keys are checked. Copies run as the child table's owner.
+use crate::catalog;
+use crate::pg;
+use crate::spi::{self, KeptPlan, Snapshot};
+use crate::table_state::{self, TableState};
+use crate::trigger::{Call, Row};
+use pgrx::pg_sys::{self, Datum};
+use serde::{Deserialize, Serialize};
+
+/// One rule, as stored in versioning.carry_forward.config.
+#[derive(Serialize, Deserialize, Clone, PartialEq, Debug)]
+pub struct Rule {
+    pub child: String,
+    pub parent_column: String,
+    pub when_column: String,
+    pub when_values: Vec<String>,
+    pub from_parent_column: Option<String>,
+    pub from_row_column: Option<String>,
+}
+
+/// The rules whose parent is `table`.
+pub fn rules_of(table: &str) -> Vec<Rule> {
+    let text = spi::query_text(
+        "SELECT pg_catalog.jsonb_agg(config)::pg_catalog.text FROM versioning.carry_forward \
+         WHERE parent_table OPERATOR(pg_catalog.=) $1",
+        &[table],
+    );
+    text.and_then(|t| serde_json::from_str(&t).ok())
+        .unwrap_or_default()
+}
+
+pub unsafe fn after_insert(call: &Call) {
+    if crate::guc::RESTORE.get() {
+        return; // restored history keeps the child rows it had
+    }
+    let rel = call.relation();
+    let state = table_state::get(rel);
+    if state.carry.is_empty() {
+        return;
+    }
+    let row = Row::deform((*call.data).tg_trigtuple, (*rel).rd_att);
+    let version = row
+        .get(state.version.index)
+        .map_or(0, |d| pg::int_from_datum(d, state.version.typid));
+    let Some(pk) = &state.primary_key else { return };
+    if version <= 1 {
+        return;
+    }
+    let mut values = row.values.clone();
+    let mut nulls = row.nulls.clone();
+    values[state.version.index] = pg::int_datum(version - 1, state.version.typid);
+    nulls[state.version.index] = false;
+    let Some(Some(previous)) =
+        crate::lookup::read_columns(&state, rel, &values, &nulls, &[pk.index]).map(|v| v[0])
+    else {
+        return;
+    };
+    let Some(new) = row.get(pk.index) else { return };
+    let key = state.key_json(&row.values, &row.nulls);
+    for rule in &state.carry {
+        copy(&state, rule, pk, previous, new, &key, version);
+    }
+}
+
+/// Copies one rule's child rows from the previous parent version to the new one.
+fn copy(
+    state: &TableState,
+    rule: &Rule,
+    pk: &catalog::Column,
+    previous: Datum,
+    new: Datum,
+    key: &str,
+    version: i64,
+) {
+    let Some(child_oid) = (unsafe {
+        pgrx::direct_function_call::<pg_sys::Oid>(
+            pg_sys::to_regclass,
+            &[pgrx::IntoDatum::into_datum(rule.child.as_str())],
+        )
+    }) else {
+        return; // the child table is gone (DROP TABLE also forgets the rule)
+    };
+    let (columns, child_pk) = unsafe {
+        let child = pg_sys::table_open(child_oid, pg_sys::RowExclusiveLock as i32);
+        let columns = catalog::columns(child);
+        let child_pk = catalog::primary_key(child, &columns).pop();
+        pg_sys::table_close(child, pg_sys::NoLock as i32);
+        (columns, child_pk)
+    };
+    let q = pg::quote_ident;
+    let special = [
+        Some(&rule.parent_column),
+        rule.from_parent_column.as_ref(),
+        rule.from_row_column.as_ref(),
+    ];
+    let copied: Vec<String> = columns
+        .iter()
+        .filter(|c| !c.generated && child_pk.as_ref().is_none_or(|p| p.name != c.name))
+        .filter(|c| !special.iter().flatten().any(|s| **s == c.name))
+        .map(|c| q(&c.name))
+        .collect();
+    let mut target: Vec<String> = copied.clone();
+    let mut source: Vec<String> = copied.iter().map(|c| format!("c.{c}")).collect();
+    target.push(q(&rule.parent_column));
+    source.push("$1".into());
+    if let Some(f) = &rule.from_parent_column {
+        target.push(q(f));
+        source.push("$2".into());
+    }
+    if let (Some(f), Some(p)) = (&rule.from_row_column, &child_pk) {
+        target.push(q(f));
+        source.push(format!("c.{}", q(&p.name)));
+    }
+    let values: Vec<String> = rule
+        .when_values
+        .iter()
+        .map(|v| pg::quote_literal(v))
+        .collect();
+    let sql = format!(
+        "INSERT INTO {child} ({target}) SELECT {source} FROM {child} c \
+         WHERE c.{parent} OPERATOR(pg_catalog.=) $2 AND c.{when}::pg_catalog.text IN ({values})",
+        child = rule.child,
+        target = target.join(", "),
+        source = source.join(", "),
+        parent = q(&rule.parent_column),
+        when = q(&rule.when_column),
+        values = if values.is_empty() {
+            "NULL".into()
+        } else {
+            values.join(", ")
+        },
+    );
+    let owner = pg::relation_owner(child_oid);
+    let _session = spi::Session::connect();
+    let plan = KeptPlan::prepare(&sql, &[pk.typid, pk.typid]);
+    let count = pg::as_user(owner, || {
+        plan.execute(&[Some(new), Some(previous)], Snapshot::Transaction, 0)
+    });
+    if count > 0 {
+        crate::audit::write(&crate::audit::Entry {
+            table: &state.name,
+            key_json: key,
+            version: Some(version),
+            action: "carry_forward",
+            detail: Some(serde_json::json!({ "child": rule.child, "rows": count, "from_version": version - 1 }).to_string()),
+            ..Default::default()
+        });
+    }
+}
