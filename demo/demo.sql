@@ -131,4 +131,36 @@ SELECT versioning.set_label('workflow_versions', '{"workflow_id": "signup"}', 'p
 SELECT version_number, state, definition FROM workflow_versions ORDER BY version_number;
 SELECT versioning.label('workflow_versions', '{"workflow_id": "signup"}', 'production') AS production,
        versioning.label('workflow_versions', '{"workflow_id": "signup"}', 'latest') AS latest;
+
+\echo '== 11. Approved rows carried forward (seed 001): a review with its decisions'
+CREATE TABLE selection_versions (
+    version_id     uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+    report_id      int NOT NULL,
+    version_number int,
+    version_status text,
+    version_notes  text
+);
+CREATE TABLE sample_decisions (
+    decision_id              uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+    version_id               uuid NOT NULL REFERENCES selection_versions,
+    sample                   text NOT NULL,
+    decision_status          text,
+    carried_from_decision_id uuid
+);
+\o /dev/null
+SELECT versioning.enable('selection_versions', key => ARRAY['report_id'], version_column => 'version_number',
+    content => ARRAY['version_notes'], hash_column => NULL, dedup => 'off',
+    lifecycle => '{"preset": "review", "column": "version_status"}');
+SELECT versioning.enable_carry_forward('sample_decisions', parent => 'selection_versions',
+    parent_column => 'version_id', when_column => 'decision_status', when_values => ARRAY['approved'],
+    from_row_column => 'carried_from_decision_id');
+\o
+INSERT INTO selection_versions (report_id, version_notes) VALUES (7, 'first selection');
+INSERT INTO sample_decisions (version_id, sample, decision_status)
+SELECT version_id, s, CASE WHEN s IN ('loan-1', 'loan-3') THEN 'approved' ELSE 'rejected' END
+  FROM selection_versions, unnest(ARRAY['loan-1', 'loan-2', 'loan-3']) s;
+\echo '   version 2 of the selection: the approved decisions come along by themselves'
+INSERT INTO selection_versions (report_id, version_notes) VALUES (7, 'after review feedback');
+SELECT v.version_number, d.sample, d.decision_status, d.carried_from_decision_id IS NOT NULL AS carried
+  FROM sample_decisions d JOIN selection_versions v USING (version_id) ORDER BY 1, 2;
 \echo
