@@ -18,6 +18,8 @@
 #               (reference, NULL, NULL) with 100,000 versions vs one with 10 (a fresh key per
 #               round), through pg_versioning and, for reference, into a plain table with the
 #               same rows and indexes: a long key range costs index maintenance in any table.
+#   read/carry  versioning.history of a 100,000-version key vs the hand-written query; carry-forward
+#               of 10,000 approved rows vs the hand-written INSERT … SELECT.
 #   updates     a draft UPDATE of 20,000 rows through the triggers vs a plain UPDATE (hash
 #               supplied); 2,000 refused UPDATEs of published versions vs 2,000 accepted ones.
 # Timing: the session that runs the work reads, right before and right after it, the server
@@ -306,6 +308,72 @@ done
 hashes_ok=$(psql_ -At -c "SELECT bool_and(content_hash = versioning.content_hash(content)) FROM u_pgv")
 [ "$hashes_ok" = t ] || wrong "update: u_pgv hashes do not follow the edited content"
 
+# --- read API and carry-forward ----------------------------------------------------------------
+# history: $hist_calls statements calling versioning.history(t_hist, the 100,000+-version key,
+#          lim 50) vs $hist_calls statements of the hand-written indexed query (ORDER BY key…, version DESC LIMIT 50: with
+#          IS NULL key conditions, ORDER BY version DESC alone would sort every version).
+# carry:   a new parent version carrying 10,000 approved child rows (of 20,000) vs the hand-written
+#          equivalent: insert the parent row, then INSERT … SELECT the approved children.
+hist_calls=${BENCH_HISTORY_CALLS:-300}
+carry_n=${BENCH_CARRY_ROWS:-10000}
+psql_ >/dev/null <<SQL
+CREATE TABLE cf_parent (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), report int NOT NULL, version int, notes text);
+SELECT versioning.enable('cf_parent', key => ARRAY['report'], content => ARRAY['notes'], hash_column => NULL, dedup => 'off', audit => false);
+CREATE TABLE cf_child (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), parent_id uuid NOT NULL REFERENCES cf_parent,
+                       sample int NOT NULL, data jsonb NOT NULL, status text, from_parent uuid, from_row uuid);
+CREATE INDEX ON cf_child (parent_id);
+SELECT versioning.enable_carry_forward('cf_child', parent => 'cf_parent', parent_column => 'parent_id', when_column => 'status',
+                                       when_values => ARRAY['approved'], from_parent_column => 'from_parent', from_row_column => 'from_row');
+CREATE TABLE cf_parent_plain (LIKE cf_parent INCLUDING ALL);
+CREATE TABLE cf_child_plain (LIKE cf_child INCLUDING ALL);
+ALTER TABLE cf_child_plain ADD FOREIGN KEY (parent_id) REFERENCES cf_parent_plain;
+SQL
+# carry_run KIND(pgv|plain): prints "wall ms|cpu ms|copied rows"
+carry_run() {
+  local p=cf_parent c=cf_child
+  [ "$1" = plain ] && p=cf_parent_plain && c=cf_child_plain
+  local work_sql="INSERT INTO $p (report, notes) VALUES (1, 'second');"
+  [ "$1" = plain ] && work_sql="INSERT INTO $p (report, version, notes) VALUES (1, 2, 'second');
+INSERT INTO $c (parent_id, sample, data, status, from_parent, from_row)
+SELECT (SELECT id FROM $p WHERE report = 1 AND version = 2), sample, data, status, parent_id, id
+  FROM $c WHERE parent_id = (SELECT id FROM $p WHERE report = 1 AND version = 1) AND status = 'approved';"
+  psql_ -At <<SQL
+TRUNCATE $c, $p;
+INSERT INTO $p (report, version, notes) VALUES (1, 1, 'first');
+INSERT INTO $c (parent_id, sample, data, status)
+SELECT (SELECT id FROM $p), i, jsonb_build_object('sample', i, 'note', repeat('x', 100)), CASE WHEN i % 2 = 0 THEN 'approved' ELSE 'rejected' END
+  FROM generate_series(1, $((carry_n * 2))) i;
+VACUUM ANALYZE $p;
+VACUUM ANALYZE $c;
+CHECKPOINT;
+$timer_start
+$work_sql
+SELECT $timer_stop || '|' || (SELECT count(*) FROM $c WHERE from_row IS NOT NULL);
+SQL
+}
+# read_run KIND(api|sql): $hist_calls separate statements, as an application sends them (each
+# parsed and planned); prints "wall ms|cpu ms"
+read_run() {
+  local q="SELECT count(*) FROM versioning.history('t_hist', '{\"reference\": \"deep\"}', lim => 50);"
+  [ "$1" = sql ] && q="SELECT count(*) FROM (SELECT pg_catalog.to_jsonb(t.*) FROM t_hist t
+     WHERE t.reference = 'deep' AND t.project_id IS NULL AND t.library_id IS NULL
+     ORDER BY t.reference DESC, t.project_id DESC, t.library_id DESC, t.version DESC LIMIT 50) h;"
+  for ((i = 0; i < hist_calls; i++)); do printf '%s\n' "$q"; done >"$work/read.sql"
+  series "$work/read.sql" nocheckpoint | tail -n 1
+}
+declare -A r_cpu=() r_wall=() c_cpu=() c_wall=()
+for ((r = 0; r < rounds; r++)); do
+  for kind in api sql; do
+    IFS='|' read -r ms cms < <(read_run "$kind")
+    r_wall[$kind]="${r_wall[$kind]:-} $ms"; r_cpu[$kind]="${r_cpu[$kind]:-} $cms"
+  done
+  for kind in pgv plain; do
+    IFS='|' read -r ms cms n < <(carry_run "$kind" | tail -n 1)
+    [ "$n" = "$carry_n" ] || wrong "carry-forward $kind copied $n rows, expected $carry_n"
+    c_wall[$kind]="${c_wall[$kind]:-} $ms"; c_cpu[$kind]="${c_cpu[$kind]:-} $cms"
+  done
+done
+
 # --- report ----------------------------------------------------------------------------------
 # shellcheck disable=SC2086
 {
@@ -363,6 +431,21 @@ printf '%-42s %9.1f %9.1f %8s %8s× %8s×   %s\n' "(c) single-row draft UPDATEs 
 printf '%-42s %9.1f %9.1f %8s %8s× %8s×   %s\n' "(c) single-row UPDATEs of published (refused)" "${um[u_pgv refused]}" "${uc[u_pgv refused]}" "" \
   "$(ratio "${uc[u_pgv refused]}" "${uc[u_pgv draft]}")" "$(ratio "${um[u_pgv refused]}" "${um[u_pgv draft]}")" "$(ints ${u_cpu[u_pgv refused]})"
 
+printf '\nread API and carry-forward, median of %d rounds\n' "$rounds"
+printf '%-42s %9s %9s %8s %9s %9s   %s\n' "variant" "wall ms" "CPU ms" "" "CPU" "wall" "runs: CPU ms"
+# shellcheck disable=SC2086
+{
+  declare -A rm=() rc=() cm=() cc=()
+  for k in api sql; do rm[$k]=$(median ${r_wall[$k]}); rc[$k]=$(median ${r_cpu[$k]}); done
+  for k in pgv plain; do cm[$k]=$(median ${c_wall[$k]}); cc[$k]=$(median ${c_cpu[$k]}); done
+}
+printf '%-42s %9.1f %9.1f %8s %8s× %8s×   %s\n' "hand-written newest-50 query ×$hist_calls" "${rm[sql]}" "${rc[sql]}" "" "1.00" "1.00" "$(ints ${r_cpu[sql]})"
+printf '%-42s %9.1f %9.1f %8s %8s× %8s×   %s\n' "versioning.history(…, lim => 50) ×$hist_calls" "${rm[api]}" "${rc[api]}" "" \
+  "$(ratio "${rc[api]}" "${rc[sql]}")" "$(ratio "${rm[api]}" "${rm[sql]}")" "$(ints ${r_cpu[api]})"
+printf '%-42s %9.1f %9.1f %8s %8s× %8s×   %s\n' "hand-written carry of $carry_n rows" "${cm[plain]}" "${cc[plain]}" "" "1.00" "1.00" "$(ints ${c_cpu[plain]})"
+printf '%-42s %9.1f %9.1f %8s %8s× %8s×   %s\n' "carry-forward of $carry_n rows" "${cm[pgv]}" "${cc[pgv]}" "" \
+  "$(ratio "${cc[pgv]}" "${cc[plain]}")" "$(ratio "${cm[pgv]}" "${cm[plain]}")" "$(ints ${c_cpu[pgv]})"
+
 printf '\ntargets\n'
 target "(c) bulk vs (a) plain (backend CPU)" "$(ratio "${cmed[pgv]}" "${cmed[plain]}")" "<=" 2.0 \
   "wall: $(ratio "${med[pgv]}" "${med[plain]}")×"
@@ -376,6 +459,10 @@ target "(c) draft UPDATE vs (a) plain UPDATE (backend CPU)" "$(ratio "${uc[u_pgv
   "wall: $(ratio "${um[u_pgv bulk]}" "${um[u_plain bulk]}")×"
 target "refused UPDATE vs successful UPDATE (backend CPU)" "$(ratio "${uc[u_pgv refused]}" "${uc[u_pgv draft]}")" "<=" 1.0 \
   "wall: $(ratio "${um[u_pgv refused]}" "${um[u_pgv draft]}")×"
+target "history newest 50 of 100k versions vs hand-written (CPU)" "$(ratio "${rc[api]}" "${rc[sql]}")" "<=" 2.0 \
+  "wall: $(ratio "${rm[api]}" "${rm[sql]}")×"
+target "carry-forward of $carry_n rows vs hand-written (CPU)" "$(ratio "${cc[pgv]}" "${cc[plain]}")" "<=" 2.0 \
+  "wall: $(ratio "${cm[pgv]}" "${cm[plain]}")×"
 printf '%-5s %-58s %6s×\n' "" "(c') audit => false vs (a) plain, bulk (backend CPU)" "$(ratio "${cmed[pgv_noaudit]}" "${cmed[plain]}")"
 if [ "$errors" != 0 ]; then
   printf '\n%d error(s) above: the numbers are not valid\n' "$errors"

@@ -77,3 +77,17 @@ fn example(state: &TableState) -> String {
         .collect();
     format!("{{{}}}", parts.join(", "))
 }
+
+/// `alias.k1 DESC, …, alias.version DESC`: newest first, written so the (key…, version) index
+/// gives the order even when key columns are matched with IS NULL (which does not make them
+/// constant for the planner's ordering, so `ORDER BY version DESC` alone would sort).
+pub fn newest_first(state: &TableState, alias: &str) -> String {
+    state
+        .key
+        .iter()
+        .map(|k| &k.column)
+        .chain(std::iter::once(&state.version))
+        .map(|c| format!("{alias}.{} DESC", pg::quote_ident(&c.name)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}

@@ -147,8 +147,9 @@ fn label(tbl: PgRelation, key: &str, label: &str) -> Option<i32> {
             .map(|d| format!(" AND t.{} IS NULL", pg::quote_ident(&d.name)))
             .unwrap_or_default();
         format!(
-            "SELECT pg_catalog.max(t.{v})::pg_catalog.int4 FROM {} t WHERE {cond}{alive}",
-            state.name
+            "SELECT t.{v}::pg_catalog.int4 FROM {} t WHERE {cond}{alive} ORDER BY {} LIMIT 1",
+            state.name,
+            key::newest_first(&state, "t")
         )
     } else {
         format!(

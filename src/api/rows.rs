@@ -39,11 +39,11 @@ fn filters(state: &TableState, with_state: bool, include_deleted: bool, n: usize
 fn latest(tbl: PgRelation, key: &str, state_name: Option<&str>) -> Option<String> {
     let state = state_of(&tbl);
     let sql = format!(
-        "SELECT pg_catalog.to_jsonb(t.*)::pg_catalog.text FROM {table} t WHERE {cond}{filters} ORDER BY t.{v} DESC LIMIT 1",
+        "SELECT pg_catalog.to_jsonb(t.*)::pg_catalog.text FROM {table} t WHERE {cond}{filters} ORDER BY {order} LIMIT 1",
         table = state.name,
         cond = key::conditions(&state, key, "t"),
         filters = filters(&state, state_name.is_some(), false, 2),
-        v = pg::quote_ident(&state.version.name),
+        order = key::newest_first(&state, "t"),
     );
     run_one::<String>(&sql, &[key.into(), state_name.into()])
 }
@@ -85,11 +85,11 @@ fn history(
     }
     let sql = format!(
         "SELECT pg_catalog.to_jsonb(t.*)::pg_catalog.text FROM {table} t WHERE {cond}{filters} \
-         ORDER BY t.{v} DESC LIMIT $3 OFFSET $4",
+         ORDER BY {order} LIMIT $3 OFFSET $4",
         table = state.name,
         cond = key::conditions(&state, key, "t"),
         filters = filters(&state, state_name.is_some(), include_deleted, 2),
-        v = pg::quote_ident(&state.version.name),
+        order = key::newest_first(&state, "t"),
     );
     let rows: Vec<String> = Spi::connect(|c| {
         c.select(
