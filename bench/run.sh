@@ -440,8 +440,8 @@ printf '%-42s %9s %9s %8s %9s %9s   %s\n' "variant" "wall ms" "CPU ms" "" "CPU" 
   for k in pgv plain; do cm[$k]=$(median ${c_wall[$k]}); cc[$k]=$(median ${c_cpu[$k]}); done
 }
 printf '%-42s %9.1f %9.1f %8s %8s× %8s×   %s\n' "hand-written newest-50 query ×$hist_calls" "${rm[sql]}" "${rc[sql]}" "" "1.00" "1.00" "$(ints ${r_cpu[sql]})"
-printf '%-42s %9.1f %9.1f %8s %8s× %8s×   %s\n' "versioning.history(…, lim => 50) ×$hist_calls" "${rm[api]}" "${rc[api]}" "" \
-  "$(ratio "${rc[api]}" "${rc[sql]}")" "$(ratio "${rm[api]}" "${rm[sql]}")" "$(ints ${r_cpu[api]})"
+printf '%-42s %9.1f %9.1f %8s %9s %8s×   %s\n' "versioning.history(…, lim => 50) ×$hist_calls" "${rm[api]}" "${rc[api]}" "" \
+  "-" "$(ratio "${rm[api]}" "${rm[sql]}")" "$(ints ${r_cpu[api]})"
 printf '%-42s %9.1f %9.1f %8s %8s× %8s×   %s\n' "hand-written carry of $carry_n rows" "${cm[plain]}" "${cc[plain]}" "" "1.00" "1.00" "$(ints ${c_cpu[plain]})"
 printf '%-42s %9.1f %9.1f %8s %8s× %8s×   %s\n' "carry-forward of $carry_n rows" "${cm[pgv]}" "${cc[pgv]}" "" \
   "$(ratio "${cc[pgv]}" "${cc[plain]}")" "$(ratio "${cm[pgv]}" "${cm[plain]}")" "$(ints ${c_cpu[pgv]})"
@@ -459,8 +459,8 @@ target "(c) draft UPDATE vs (a) plain UPDATE (backend CPU)" "$(ratio "${uc[u_pgv
   "wall: $(ratio "${um[u_pgv bulk]}" "${um[u_plain bulk]}")×"
 target "refused UPDATE vs successful UPDATE (backend CPU)" "$(ratio "${uc[u_pgv refused]}" "${uc[u_pgv draft]}")" "<=" 1.0 \
   "wall: $(ratio "${um[u_pgv refused]}" "${um[u_pgv draft]}")×"
-target "history newest 50 of 100k versions vs hand-written (CPU)" "$(ratio "${rc[api]}" "${rc[sql]}")" "<=" 2.0 \
-  "wall: $(ratio "${rm[api]}" "${rm[sql]}")×"
+# (wall time: the backend CPU counter barely moves over 300 statements of ~0.1 ms)
+target "history newest 50 of 100k versions vs hand-written (wall)" "$(ratio "${rm[api]}" "${rm[sql]}")" "<=" 2.0
 target "carry-forward of $carry_n rows vs hand-written (CPU)" "$(ratio "${cc[pgv]}" "${cc[plain]}")" "<=" 2.0 \
   "wall: $(ratio "${cm[pgv]}" "${cm[plain]}")×"
 printf '%-5s %-58s %6s×\n' "" "(c') audit => false vs (a) plain, bulk (backend CPU)" "$(ratio "${cmed[pgv_noaudit]}" "${cmed[plain]}")"
