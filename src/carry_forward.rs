@@ -49,13 +49,15 @@ pub unsafe fn after_insert(call: &Call) {
     if version <= 1 {
         return;
     }
-    let mut values = row.values.clone();
-    let mut nulls = row.nulls.clone();
-    values[state.version.index] = pg::int_datum(version - 1, state.version.typid);
-    nulls[state.version.index] = false;
-    let Some(Some(previous)) =
-        crate::lookup::read_columns(&state, rel, &values, &nulls, &[pk.index]).map(|v| v[0])
-    else {
+    let Some(Some(previous)) = crate::lookup::columns_of_version(
+        &state,
+        rel,
+        &row.values,
+        &row.nulls,
+        version - 1,
+        &[pk.index],
+    )
+    .map(|v| v[0]) else {
         return;
     };
     let Some(new) = row.get(pk.index) else { return };

@@ -424,23 +424,7 @@ pub fn version_exists(
             .as_ref()
             .filter(|_| guc::LOOKUP_METHOD.get() == LookupMethod::Index)
         {
-            Some(probes) => unsafe {
-                let mut values = values.to_vec();
-                let mut nulls = nulls.to_vec();
-                values[state.version.index] = pg::int_datum(version, state.version.typid);
-                nulls[state.version.index] = false;
-                probes
-                    .version
-                    .first(
-                        heap,
-                        snapshot_self(),
-                        (&values, &nulls),
-                        state.key.len() + 1,
-                        pg_sys::ScanDirection::ForwardScanDirection,
-                        |_| (),
-                    )
-                    .is_some()
-            },
+            Some(_) => columns_of_version(state, heap, values, nulls, version, &[]).is_some(),
             None => {
                 let _session = spi::Session::connect();
                 let null_mask = state.null_mask(nulls);
@@ -456,14 +440,19 @@ pub fn version_exists(
     })
 }
 
-/// The values of `columns` in the row (key, version) given by `values`/`nulls`, if it exists.
-pub fn read_columns(
+/// The values of `columns` in version `version` of the key in `values`/`nulls`, if it exists.
+pub fn columns_of_version(
     state: &TableState,
     heap: pg_sys::Relation,
     values: &[Datum],
     nulls: &[bool],
+    version: i64,
     columns: &[usize],
 ) -> Option<Vec<Option<Datum>>> {
+    let mut values = values.to_vec();
+    let mut nulls = nulls.to_vec();
+    values[state.version.index] = pg::int_datum(version, state.version.typid);
+    nulls[state.version.index] = false;
     let Some(probes) = state.probes.as_ref() else {
         crate::errors::error(
             crate::errors::Code::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
@@ -482,7 +471,7 @@ pub fn read_columns(
         probes.version.first(
             heap,
             snapshot_self(),
-            (values, nulls),
+            (&values, &nulls),
             state.key.len() + 1,
             pg_sys::ScanDirection::ForwardScanDirection,
             |slot| {

@@ -52,18 +52,20 @@ fn previous_triple(
     version: i64,
     columns: [&crate::catalog::Column; 3],
 ) -> Option<(i64, i64, i64)> {
-    let mut values = row.values.clone();
-    let mut nulls = row.nulls.clone();
-    values[state.version.index] = pg::int_datum(version, state.version.typid);
-    nulls[state.version.index] = false;
-    crate::lookup::read_columns(state, heap, &values, &nulls, &columns.map(|c| c.index)).and_then(
-        |v| match v.as_slice() {
-            [Some(a), Some(b), Some(c)] => Some((
-                pg::int_from_datum(*a, columns[0].typid),
-                pg::int_from_datum(*b, columns[1].typid),
-                pg::int_from_datum(*c, columns[2].typid),
-            )),
-            _ => None,
-        },
+    crate::lookup::columns_of_version(
+        state,
+        heap,
+        &row.values,
+        &row.nulls,
+        version,
+        &columns.map(|c| c.index),
     )
+    .and_then(|v| match v.as_slice() {
+        [Some(a), Some(b), Some(c)] => Some((
+            pg::int_from_datum(*a, columns[0].typid),
+            pg::int_from_datum(*b, columns[1].typid),
+            pg::int_from_datum(*c, columns[2].typid),
+        )),
+        _ => None,
+    })
 }

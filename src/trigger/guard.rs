@@ -192,7 +192,7 @@ pub unsafe fn on_change(call: &Call) -> Datum {
             ..Default::default()
         });
     }
-    modified((*call.data).tg_newtuple, desc, state.natts, &replace)
+    super::modified_tuple((*call.data).tg_newtuple, desc, state.natts, &replace)
 }
 
 /// Whether a version in `state_now` may be edited: its state is editable and it never left one.
@@ -302,31 +302,4 @@ unsafe fn on_delete(
         ..Default::default()
     });
     Datum::from(tuple)
-}
-
-/// The new tuple with `replace` applied (or as it is).
-unsafe fn modified(
-    tuple: pg_sys::HeapTuple,
-    desc: pg_sys::TupleDesc,
-    natts: usize,
-    replace: &[(usize, Option<Datum>)],
-) -> Datum {
-    if replace.is_empty() {
-        return Datum::from(tuple);
-    }
-    let mut values = vec![Datum::from(0); natts];
-    let mut nulls = vec![false; natts];
-    let mut repl = vec![false; natts];
-    for &(i, v) in replace {
-        values[i] = v.unwrap_or(Datum::from(0));
-        nulls[i] = v.is_none();
-        repl[i] = true;
-    }
-    Datum::from(pg_sys::heap_modify_tuple(
-        tuple,
-        desc,
-        values.as_mut_ptr(),
-        nulls.as_mut_ptr(),
-        repl.as_mut_ptr(),
-    ))
 }

@@ -72,7 +72,7 @@ pub unsafe fn on_insert(call: &Call) -> Datum {
                     .detail("versioning.restore keeps supplied versions but never stores a (key, version) twice.")
                     .raise();
             }
-            return finish(&state, call, &row, v, None, None);
+            return finish(&state, call, &row, v, None, None, true);
         }
     }
 
@@ -160,7 +160,7 @@ pub unsafe fn on_insert(call: &Call) -> Datum {
         }
     }
     let parent = (!restore).then(|| found.latest.and_then(|l| l.primary_key));
-    let tuple = finish(&state, call, &row, next, parent, known.as_mut());
+    let tuple = finish(&state, call, &row, next, parent, known.as_mut(), restore);
     if let Some(mut k) = known {
         // the new row is now the key's latest version
         let pk = state.primary_key.as_ref().and_then(|p| {
@@ -245,8 +245,9 @@ fn duplicate_of(state: &TableState, found: &KeyState, hash: Option<&[u8; 32]>) -
     }
 }
 
-/// Writes version, hash and (when `parent` is given) parent into the row, logs the creation,
-/// and returns the new tuple.
+/// Writes version, hash, parent (when given), lifecycle state and stamps and semantic version
+/// into the row, logs the creation, and returns the new tuple. Restore mode keeps the row's
+/// own state, stamps and semantic version, and logs nothing.
 unsafe fn finish(
     state: &TableState,
     call: &Call,
@@ -254,27 +255,23 @@ unsafe fn finish(
     version: i64,
     parent: Option<Option<Datum>>,
     known: Option<&mut Known>,
+    restore: bool,
 ) -> Datum {
-    let n = state.natts;
-    let mut values = vec![Datum::from(0); n];
-    let mut nulls = vec![false; n];
-    let mut replace = vec![false; n];
-    values[state.version.index] = pg::int_datum(version, state.version.typid);
-    replace[state.version.index] = true;
+    let rel = call.relation();
+    let mut replace = vec![(
+        state.version.index,
+        Some(pg::int_datum(version, state.version.typid)),
+    )];
     if let Some(h) = &state.hash {
-        values[h.index] = row.values[h.index];
-        nulls[h.index] = row.nulls[h.index];
-        replace[h.index] = true;
+        replace.push((h.index, row.get(h.index)));
     }
     if let (Some(p), Some(pk)) = (&state.parent, parent) {
-        values[p.index] = pk.unwrap_or(Datum::from(0));
-        nulls[p.index] = pk.is_none();
-        replace[p.index] = true;
+        replace.push((p.index, pk));
     }
     // The lifecycle: a NULL status becomes the initial state; the state must be insertable;
-    // its stamps are filled. (Restore mode keeps the row's own state and stamps.)
+    // its stamps are filled.
     let mut entered = None;
-    if let (Some(l), false) = (&state.lifecycle, guc::RESTORE.get()) {
+    if let (Some(l), false) = (&state.lifecycle, restore) {
         let s = match l.state_of(row) {
             Some(s) if l.rules.is_insertable(&s) => s,
             Some(s) => error(
@@ -295,34 +292,25 @@ unsafe fn finish(
             ))
             .raise(),
             None => {
-                values[l.status.index] = l.state_datum(&l.rules.initial);
-                replace[l.status.index] = true;
+                replace.push((l.status.index, Some(l.state_datum(&l.rules.initial))));
                 l.rules.initial.clone()
             }
         };
-        for (index, value) in l.stamp_values(&s, &state.name) {
-            values[index] = value.unwrap_or(Datum::from(0));
-            nulls[index] = value.is_none();
-            replace[index] = true;
-        }
+        replace.extend(l.stamp_values(&s, &state.name));
         entered = Some(s);
     }
-    let rel = call.relation();
-    if !guc::RESTORE.get() {
-        for (index, value) in crate::semantic_version::replacements(state, rel, row, version) {
-            values[index] = value.unwrap_or(Datum::from(0));
-            nulls[index] = value.is_none();
-            replace[index] = true;
-        }
+    if !restore {
+        replace.extend(crate::semantic_version::replacements(
+            state, rel, row, version,
+        ));
     }
-    let tuple = pg_sys::heap_modify_tuple(
+    let tuple = super::modified_tuple(
         (*call.data).tg_trigtuple,
         (*rel).rd_att,
-        values.as_mut_ptr(),
-        nulls.as_mut_ptr(),
-        replace.as_mut_ptr(),
+        state.natts,
+        &replace,
     );
-    if state.config.audit && !guc::RESTORE.get() {
+    if state.config.audit && !restore {
         let mut computed = None;
         let key_json: &str = match known {
             Some(k) => k
@@ -339,7 +327,7 @@ unsafe fn finish(
             ..Default::default()
         });
     }
-    Datum::from(tuple)
+    tuple
 }
 
 unsafe fn check_supplied_hash(

@@ -85,6 +85,33 @@ impl Row {
     }
 }
 
+/// The new tuple with `replace` applied (or as it is).
+pub(crate) unsafe fn modified_tuple(
+    tuple: pg_sys::HeapTuple,
+    desc: pg_sys::TupleDesc,
+    natts: usize,
+    replace: &[(usize, Option<Datum>)],
+) -> Datum {
+    if replace.is_empty() {
+        return Datum::from(tuple);
+    }
+    let mut values = vec![Datum::from(0); natts];
+    let mut nulls = vec![false; natts];
+    let mut repl = vec![false; natts];
+    for &(i, v) in replace {
+        values[i] = v.unwrap_or(Datum::from(0));
+        nulls[i] = v.is_none();
+        repl[i] = true;
+    }
+    Datum::from(pg_sys::heap_modify_tuple(
+        tuple,
+        desc,
+        values.as_mut_ptr(),
+        nulls.as_mut_ptr(),
+        repl.as_mut_ptr(),
+    ))
+}
+
 const V1: pg_sys::Pg_finfo_record = pg_sys::Pg_finfo_record { api_version: 1 };
 
 #[no_mangle]
