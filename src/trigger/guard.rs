@@ -42,6 +42,26 @@ pub fn purging() -> impl Drop {
     set(&PURGING)
 }
 
+/// The row's key as JSON, built on first use (only errors, logs and re-entry lookups need it).
+struct LazyKey<'a> {
+    state: &'a TableState,
+    row: &'a Row,
+    json: std::cell::OnceCell<String>,
+}
+
+impl LazyKey<'_> {
+    fn get(&self) -> &str {
+        self.json
+            .get_or_init(|| self.state.key_json(&self.row.values, &self.row.nulls))
+    }
+}
+
+impl std::fmt::Display for LazyKey<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.get())
+    }
+}
+
 pub unsafe fn on_change(call: &Call) -> Datum {
     let rel = call.relation();
     let state = table_state::get(rel);
@@ -50,7 +70,11 @@ pub unsafe fn on_change(call: &Call) -> Datum {
     let version = old
         .get(state.version.index)
         .map_or(0, |d| pg::int_from_datum(d, state.version.typid));
-    let key = state.key_json(&old.values, &old.nulls);
+    let key = LazyKey {
+        state: &state,
+        row: &old,
+        json: std::cell::OnceCell::new(),
+    };
     let old_state = state.lifecycle.as_ref().and_then(|l| l.state_of(&old));
     let editable = is_editable(&state, old_state.as_deref(), &key, version);
     // what this transaction cached about the table's keys may no longer hold
@@ -180,11 +204,11 @@ pub unsafe fn on_change(call: &Call) -> Datum {
 
     if let (Some((from, to)), Some(l)) = (&transition, &state.lifecycle) {
         if l.rules.can_reenter_editable() && l.rules.is_editable(from) && !l.rules.is_editable(to) {
-            lifecycle::record_left_editable(&state.name, &key, version);
+            lifecycle::record_left_editable(&state.name, key.get(), version);
         }
         audit::write(&audit::Entry {
             table: &state.name,
-            key_json: &key,
+            key_json: key.get(),
             version: Some(version),
             action: "transition",
             from_state: Some(from),
@@ -196,21 +220,21 @@ pub unsafe fn on_change(call: &Call) -> Datum {
 }
 
 /// Whether a version in `state_now` may be edited: its state is editable and it never left one.
-fn is_editable(state: &TableState, state_now: Option<&str>, key: &str, version: i64) -> bool {
+fn is_editable(state: &TableState, state_now: Option<&str>, key: &LazyKey, version: i64) -> bool {
     let Some(l) = &state.lifecycle else {
         return false;
     };
     let Some(s) = state_now else { return false };
     l.rules.is_editable(s)
         && !(l.rules.can_reenter_editable()
-            && lifecycle::has_left_editable(&state.name, key, version))
+            && lifecycle::has_left_editable(&state.name, key.get(), version))
 }
 
 unsafe fn on_delete(
     call: &Call,
     state: &TableState,
     old: &Row,
-    key: &str,
+    key: &LazyKey,
     version: i64,
     editable: bool,
     old_state: Option<&str>,
@@ -249,7 +273,7 @@ unsafe fn on_delete(
             );
             audit::write(&audit::Entry {
                 table: &state.name,
-                key_json: key,
+                key_json: key.get(),
                 version: Some(version),
                 action: "soft_delete",
                 from_state: old_state,
@@ -295,7 +319,7 @@ unsafe fn on_delete(
     }
     audit::write(&audit::Entry {
         table: &state.name,
-        key_json: key,
+        key_json: key.get(),
         version: Some(version),
         action: "delete",
         from_state: old_state,
