@@ -22,6 +22,7 @@ pub mod json;
 pub mod lifecycle;
 mod number;
 pub mod patch;
+pub mod schema;
 pub mod semver;
 
 pub use canonical::{canonical_number, canonicalize};
