@@ -91,6 +91,21 @@ CREATE TABLE versioning.carry_forward (
 SELECT pg_catalog.pg_extension_config_dump('versioning.carry_forward', '');
 GRANT SELECT ON versioning.carry_forward TO PUBLIC;
 
+-- Kinds' JSON Schemas (versioning.register_schema), versioned per kind: a new schema for a
+-- kind is its next version, the same schema again is a no-op. A kind belongs to the role that
+-- registered it first (owner); only its members register new versions.
+CREATE TABLE versioning.schemas (
+    kind          text NOT NULL,
+    version       integer NOT NULL,
+    schema        jsonb NOT NULL,
+    owner         name NOT NULL,
+    registered_at timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    registered_by text NOT NULL,
+    PRIMARY KEY (kind, version)
+);
+SELECT pg_catalog.pg_extension_config_dump('versioning.schemas', '');
+GRANT SELECT ON versioning.schemas TO PUBLIC;
+
 -- DROP TABLE forgets everything stored about the table (a new table of the same name starts
 -- clean). Defined last: it needs every table above.
 CREATE FUNCTION versioning._forget_dropped_tables() RETURNS event_trigger

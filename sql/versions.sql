@@ -47,3 +47,6 @@ BEGIN
              SELECT p, chain.depth + 1 FROM chain JOIN %1$s p ON p.%2$I = (chain.r).%3$I)
          SELECT to_jsonb(r) FROM chain ORDER BY depth', child_name, pk, from_row) USING id;
 END $$;
+-- Kinds: register a JSON Schema (draft 2020-12) as the next version of a kind's schema.
+CREATE FUNCTION versioning.register_schema(kind text, schema jsonb) RETURNS int
+    LANGUAGE sql RETURN versioning._register_schema(kind, schema::pg_catalog.text);

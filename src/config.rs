@@ -40,6 +40,9 @@ pub struct TableConfig {
     pub mutable: Vec<String>,
     pub deleted_column: Option<String>,
     pub kind_column: Option<String>,
+    /// with kind_column: a kind without a registered schema is refused
+    #[serde(default)]
+    pub require_schema: bool,
     pub semver: Option<Semver>,
     pub check_version: bool,
     pub audit: bool,
@@ -70,6 +73,7 @@ pub struct Options {
     pub mutable: Vec<String>,
     pub deleted_column: Option<String>,
     pub kind_column: Option<String>,
+    pub require_schema: bool,
     pub semver: Option<serde_json::Value>,
     pub check_version: bool,
     pub audit: bool,
@@ -88,20 +92,6 @@ fn column<'a>(table: &str, columns: &'a [Column], option: &str, name: &str) -> &
     })
 }
 
-fn not_yet(option: &str, issue_area: &str) -> ! {
-    error(
-        Code::ERRCODE_FEATURE_NOT_SUPPORTED,
-        format!(
-            "versioning.enable: option {option} is not supported by this version of pg_versioning"
-        ),
-    )
-    .detail(format!(
-        "{issue_area} is not built yet; the option is refused rather than ignored."
-    ))
-    .hint(format!("Call versioning.enable without {option}."))
-    .raise()
-}
-
 fn bad_value(option: &str, value: &str, allowed: &str) -> ! {
     error(
         Code::ERRCODE_INVALID_PARAMETER_VALUE,
@@ -118,9 +108,6 @@ pub fn validate(
     primary_key: &[Column],
     o: Options,
 ) -> TableConfig {
-    if o.kind_column.is_some() {
-        not_yet("kind_column", "JSON Schema validation of kinds");
-    }
     let dedup = match o.dedup.as_str() {
         "any" => Dedup::Any,
         "latest" => Dedup::Latest,
@@ -255,6 +242,10 @@ pub fn validate(
     if let Some(d) = &o.deleted_column {
         roles.push((d.as_str(), "deleted_column"));
     }
+    // The kind names what the content is, so it is not content itself (it may be part of the key).
+    if let Some(k) = o.kind_column.as_deref().filter(|k| !o.key.iter().any(|c| c == k)) {
+        roles.push((k, "kind_column"));
+    }
     if let Some(v) = &semver {
         roles.extend(
             [
@@ -322,6 +313,14 @@ pub fn validate(
         }
     };
 
+    if let Some(k) = &o.kind_column {
+        validate_kind_column(table, columns, k, &content);
+    } else if o.require_schema {
+        error(Code::ERRCODE_INVALID_PARAMETER_VALUE, format!("require_schema => true on table {table} needs a kind_column"))
+            .hint("Name the column holding each row's kind: kind_column => 'kind'.")
+            .raise();
+    }
+
     TableConfig {
         key: o.key,
         content,
@@ -335,7 +334,8 @@ pub fn validate(
         lifecycle,
         mutable: o.mutable,
         deleted_column: o.deleted_column,
-        kind_column: None,
+        kind_column: o.kind_column,
+        require_schema: o.require_schema,
         semver,
         check_version: o.check_version,
         audit: o.audit,
@@ -388,6 +388,33 @@ fn validate_semver(table: &str, columns: &[Column], spec: serde_json::Value) -> 
         }
     }
     semver
+}
+
+/// The kind column holds text; the content it describes is one jsonb (or json) column,
+/// the document its kind's JSON Schema checks.
+fn validate_kind_column(table: &str, columns: &[Column], kind: &str, content: &[String]) {
+    let k = column(table, columns, "kind_column", kind);
+    if !k.is_text() {
+        error(
+            Code::ERRCODE_DATATYPE_MISMATCH,
+            format!("kind_column \"{kind}\" of table {table} has type {}", k.type_name()),
+        )
+        .hint("The kind column must be text or varchar.")
+        .raise();
+    }
+    let document = match content {
+        [one] => catalog::find(columns, one),
+        _ => None,
+    };
+    if !document.is_some_and(|c| matches!(c.typid, pgrx::pg_sys::JSONBOID | pgrx::pg_sys::JSONOID)) {
+        error(
+            Code::ERRCODE_DATATYPE_MISMATCH,
+            format!("kind_column of table {table} needs a single jsonb content column, but the content is {}", content.join(", ")),
+        )
+        .detail("A kind's JSON Schema checks one JSON document per row.")
+        .hint("Name the jsonb column holding the document: content => ARRAY['content'].")
+        .raise();
+    }
 }
 
 fn is_timestamp(c: &Column) -> bool {

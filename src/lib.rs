@@ -14,6 +14,7 @@
 //! - `audit`       writing versioning.log
 //! - `semantic_version` major.minor.patch from change types (the `semver` option)
 //! - `carry_forward` copying approved child rows to a parent's new version
+//! - `kinds`       checking content against its kind's JSON Schema (cached per backend)
 //! - `api`         the SQL functions DBAs and applications call
 //! - `spi`, `pg`   thin unsafe helpers around PostgreSQL's C API
 //! - `errors`, `guc`
@@ -28,6 +29,7 @@ mod content;
 mod errors;
 mod guc;
 mod key_cache;
+mod kinds;
 mod lifecycle;
 mod locks;
 mod lookup;

@@ -47,6 +47,8 @@ pub struct TableState {
     pub deleted: Option<Column>,
     /// semantic version columns: change type, major, minor, patch
     pub semver: Option<[Column; 4]>,
+    /// content checked against its kind's JSON Schema (kind_column)
+    pub kinds: Option<crate::kinds::KindCheck>,
     /// carry-forward rules whose parent is this table
     pub carry: Vec<crate::carry_forward::Rule>,
     pub natts: usize,
@@ -74,6 +76,7 @@ thread_local! {
 unsafe extern "C-unwind" fn on_relcache_invalidation(_arg: Datum, relid: Oid) {
     // Never drop a state inside the callback while someone holds it: Rc keeps it alive.
     crate::audit::forget_log_relid(relid);
+    crate::kinds::forget(relid);
     if relid == Oid::INVALID {
         crate::key_cache::forget_all();
     } else {
@@ -191,7 +194,13 @@ unsafe fn build(rel: pg_sys::Relation) -> Option<TableState> {
             col(&v.patch),
         ]
     });
+    let kinds = config.kind_column.as_deref().map(|k| crate::kinds::KindCheck {
+        kind: col(k),
+        document: col(&config.content[0]),
+        require: config.require_schema,
+    });
     Some(TableState {
+        kinds,
         lifecycle,
         deleted,
         semver,

@@ -10,6 +10,7 @@ use pgrx::{JsonB, PgRelation};
 
 mod carry;
 mod key;
+mod kinds;
 mod labels;
 mod rows;
 mod versions;
@@ -95,6 +96,7 @@ fn enable(
     semver: default!(Option<JsonB>, "NULL"),
     check_version: default!(Option<bool>, false),
     audit: default!(Option<bool>, true),
+    require_schema: default!(Option<bool>, false),
 ) {
     let tbl = required("versioning.enable: the table", tbl);
     let relid = tbl.oid();
@@ -133,6 +135,7 @@ fn enable(
         mutable: names("mutable", required("mutable", mutable)),
         deleted_column,
         kind_column,
+        require_schema: required("require_schema", require_schema),
         semver: semver.map(|j| j.0),
         check_version: required("check_version", check_version),
         audit: required("audit", audit),
@@ -349,6 +352,7 @@ pgrx::extension_sql_file!(
         rows::get,
         rows::history,
         rows::diff,
-        rows::semver
+        rows::semver,
+        kinds::register_schema
     ]
 );

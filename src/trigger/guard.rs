@@ -157,6 +157,11 @@ pub unsafe fn on_change(call: &Call) -> Datum {
         replace.extend(crate::semantic_version::replacements(
             &state, rel, &new, version,
         ));
+        if let Some(kinds) = &state.kinds {
+            if changed(kinds.document.index) || changed(kinds.kind.index) {
+                crate::kinds::check(&state, kinds, &new.values, &new.nulls, Some(version));
+            }
+        }
         if let Some(h) = &state.hash {
             let hash = state.content.hash(&new.values, &new.nulls);
             replace.push((

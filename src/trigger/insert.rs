@@ -30,6 +30,11 @@ pub unsafe fn on_insert(call: &Call) -> Datum {
     let mut row = Row::deform((*call.data).tg_trigtuple, (*rel).rd_att);
     let key = |row: &Row| state.key_json(&row.values, &row.nulls);
 
+    // Restored rows were checked when first written; today's schema may no longer accept them.
+    if let Some(kinds) = state.kinds.as_ref().filter(|_| !restore) {
+        crate::kinds::check(&state, kinds, &row.values, &row.nulls, None);
+    }
+
     let hash = state.content.hash(&row.values, &row.nulls);
     let supplied_version = row
         .get(state.version.index)

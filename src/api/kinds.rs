@@ -1,0 +1,123 @@
+//! `versioning.register_schema(kind, schema)`: the versioned registry of kinds' JSON Schemas.
+use super::required;
+use crate::audit;
+use crate::errors::{error, Code};
+use crate::kinds;
+use crate::pg;
+use crate::table_state::extension_owner;
+use pgrx::prelude::*;
+use versioning_core::schema::KindSchema;
+
+/// Registers `schema` (JSON Schema draft 2020-12) as the next version of `kind`'s schema and
+/// returns its version; the same schema as the latest version is a no-op returning that
+/// version. A kind belongs to the role that registered it first: only its members may
+/// register new versions. (`versioning.register_schema(kind, jsonb)` passes the schema as
+/// text, which keeps its numbers exact.)
+#[pg_extern(name = "_register_schema")]
+fn register_schema(kind: Option<&str>, schema_text: Option<&str>) -> i32 {
+    let kind = required("versioning.register_schema: kind", kind);
+    let schema_text = required("versioning.register_schema: schema", schema_text);
+    if kind.is_empty() {
+        error(Code::ERRCODE_INVALID_PARAMETER_VALUE, "kind must not be empty").raise();
+    }
+    let schema: serde_json::Value =
+        serde_json::from_str(schema_text).expect("jsonb text is JSON");
+    if let Err(f) = KindSchema::compile(&schema) {
+        error(
+            Code::ERRCODE_INVALID_PARAMETER_VALUE,
+            format!("invalid JSON Schema for kind \"{kind}\""),
+        )
+        .detail(f.to_string())
+        .hint("A kind's schema is a JSON Schema draft 2020-12 document; $ref may point only inside it.")
+        .raise();
+    }
+    let caller = unsafe { pg_sys::GetUserId() };
+    let caller_name = role_name(caller);
+    // One registration at a time: the next version number and the no-op check below read the
+    // registry as committed now.
+    pg::as_user(extension_owner(), || {
+        Spi::run("LOCK TABLE versioning.schemas IN SHARE ROW EXCLUSIVE MODE")
+    })
+    .unwrap_or_else(|e| {
+        error(Code::ERRCODE_INTERNAL_ERROR, format!("pg_versioning: {e}")).raise()
+    });
+    let latest = kinds::latest_registered(kind);
+    let owner = match &latest {
+        None => caller_name.clone(),
+        Some(_) => {
+            let owner: String = crate::spi::query_text(
+                "SELECT owner::pg_catalog.text FROM versioning.schemas \
+                  WHERE kind OPERATOR(pg_catalog.=) $1 ORDER BY version LIMIT 1",
+                &[kind],
+            )
+            .expect("a registered kind has a first version");
+            if !is_member_of(caller, &owner) {
+                error(
+                    Code::ERRCODE_INSUFFICIENT_PRIVILEGE,
+                    format!("kind \"{kind}\" belongs to role {owner}; {caller_name} may not register its schema"),
+                )
+                .hint(format!("Register as a member of role {owner}, or use another kind name."))
+                .raise();
+            }
+            owner
+        }
+    };
+    if let Some((version, _)) = &latest {
+        let same = crate::spi::query_text(
+            "SELECT 'same' FROM versioning.schemas WHERE kind OPERATOR(pg_catalog.=) $1 \
+               AND version OPERATOR(pg_catalog.=) $2::pg_catalog.int4 \
+               AND schema OPERATOR(pg_catalog.=) $3::pg_catalog.jsonb",
+            &[kind, &version.to_string(), schema_text],
+        );
+        if same.is_some() {
+            return *version; // the same schema again (jsonb equality): nothing to register
+        }
+    }
+    let version = latest.map_or(1, |(v, _)| v + 1);
+    pg::as_user(extension_owner(), || {
+        Spi::run_with_args(
+            "INSERT INTO versioning.schemas (kind, version, schema, owner, registered_by) \
+             VALUES ($1, $2, $3::pg_catalog.jsonb, $4::pg_catalog.name, $5)",
+            &[
+                kind.into(),
+                version.into(),
+                schema_text.into(),
+                owner.into(),
+                audit::actor().into(),
+            ],
+        )
+    })
+    .unwrap_or_else(|e| {
+        error(Code::ERRCODE_INTERNAL_ERROR, format!("pg_versioning: {e}")).raise()
+    });
+    let key = serde_json::json!({ "kind": kind }).to_string();
+    audit::write(&audit::Entry {
+        table: "versioning.schemas",
+        key_json: &key,
+        version: Some(version as i64),
+        action: "register_schema",
+        ..Default::default()
+    });
+    // Every session (this one included) recompiles the kind's schema on next use.
+    unsafe { pg_sys::CacheInvalidateRelcacheByRelid(kinds::registry_relid()) };
+    version
+}
+
+fn role_name(role: pg_sys::Oid) -> String {
+    unsafe {
+        std::ffi::CStr::from_ptr(pg_sys::GetUserNameFromId(role, false))
+            .to_string_lossy()
+            .into_owned()
+    }
+}
+
+/// Whether `role` has the privileges of the role named `owner` (superusers always do; a
+/// dropped owner role leaves the kind to superusers).
+fn is_member_of(role: pg_sys::Oid, owner: &str) -> bool {
+    let owner = std::ffi::CString::new(owner).expect("role name without NUL");
+    unsafe {
+        let owner = pg_sys::get_role_oid(owner.as_ptr(), true);
+        pg_sys::superuser_arg(role)
+            || (owner != pg_sys::Oid::INVALID && pg_sys::has_privs_of_role(role, owner))
+    }
+}

@@ -1,0 +1,176 @@
+//! Kinds (SPEC section 6): a table with `kind_column` checks each new version's (and each
+//! draft edit's) jsonb content against the latest JSON Schema registered for the row's kind
+//! in `versioning.schemas`.
+//!
+//! Compiled schemas are cached per backend. `versioning.register_schema` sends a relcache
+//! invalidation for the registry table at commit; every session drops its compiled schemas
+//! when it receives it and compiles the new latest version on next use. Schemas are read with
+//! a fresh snapshot (like the catalogs), so a long REPEATABLE READ transaction validates
+//! against the schema registered most recently, and never caches an older one.
+use crate::catalog::Column;
+use crate::errors::{error, Code};
+use crate::pg;
+use crate::table_state::TableState;
+use pgrx::pg_sys::{self, Datum, Oid};
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+use std::rc::Rc;
+use versioning_core::schema::{self, KindSchema};
+
+/// What a table with `kind_column` checks.
+pub struct KindCheck {
+    pub kind: Column,
+    /// the single jsonb (or json) content column: the document
+    pub document: Column,
+    /// a kind without a registered schema is refused
+    pub require: bool,
+}
+
+/// The latest schema of a kind, compiled.
+pub struct Registered {
+    pub version: i32,
+    schema: KindSchema,
+}
+
+thread_local! {
+    /// kind → its latest schema (None: no schema registered)
+    static COMPILED: RefCell<HashMap<String, Option<Rc<Registered>>>> = RefCell::new(HashMap::new());
+    static REGISTRY_RELID: Cell<Oid> = const { Cell::new(Oid::INVALID) };
+}
+
+/// versioning.schemas's OID, looked up once per backend (and again after an invalidation).
+pub fn registry_relid() -> Oid {
+    REGISTRY_RELID.with(|c| {
+        if c.get() == Oid::INVALID {
+            unsafe {
+                let nsp = pg_sys::get_namespace_oid(c"versioning".as_ptr(), false);
+                c.set(pg_sys::get_relname_relid(c"schemas".as_ptr(), nsp));
+            }
+        }
+        c.get()
+    })
+}
+
+/// Relcache invalidation: a registration (in any session) or a reset drops what is compiled.
+pub fn forget(relid: Oid) {
+    let registry = REGISTRY_RELID.with(|c| c.get());
+    if relid == Oid::INVALID || relid == registry {
+        COMPILED.with(|c| c.borrow_mut().clear());
+        REGISTRY_RELID.with(|c| c.set(Oid::INVALID));
+    }
+}
+
+/// The latest registered version of `kind` as (version, schema), read with a fresh snapshot.
+pub fn latest_registered(kind: &str) -> Option<(i32, serde_json::Value)> {
+    let text = crate::spi::query_text(
+        "SELECT pg_catalog.jsonb_build_array(version, schema)::pg_catalog.text \
+           FROM versioning.schemas WHERE kind OPERATOR(pg_catalog.=) $1 \
+          ORDER BY version DESC LIMIT 1",
+        &[kind],
+    )?;
+    let (version, schema): (i32, serde_json::Value) =
+        serde_json::from_str(&text).expect("jsonb_build_array(int, jsonb) is a JSON pair");
+    Some((version, schema))
+}
+
+/// The compiled latest schema of `kind`, from the cache or compiled now.
+pub fn registered(kind: &str) -> Option<Rc<Registered>> {
+    if let Some(hit) = COMPILED.with(|c| c.borrow().get(kind).cloned()) {
+        return hit;
+    }
+    let compiled = latest_registered(kind).map(|(version, json)| {
+        let schema = KindSchema::compile(&json).unwrap_or_else(|f| {
+            // registered schemas were compiled at registration; only a changed validator gets here
+            error(
+                Code::ERRCODE_INVALID_PARAMETER_VALUE,
+                format!("JSON Schema version {version} of kind \"{kind}\" does not compile: {f}"),
+            )
+            .hint("Register a corrected schema for the kind with versioning.register_schema.")
+            .raise()
+        });
+        Rc::new(Registered { version, schema })
+    });
+    COMPILED.with(|c| c.borrow_mut().insert(kind.to_string(), compiled.clone()));
+    compiled
+}
+
+/// Checks a row's document against its kind's latest schema; raises 23514 listing every
+/// failing JSON Pointer. `version` is None for a row being inserted.
+pub unsafe fn check(
+    state: &TableState,
+    kinds: &KindCheck,
+    values: &[Datum],
+    nulls: &[bool],
+    version: Option<i64>,
+) {
+    let which = || match version {
+        Some(v) => format!("version {v}"),
+        None => "a new version".to_string(),
+    };
+    let key = || state.key_json(values, nulls);
+    let kind = (!nulls[kinds.kind.index])
+        .then(|| String::from_utf8_lossy(pg::varlena_bytes(values[kinds.kind.index])).into_owned());
+    let Some(registered) = kind.as_deref().and_then(registered) else {
+        if kinds.require {
+            let named = kind.as_deref().map_or("NULL".to_string(), |k| format!("\"{k}\""));
+            error(
+                Code::ERRCODE_CHECK_VIOLATION,
+                format!("no JSON Schema is registered for kind {named} of {} of key {} in table {}", which(), key(), state.name),
+            )
+            .detail(format!("Table {} is enabled with require_schema => true.", state.name))
+            .hint("Register the kind's schema with versioning.register_schema(kind, schema) first.")
+            .raise();
+        }
+        return;
+    };
+    let kind = kind.unwrap_or_default();
+    let document = document_of(state, kinds, values, nulls, &kind, &which());
+    let failures = registered.schema.failures(&document);
+    if !failures.is_empty() {
+        error(
+            Code::ERRCODE_CHECK_VIOLATION,
+            format!(
+                "content of {} of key {} in table {} does not match the JSON Schema of kind \"{kind}\" (schema version {})",
+                which(),
+                key(),
+                state.name,
+                registered.version
+            ),
+        )
+        .detail(schema::describe(&failures))
+        .hint("Correct the content at the listed JSON Pointers, or register a schema version that accepts it.")
+        .raise();
+    }
+}
+
+/// The row's document as JSON (SQL NULL is checked as JSON null).
+unsafe fn document_of(
+    state: &TableState,
+    kinds: &KindCheck,
+    values: &[Datum],
+    nulls: &[bool],
+    kind: &str,
+    which: &str,
+) -> serde_json::Value {
+    if nulls[kinds.document.index] {
+        return serde_json::Value::Null;
+    }
+    let d = values[kinds.document.index];
+    let text = match kinds.document.typid {
+        pg_sys::JSONBOID => pg::jsonb_text(d),
+        _ => String::from_utf8_lossy(pg::varlena_bytes(d)).into_owned(),
+    };
+    serde_json::from_str(&text).unwrap_or_else(|e| {
+        // jsonb numbers beyond a double (1e400) are valid jsonb but no JSON Schema number
+        error(
+            Code::ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE,
+            format!(
+                "content of {which} of key {} in table {} cannot be checked against the JSON Schema of kind \"{kind}\": {e}",
+                state.key_json(values, nulls),
+                state.name
+            ),
+        )
+        .hint("JSON Schema validation reads numbers as IEEE doubles.")
+        .raise()
+    })
+}
