@@ -27,6 +27,8 @@ CREATE TABLE versioning.log (
 );
 COMMENT ON TABLE versioning.log IS
   'Audit log of versioned tables: who created which version when. Written by the extension''s triggers only.';
+-- versioning.as_of finds the versions of a key created up to a time.
+CREATE INDEX log_key_at ON versioning.log (table_name, key, at);
 
 -- pg_dump keeps the rows of both tables (configuration and history are user state).
 SELECT pg_catalog.pg_extension_config_dump('versioning.tables', '');

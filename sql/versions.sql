@@ -50,3 +50,5 @@ END $$;
 -- Kinds: register a JSON Schema (draft 2020-12) as the next version of a kind's schema.
 CREATE FUNCTION versioning.register_schema(kind text, schema jsonb) RETURNS int
     LANGUAGE sql RETURN versioning._register_schema(kind, schema::pg_catalog.text);
+CREATE FUNCTION versioning.as_of(tbl regclass, key jsonb, at timestamptz) RETURNS jsonb
+    LANGUAGE sql STABLE RETURN versioning._as_of(tbl, key::pg_catalog.text, at)::pg_catalog.jsonb;

@@ -1,6 +1,7 @@
 //! Writing `versioning.log`. The per-row path forms the tuple itself and inserts it into the
-//! heap (no SQL), which is safe while the log has no indexes or triggers; otherwise (someone
-//! added an index for their queries) it falls back to a kept INSERT plan run as the log's owner.
+//! heap and its plain indexes (no SQL), which is safe while the log has no triggers and no
+//! expression or partial index; otherwise (someone added one for their queries) it falls back
+//! to a kept INSERT plan run as the log's owner.
 use crate::pg;
 use crate::spi::{self, KeptPlan, Snapshot};
 use crate::table_state::extension_owner;
@@ -37,9 +38,7 @@ pub struct Entry<'a> {
 pub fn write(entry: &Entry) {
     unsafe {
         let rel = pg_sys::table_open(log_relid(), pg_sys::RowExclusiveLock as i32);
-        let direct = !(*(*rel).rd_rel).relhasindex
-            && !(*(*rel).rd_rel).relhastriggers
-            && has_expected_columns(rel);
+        let direct = !(*(*rel).rd_rel).relhastriggers && has_expected_columns(rel);
         if direct {
             let mut values = [Datum::from(0); 10];
             let mut nulls = [true; 10];
@@ -92,7 +91,8 @@ pub fn write(entry: &Entry) {
             }
             let tuple =
                 pg_sys::heap_form_tuple((*rel).rd_att, values.as_mut_ptr(), nulls.as_mut_ptr());
-            pg_sys::simple_heap_insert(rel, tuple);
+            // heap_insert plus an entry in each index (the log's own and any plain one added)
+            pg_sys::CatalogTupleInsert(rel, tuple);
         }
         pg_sys::table_close(rel, pg_sys::NoLock as i32);
         if !direct {
@@ -143,8 +143,9 @@ fn guc_actor() -> Option<String> {
         .map(|c| c.to_string_lossy().into_owned())
 }
 
-/// The direct path writes columns by position; check once per backend (and log table) that
-/// the table still has exactly these columns.
+/// The direct path writes columns by position and fills indexes from columns only; check once
+/// per backend (and log table) that the table still has exactly these columns and no index
+/// with expressions or a predicate.
 unsafe fn has_expected_columns(rel: pg_sys::Relation) -> bool {
     thread_local!(static CHECKED: Cell<(Oid, bool)> = const { Cell::new((Oid::INVALID, false)) });
     let relid = (*rel).rd_id;
@@ -157,9 +158,23 @@ unsafe fn has_expected_columns(rel: pg_sys::Relation) -> bool {
         && columns
             .iter()
             .map(|c| c.name.as_str())
-            .eq(COLUMNS.iter().copied());
+            .eq(COLUMNS.iter().copied())
+        && plain_indexes(rel);
     CHECKED.with(|c| c.set((relid, ok)));
     ok
+}
+
+/// Whether every index of `rel` is on plain columns, without a predicate.
+unsafe fn plain_indexes(rel: pg_sys::Relation) -> bool {
+    let list = pg_sys::RelationGetIndexList(rel);
+    (0..pg_sys::list_length(list)).all(|i| {
+        let oid = (*(*list).elements.add(i as usize)).oid_value;
+        let index = pg_sys::index_open(oid, pg_sys::AccessShareLock as i32);
+        let plain = pg_sys::RelationGetIndexExpressions(index).is_null()
+            && pg_sys::RelationGetIndexPredicate(index).is_null();
+        pg_sys::index_close(index, pg_sys::AccessShareLock as i32);
+        plain
+    })
 }
 
 fn write_with_sql(entry: &Entry) {

@@ -53,6 +53,30 @@ pub fn conditions(state: &TableState, key_json: &str, alias: &str) -> String {
         .join(" AND ")
 }
 
+/// The key given as JSON text in parameter `$n`, normalized as the log stores keys: every key
+/// column by name, its value cast to the column's type (NULL when missing). Call after
+/// `conditions` has checked the key.
+pub fn normalized(state: &TableState, key_json: &str, n: usize) -> String {
+    let key: serde_json::Value = serde_json::from_str(key_json).unwrap_or(serde_json::Value::Null);
+    let parts: Vec<String> = state
+        .key
+        .iter()
+        .map(|k| {
+            let c = &k.column;
+            let value = match key.get(&c.name) {
+                None | Some(serde_json::Value::Null) => format!("NULL::{}", c.type_name()),
+                Some(_) => format!(
+                    "CAST(${n}::pg_catalog.jsonb OPERATOR(pg_catalog.->>) {} AS {})",
+                    pg::quote_literal(&c.name),
+                    c.type_name()
+                ),
+            };
+            format!("{}, {value}", pg::quote_literal(&c.name))
+        })
+        .collect();
+    format!("pg_catalog.jsonb_build_object({})", parts.join(", "))
+}
+
 /// `jsonb_build_object('k1', alias.k1, …)`: the key of a row, normalized.
 pub fn json_of_row(state: &TableState, alias: &str) -> String {
     let parts: Vec<String> = state

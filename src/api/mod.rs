@@ -353,6 +353,7 @@ pgrx::extension_sql_file!(
         rows::history,
         rows::diff,
         rows::semver,
+        rows::as_of,
         kinds::register_schema
     ]
 );

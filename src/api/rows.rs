@@ -106,6 +106,77 @@ fn history(
     SetOfIterator::new(rows)
 }
 
+/// `versioning.as_of(tbl, key, at)`: the version that was latest at `at` — the highest version
+/// the log records as created at or before `at` (transaction start time) that still exists and
+/// had not been soft-deleted by then. Versions are returned as they are now (a draft's later
+/// edits included).
+#[pg_extern(name = "_as_of")]
+fn as_of(tbl: PgRelation, key: &str, at: pgrx::datum::TimestampWithTimeZone) -> Option<String> {
+    let state = state_of(&tbl);
+    if !state.config.audit {
+        error(
+            Code::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
+            format!("table {} does not log version creations (audit => false), so as_of cannot tell when a version was created", state.name),
+        )
+        .hint("Enable the table with audit => true; as_of then knows the versions created from then on.")
+        .raise();
+    }
+    let cond = key::conditions(&state, key, "t");
+    // Creation times come from the log, read as its owner (its rows are visible to the table's
+    // owners only); the rows themselves are read with the caller's privileges.
+    const BATCH: i64 = 1000;
+    let created = format!(
+        "SELECT l.version, l.at FROM versioning.log l           WHERE l.table_name OPERATOR(pg_catalog.=) $2 AND l.key OPERATOR(pg_catalog.=) {log_key}             AND l.action OPERATOR(pg_catalog.=) 'create' AND l.at OPERATOR(pg_catalog.<=) $3             AND (l.at, l.version) OPERATOR(pg_catalog.<) ($4, $5)           ORDER BY l.at DESC, l.version DESC LIMIT {BATCH}",
+        log_key = key::normalized(&state, key, 1),
+    );
+    let deleted = state.deleted.as_ref().map_or(String::new(), |d| {
+        let d = pg::quote_ident(&d.name);
+        format!(" AND (t.{d} IS NULL OR t.{d} OPERATOR(pg_catalog.>) $3)")
+    });
+    let existing = format!(
+        "SELECT pg_catalog.to_jsonb(t.*)::pg_catalog.text FROM {table} t           WHERE {cond} AND t.{v} OPERATOR(pg_catalog.=) ANY ($2::pg_catalog.int8[]){deleted}           ORDER BY {order} LIMIT 1",
+        table = state.name,
+        v = pg::quote_ident(&state.version.name),
+        order = key::newest_first(&state, "t"),
+    );
+    // batches of creations, newest first: each continues below the last (at, version) seen
+    let (mut before_at, mut before_version) = (at, i64::MAX);
+    loop {
+        let batch: Vec<(i64, pgrx::datum::TimestampWithTimeZone)> = crate::pg::as_user(
+            crate::table_state::extension_owner(),
+            || {
+                Spi::connect(|c| {
+                    c.select(
+                        &created,
+                        None,
+                        &[
+                            key.into(),
+                            state.name.as_str().into(),
+                            at.into(),
+                            before_at.into(),
+                            before_version.into(),
+                        ],
+                    )
+                    .unwrap_or_else(|e| error(Code::ERRCODE_INTERNAL_ERROR, format!("pg_versioning: {e}")).raise())
+                    .filter_map(|r| Some((r.get::<i64>(1).ok()??, r.get(2).ok()??)))
+                    .collect()
+                })
+            },
+        );
+        let Some(&(last_version, last_at)) = batch.last() else {
+            return None;
+        };
+        let versions: Vec<i64> = batch.iter().map(|(v, _)| *v).collect();
+        if let Some(row) = run_one::<String>(&existing, &[key.into(), versions.into(), at.into()]) {
+            return Some(row);
+        }
+        if (batch.len() as i64) < BATCH {
+            return None;
+        }
+        (before_at, before_version) = (last_at, last_version);
+    }
+}
+
 /// `versioning.put(tbl, row)`: inserts the row through exactly the rules of a plain INSERT and
 /// returns the stored version: the new one, or the existing one when the content was a
 /// duplicate. Columns missing from `row` get their defaults.
