@@ -126,7 +126,15 @@ fn as_of(tbl: PgRelation, key: &str, at: pgrx::datum::TimestampWithTimeZone) -> 
     // owners only); the rows themselves are read with the caller's privileges.
     const BATCH: i64 = 1000;
     let created = format!(
-        "SELECT l.version, l.at FROM versioning.log l           WHERE l.table_name OPERATOR(pg_catalog.=) $2 AND l.key OPERATOR(pg_catalog.=) {log_key}             AND l.action OPERATOR(pg_catalog.=) 'create' AND l.at OPERATOR(pg_catalog.<=) $3             AND (l.at, l.version) OPERATOR(pg_catalog.<) ($4, $5)           ORDER BY l.at DESC, l.version DESC LIMIT {BATCH}",
+        "SELECT l.version, l.at FROM versioning.log l \
+          WHERE l.table_name OPERATOR(pg_catalog.=) $2 AND l.key OPERATOR(pg_catalog.=) {log_key} \
+            AND l.action OPERATOR(pg_catalog.=) 'create' AND l.at OPERATOR(pg_catalog.<=) $3 \
+            AND (l.at, l.version) OPERATOR(pg_catalog.<) ($4, $5) \
+            AND NOT EXISTS (SELECT FROM versioning.log r \
+                 WHERE r.table_name OPERATOR(pg_catalog.=) l.table_name AND r.key OPERATOR(pg_catalog.=) l.key \
+                   AND r.at OPERATOR(pg_catalog.>) $3 AND r.version OPERATOR(pg_catalog.=) l.version \
+                   AND r.action OPERATOR(pg_catalog.=) 'create') \
+          ORDER BY l.at DESC, l.version DESC LIMIT {BATCH}",
         log_key = key::normalized(&state, key, 1),
     );
     let deleted = state.deleted.as_ref().map_or(String::new(), |d| {
@@ -134,7 +142,9 @@ fn as_of(tbl: PgRelation, key: &str, at: pgrx::datum::TimestampWithTimeZone) -> 
         format!(" AND (t.{d} IS NULL OR t.{d} OPERATOR(pg_catalog.>) $3)")
     });
     let existing = format!(
-        "SELECT pg_catalog.to_jsonb(t.*)::pg_catalog.text FROM {table} t           WHERE {cond} AND t.{v} OPERATOR(pg_catalog.=) ANY ($2::pg_catalog.int8[]){deleted}           ORDER BY {order} LIMIT 1",
+        "SELECT pg_catalog.to_jsonb(t.*)::pg_catalog.text FROM {table} t \
+          WHERE {cond} AND t.{v} OPERATOR(pg_catalog.=) ANY ($2::pg_catalog.int8[]){deleted} \
+          ORDER BY {order} LIMIT 1",
         table = state.name,
         v = pg::quote_ident(&state.version.name),
         order = key::newest_first(&state, "t"),
