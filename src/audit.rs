@@ -101,7 +101,11 @@ pub fn write(entry: &Entry) {
     }
 }
 
-thread_local!(static LOG_RELID: Cell<Oid> = const { Cell::new(Oid::INVALID) });
+thread_local! {
+    static LOG_RELID: Cell<Oid> = const { Cell::new(Oid::INVALID) };
+    /// (log OID, whether the direct write path may be used for it)
+    static DIRECT_OK: Cell<(Oid, bool)> = const { Cell::new((Oid::INVALID, false)) };
+}
 
 /// versioning.log's OID, looked up once (forgotten on relcache invalidation, e.g. when the
 /// extension is dropped and created again).
@@ -117,10 +121,13 @@ fn log_relid() -> Oid {
     })
 }
 
+/// Relcache invalidation of the log (or of everything): look its OID up again and check its
+/// columns and indexes again (someone may have added an expression index).
 pub fn forget_log_relid(relid: Oid) {
     LOG_RELID.with(|c| {
         if relid == Oid::INVALID || relid == c.get() {
-            c.set(Oid::INVALID)
+            c.set(Oid::INVALID);
+            DIRECT_OK.with(|d| d.set((Oid::INVALID, false)));
         }
     });
 }
@@ -147,9 +154,8 @@ fn guc_actor() -> Option<String> {
 /// per backend (and log table) that the table still has exactly these columns and no index
 /// with expressions or a predicate.
 unsafe fn has_expected_columns(rel: pg_sys::Relation) -> bool {
-    thread_local!(static CHECKED: Cell<(Oid, bool)> = const { Cell::new((Oid::INVALID, false)) });
     let relid = (*rel).rd_id;
-    let (seen, ok) = CHECKED.with(|c| c.get());
+    let (seen, ok) = DIRECT_OK.with(|c| c.get());
     if seen == relid {
         return ok;
     }
@@ -160,7 +166,7 @@ unsafe fn has_expected_columns(rel: pg_sys::Relation) -> bool {
             .map(|c| c.name.as_str())
             .eq(COLUMNS.iter().copied())
         && plain_indexes(rel);
-    CHECKED.with(|c| c.set((relid, ok)));
+    DIRECT_OK.with(|c| c.set((relid, ok)));
     ok
 }
 
