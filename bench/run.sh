@@ -20,6 +20,9 @@
 #               same rows and indexes: a long key range costs index maintenance in any table.
 #   read/carry  versioning.history of a 100,000-version key vs the hand-written query; carry-forward
 #               of 10,000 approved rows vs the hand-written INSERT … SELECT.
+#   kinds       2,000 ~10 KB jsonb documents inserted in one statement with a kind whose JSON
+#               Schema checks them vs a kind without a schema (same table): the difference per
+#               row is the cost of validation (reading the document, checking it).
 #   updates     a draft UPDATE of 20,000 rows through the triggers vs a plain UPDATE (hash
 #               supplied); 2,000 refused UPDATEs of published versions vs 2,000 accepted ones.
 # Timing: the session that runs the work reads, right before and right after it, the server
@@ -89,7 +92,7 @@ createdb "$db"
 psql_ -f schema.sql >/dev/null
 # no autovacuum worker competing with the timed statements
 psql_ -c "DO \$\$ DECLARE t text; BEGIN
-            FOREACH t IN ARRAY ARRAY['t_plain', 't_plpgsql', 't_pgv', 't_pgv_noaudit', 'pb_plain', 'pb_pgv', 't_hist', 't_hist_plain', 'versioning.log'] LOOP
+            FOREACH t IN ARRAY ARRAY['t_plain', 't_plpgsql', 't_pgv', 't_pgv_noaudit', 'pb_plain', 'pb_pgv', 't_hist', 't_hist_plain', 't_kind', 'versioning.log'] LOOP
               EXECUTE format('ALTER TABLE %s SET (autovacuum_enabled = off)', t);
             END LOOP; END \$\$"
 indexes=$(psql_ -At -c "SELECT string_agg(c.relname || ':' || (SELECT count(*) FROM pg_index i WHERE i.indrelid = c.oid), ' ' ORDER BY c.relname)
@@ -374,6 +377,31 @@ for ((r = 0; r < rounds; r++)); do
   done
 done
 
+# --- kinds: JSON Schema validation of ~10 KB documents ---------------------------------------
+kind_n=$(psql_ -At -c "SELECT count(*) FROM k_src")
+doc_bytes=$(psql_ -At -c "SELECT round(avg(length(doc::text))) FROM k_src")
+# kind_run KIND: prints "wall ms|cpu ms|stored rows"
+kind_run() {
+  psql_ -At <<SQL
+TRUNCATE t_kind;
+CHECKPOINT;
+BEGIN;
+INSERT INTO t_kind (kind, reference, content) SELECT '$1', 'warm-' || i, doc FROM k_src LIMIT 10;
+ROLLBACK;
+$timer_start
+INSERT INTO t_kind (kind, reference, content) SELECT '$1', 'ref-' || i, doc FROM k_src;
+SELECT $timer_stop || '|' || (SELECT count(*) FROM t_kind);
+SQL
+}
+declare -A k_cpu=() k_wall=()
+for ((r = 0; r < rounds; r++)); do
+  for kind in bench_workflow bench_unchecked; do
+    IFS='|' read -r ms cms n < <(kind_run "$kind" | tail -n 1)
+    [ "$n" = "$kind_n" ] || wrong "kinds: $kind stored $n rows, expected $kind_n"
+    k_wall[$kind]="${k_wall[$kind]:-} $ms"; k_cpu[$kind]="${k_cpu[$kind]:-} $cms"
+  done
+done
+
 # --- report ----------------------------------------------------------------------------------
 # shellcheck disable=SC2086
 {
@@ -446,6 +474,17 @@ printf '%-42s %9.1f %9.1f %8s %8s× %8s×   %s\n' "hand-written carry of $carry_
 printf '%-42s %9.1f %9.1f %8s %8s× %8s×   %s\n' "carry-forward of $carry_n rows" "${cm[pgv]}" "${cc[pgv]}" "" \
   "$(ratio "${cc[pgv]}" "${cc[plain]}")" "$(ratio "${cm[pgv]}" "${cm[plain]}")" "$(ints ${c_cpu[pgv]})"
 
+printf '\nkinds: %d documents of ~%s bytes in one INSERT … SELECT, median of %d rounds\n' "$kind_n" "$doc_bytes" "$rounds"
+printf '%-42s %9s %9s %8s   %s\n' "variant" "wall ms" "CPU ms" "CPU µs" "runs: CPU ms"
+# shellcheck disable=SC2086
+{
+  declare -A km=() kc=()
+  for k in bench_workflow bench_unchecked; do km[$k]=$(median ${k_wall[$k]}); kc[$k]=$(median ${k_cpu[$k]}); done
+}
+printf '%-42s %9.1f %9.1f %8s   %s\n' "kind without a schema" "${km[bench_unchecked]}" "${kc[bench_unchecked]}" "$(per "${kc[bench_unchecked]}" "$kind_n")" "$(ints ${k_cpu[bench_unchecked]})"
+printf '%-42s %9.1f %9.1f %8s   %s\n' "kind with a JSON Schema" "${km[bench_workflow]}" "${kc[bench_workflow]}" "$(per "${kc[bench_workflow]}" "$kind_n")" "$(ints ${k_cpu[bench_workflow]})"
+validation_us=$(awk -v a="${kc[bench_workflow]}" -v b="${kc[bench_unchecked]}" -v n="$kind_n" 'BEGIN {printf "%.1f", (a - b) * 1000 / n}')
+
 printf '\ntargets\n'
 target "(c) bulk vs (a) plain (backend CPU)" "$(ratio "${cmed[pgv]}" "${cmed[plain]}")" "<=" 2.0 \
   "wall: $(ratio "${med[pgv]}" "${med[plain]}")×"
@@ -463,6 +502,8 @@ target "refused UPDATE vs successful UPDATE (backend CPU)" "$(ratio "${uc[u_pgv 
 target "history newest 50 of 100k versions vs hand-written (wall)" "$(ratio "${rm[api]}" "${rm[sql]}")" "<=" 2.0
 target "carry-forward of $carry_n rows vs hand-written (CPU)" "$(ratio "${cc[pgv]}" "${cc[plain]}")" "<=" 2.0 \
   "wall: $(ratio "${cm[pgv]}" "${cm[plain]}")×"
+printf '%-5s %-58s %6s µs  (target <= 20 µs)\n' "$(awk -v v="$validation_us" 'BEGIN {print (v <= 20) ? "PASS" : "MISS"}')" \
+  "JSON Schema validation of a ~${doc_bytes}-byte document (CPU)" "$validation_us"
 printf '%-5s %-58s %6s×\n' "" "(c') audit => false vs (a) plain, bulk (backend CPU)" "$(ratio "${cmed[pgv_noaudit]}" "${cmed[plain]}")"
 if [ "$errors" != 0 ]; then
   printf '\n%d error(s) above: the numbers are not valid\n' "$errors"

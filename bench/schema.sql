@@ -128,3 +128,59 @@ RESET versioning.restore;
 INSERT INTO t_hist_plain SELECT * FROM t_hist;
 VACUUM ANALYZE t_hist;
 VACUUM ANALYZE t_hist_plain;
+
+-- Kinds: ~10 KB workflow documents checked against a JSON Schema (kind 'bench_workflow') or
+-- not (kind 'bench_unchecked', no schema registered); the same table, the same rows otherwise.
+CREATE TABLE k_src AS
+SELECT i, jsonb_build_object(
+         'name', 'Workflow ' || i, 'revision', i, 'owner', 'team-' || (i % 7) || '@example.com',
+         'steps', (SELECT jsonb_agg(jsonb_build_object(
+                     'id', j, 'name', 'Step ' || j || ' of workflow ' || i,
+                     'action', (ARRAY['http', 'script', 'approval', 'wait'])[1 + j % 4],
+                     'params', jsonb_build_object('url', 'https://example.com/api/v1/items/' || j,
+                                                  'retries', j % 5, 'timeout_ms', 1000 + j,
+                                                  'trace', md5(i::text || '/' || j::text))))
+                     FROM generate_series(1, 50) j)) AS doc
+  FROM generate_series(1, 2000) i;
+CREATE TABLE t_kind (
+    id           bigserial PRIMARY KEY,
+    kind         text NOT NULL,
+    reference    text NOT NULL,
+    version      integer,
+    content_hash text,
+    content      jsonb NOT NULL
+);
+SELECT versioning.enable('t_kind', key => ARRAY['reference'], content => ARRAY['content'], kind_column => 'kind', audit => false);
+SELECT versioning.register_schema('bench_workflow', '{
+  "$schema": "https://json-schema.org/draft/2020-12/schema",
+  "type": "object",
+  "required": ["name", "revision", "steps"],
+  "additionalProperties": false,
+  "properties": {
+    "name": {"type": "string", "minLength": 1, "maxLength": 200},
+    "revision": {"type": "integer", "minimum": 1},
+    "owner": {"type": "string", "format": "email"},
+    "steps": {
+      "type": "array", "minItems": 1,
+      "items": {
+        "type": "object",
+        "required": ["id", "name", "action", "params"],
+        "additionalProperties": false,
+        "properties": {
+          "id": {"type": "integer", "minimum": 1},
+          "name": {"type": "string", "minLength": 1},
+          "action": {"enum": ["http", "script", "approval", "wait"]},
+          "params": {
+            "type": "object",
+            "properties": {
+              "url": {"type": "string", "pattern": "^https://"},
+              "retries": {"type": "integer", "minimum": 0, "maximum": 10},
+              "timeout_ms": {"type": "integer", "minimum": 1},
+              "trace": {"type": "string", "pattern": "^[0-9a-f]{32}$"}
+            }
+          }
+        }
+      }
+    }
+  }
+}');

@@ -74,16 +74,18 @@ declare -A compare=(
   [documents]="SELECT * FROM workspace.documents ORDER BY doc_ref, locale NULLS FIRST, version"
   [plain_notes]="SELECT * FROM public.plain_notes ORDER BY id"
   [reviews]="SELECT * FROM public.reviews ORDER BY ref, version"
+  [notes]="SELECT * FROM public.notes ORDER BY ref, version"
+  [versioning.schemas]="SELECT * FROM versioning.schemas ORDER BY kind, version"
   [versioning.labels]="SELECT * FROM versioning.labels ORDER BY table_name, key::text, label"
   [versioning.label_protections]="SELECT * FROM versioning.label_protections ORDER BY table_name, label"
   [versioning.left_editable]="SELECT * FROM versioning.left_editable ORDER BY table_name, key, version"
   [versioning.tables]="SELECT * FROM versioning.tables ORDER BY table_name"
   [versioning.log]="SELECT * FROM versioning.log ORDER BY at, txid, table_name, key::text, version, action"
-  [config]="SELECT t, versioning.config(t::regclass) FROM unnest(ARRAY['public.definitions', 'workspace.documents']) t ORDER BY t"
+  [config]="SELECT t, versioning.config(t::regclass) FROM unnest(ARRAY['public.definitions', 'workspace.documents', 'public.notes']) t ORDER BY t"
   [triggers]="SELECT tgrelid::regclass::text, tgname, tgenabled, pg_get_triggerdef(oid) FROM pg_trigger WHERE NOT tgisinternal ORDER BY 1, 2"
   [indexes]="SELECT schemaname, tablename, indexdef FROM pg_indexes WHERE schemaname IN ('public', 'workspace') ORDER BY 1, 2, 3"
 )
-compare_order=(definitions documents plain_notes reviews versioning.tables versioning.log versioning.labels
+compare_order=(definitions documents plain_notes reviews notes versioning.schemas versioning.tables versioning.log versioning.labels
                versioning.label_protections versioning.left_editable config triggers indexes)
 
 snapshot() { # DB DIR
@@ -171,6 +173,14 @@ continue_versioning() { # LABEL DB
   check "$label: a version sent back to draft stays frozen (55000)" "ERROR:  55000" "$out"
   out=$(q "$db" "SELECT versioning.label('public.reviews', '{\"ref\": \"r\"}', 'approved')") || true
   check "$label: label 'approved' still points at version 1" "1" "$out"
+
+  out=$(psql_ -At -d "$db" -v VERBOSITY=sqlstate \
+          -c "INSERT INTO public.notes (kind, ref, body) VALUES ('dump_note', 'n', '{\"text\": \"far too long for schema version 2\"}')" 2>&1) || true
+  check "$label: the restored schema registry still checks content (23514)" "ERROR:  23514" "$out"
+  out=$(q "$db" "INSERT INTO public.notes (kind, ref, body) VALUES ('dump_note', 'n', '{\"text\": \"third\"}') RETURNING version") || true
+  check "$label: valid content gets the next version" "3" "$out"
+  out=$(q "$db" "SELECT versioning.register_schema('dump_note', '{\"type\": \"object\"}')") || true
+  check "$label: the next schema of a restored kind is version 3" "3" "$out"
 }
 
 # --- 1. the source database ---------------------------------------------------------------

@@ -107,3 +107,11 @@ UPDATE public.reviews SET status = 'draft' WHERE ref = 'r' AND version = 2;
 RESET versioning.actor;
 SELECT versioning.set_label('public.reviews', '{"ref": "r"}', 'approved', 1);
 SELECT versioning.protect_label('public.reviews', 'approved', 'postgres');
+-- kinds: a versioned schema registry (two versions of one kind) and a table checked against it
+SELECT versioning.register_schema('dump_note', '{"type": "object", "required": ["text"]}');
+SELECT versioning.register_schema('dump_note', '{"type": "object", "required": ["text"], "properties": {"text": {"type": "string", "maxLength": 20}}}');
+CREATE TABLE public.notes (id bigserial PRIMARY KEY, kind text NOT NULL, ref text NOT NULL, body jsonb NOT NULL,
+                           version int, content_hash text);
+SELECT versioning.enable('public.notes', key => ARRAY['ref'], content => ARRAY['body'], kind_column => 'kind',
+                         require_schema => true);
+INSERT INTO public.notes (kind, ref, body) VALUES ('dump_note', 'n', '{"text": "first"}'), ('dump_note', 'n', '{"text": "second"}');
