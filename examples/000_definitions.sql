@@ -33,16 +33,29 @@ CREATE INDEX definitions_kind_idx ON definitions (kind);
 CREATE INDEX definitions_reference_idx ON definitions (reference);
 CREATE INDEX definitions_scope_idx ON definitions (project_id, library_id);
 
--- The migration: one call. The content hash covers the JSON content only.
+-- Each kind's Zod schema becomes a JSON Schema in the database's registry (kinds without one,
+-- such as 'action' here, are not checked). Registering the same schema again changes nothing.
+SELECT versioning.register_schema('workflow_def', '{
+  "type": "object", "required": ["name", "steps"], "additionalProperties": false,
+  "properties": {"name":  {"type": "string", "minLength": 1},
+                 "steps": {"type": "array", "items": {"type": "string"}, "minItems": 1}}}') AS workflow_def_schema;
+SELECT versioning.register_schema('task', '{
+  "type": "object", "required": ["name"],
+  "properties": {"name": {"type": "string", "minLength": 1},
+                 "timeoutSeconds": {"type": "integer", "minimum": 1}}}') AS task_schema;
+
+-- The migration: one call. The content hash covers the JSON content only; the kind column
+-- says which schema checks it.
 SELECT versioning.enable('definitions',
-         key     => ARRAY['reference', 'project_id', 'library_id'],
-         content => ARRAY['content']);
+         key         => ARRAY['reference', 'project_id', 'library_id'],
+         content     => ARRAY['content'],
+         kind_column => 'kind');
 
 INSERT INTO projects  VALUES ('proj-1', 'Project One');
 INSERT INTO libraries VALUES ('lib-core', 'Core Library');
 
 -- create(kind, reference, content, scope): a plain INSERT. The repository no longer computes
--- version or content_hash (content validation with Zod stays in the repository).
+-- version or content_hash, nor validates content.
 INSERT INTO definitions (id, kind, reference, content)
 VALUES ('def-01', 'workflow_def', 'wf.onboarding', '{"name": "Onboarding", "steps": ["collect", "verify"]}')
 RETURNING reference, version, content_hash = versioning.content_hash(content) AS hash_ok;
@@ -108,6 +121,12 @@ SELECT DISTINCT ON (reference, project_id, library_id) reference, version, conte
   FROM definitions
  WHERE kind = 'action'
  ORDER BY reference, project_id, library_id, version DESC;
+
+-- Content its kind's schema rejects is refused, with every failing place listed.
+INSERT INTO definitions (id, kind, reference, content)
+VALUES ('def-12', 'workflow_def', 'wf.broken', '{"name": "", "steps": ["collect", 2], "owner": "me"}');
+INSERT INTO definitions (id, kind, reference, content)
+VALUES ('def-13', 'task', 'task.broken', '{"name": "Broken", "timeoutSeconds": 0}');
 
 -- Versions are immutable: editing one is refused ...
 UPDATE definitions SET content = content || '{"name": "Renamed"}' WHERE id = 'def-01';
