@@ -51,11 +51,13 @@ pub fn registry_relid() -> Oid {
     })
 }
 
-/// Relcache invalidation: a registration (in any session) or a reset drops what is compiled.
+/// Relcache invalidation: a registration (in any session, also rolled back in this one) or a
+/// reset drops what is compiled.
 pub fn forget(relid: Oid) {
     let registry = REGISTRY_RELID.with(|c| c.get());
     if relid == Oid::INVALID || relid == registry {
         COMPILED.with(|c| c.borrow_mut().clear());
+        // looked up again on next use (the extension may have been dropped and created again)
         REGISTRY_RELID.with(|c| c.set(Oid::INVALID));
     }
 }
@@ -75,6 +77,11 @@ pub fn latest_registered(kind: &str) -> Option<(i32, serde_json::Value)> {
 
 /// The compiled latest schema of `kind`, from the cache or compiled now.
 pub fn registered(kind: &str) -> Option<Rc<Registered>> {
+    // Registrations committed by other sessions since this transaction last took a new lock
+    // (its statements may all reuse locks it holds) reach `forget` now; cheap when there are none.
+    unsafe { pg_sys::AcceptInvalidationMessages() };
+    // `forget` recognizes the registry's invalidations by its OID.
+    registry_relid();
     if let Some(hit) = COMPILED.with(|c| c.borrow().get(kind).cloned()) {
         return hit;
     }
@@ -124,8 +131,7 @@ pub unsafe fn check(
         return;
     };
     let kind = kind.unwrap_or_default();
-    let document = document_of(state, kinds, values, nulls, &kind, &which());
-    let failures = registered.schema.failures(&document);
+    let failures = failures_of(state, kinds, values, nulls, &kind, &which(), &registered);
     if !failures.is_empty() {
         error(
             Code::ERRCODE_CHECK_VIOLATION,
@@ -143,34 +149,37 @@ pub unsafe fn check(
     }
 }
 
-/// The row's document as JSON (SQL NULL is checked as JSON null).
-unsafe fn document_of(
+/// The failures of the row's document: jsonb is read in place; json text is parsed (SQL NULL
+/// is checked as JSON null).
+unsafe fn failures_of(
     state: &TableState,
     kinds: &KindCheck,
     values: &[Datum],
     nulls: &[bool],
     kind: &str,
     which: &str,
-) -> serde_json::Value {
+    schema: &Registered,
+) -> Vec<schema::Failure> {
     if nulls[kinds.document.index] {
-        return serde_json::Value::Null;
+        return schema.schema.failures(&serde_json::Value::Null);
     }
     let d = values[kinds.document.index];
-    let text = match kinds.document.typid {
-        pg_sys::JSONBOID => pg::jsonb_text(d),
-        _ => String::from_utf8_lossy(pg::varlena_bytes(d)).into_owned(),
-    };
-    serde_json::from_str(&text).unwrap_or_else(|e| {
-        // jsonb numbers beyond a double (1e400) are valid jsonb but no JSON Schema number
+    if kinds.document.typid == pg_sys::JSONBOID {
+        return schema.schema.failures_jsonb(pg::varlena_bytes(d));
+    }
+    let text = String::from_utf8_lossy(pg::varlena_bytes(d));
+    let document = serde_json::from_str(&text).unwrap_or_else(|e| {
+        // valid json the checker cannot hold: a number beyond a double (1e400), deep nesting
         error(
-            Code::ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE,
+            Code::ERRCODE_PROGRAM_LIMIT_EXCEEDED,
             format!(
                 "content of {which} of key {} in table {} cannot be checked against the JSON Schema of kind \"{kind}\": {e}",
                 state.key_json(values, nulls),
                 state.name
             ),
         )
-        .hint("JSON Schema validation reads numbers as IEEE doubles.")
+        .hint("Store the content as jsonb, which is checked in place.")
         .raise()
-    })
+    });
+    schema.schema.failures(&document)
 }

@@ -18,10 +18,16 @@ fn register_schema(kind: Option<&str>, schema_text: Option<&str>) -> i32 {
     let kind = required("versioning.register_schema: kind", kind);
     let schema_text = required("versioning.register_schema: schema", schema_text);
     if kind.is_empty() {
-        error(Code::ERRCODE_INVALID_PARAMETER_VALUE, "kind must not be empty").raise();
+        error(Code::ERRCODE_INVALID_PARAMETER_VALUE, "versioning.register_schema: kind must not be empty").raise();
     }
-    let schema: serde_json::Value =
-        serde_json::from_str(schema_text).expect("jsonb text is JSON");
+    let schema: serde_json::Value = serde_json::from_str(schema_text).unwrap_or_else(|e| {
+        // valid jsonb, but beyond what a schema may be: a number past a double, deep nesting
+        error(
+            Code::ERRCODE_INVALID_PARAMETER_VALUE,
+            format!("invalid JSON Schema for kind \"{kind}\": {e}"),
+        )
+        .raise()
+    });
     if let Err(f) = KindSchema::compile(&schema) {
         error(
             Code::ERRCODE_INVALID_PARAMETER_VALUE,

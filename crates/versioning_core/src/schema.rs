@@ -16,12 +16,15 @@
 //! let failures = schema.failures(&json!({"name": "ab"}));
 //! assert_eq!(failures[0].pointer, "/name");
 //! ```
+use jsonschema::json::Jsonb;
 use serde_json::Value;
 use std::fmt;
 
-/// A compiled schema, ready to check documents.
+/// A compiled schema, ready to check documents given as `serde_json` values or as PostgreSQL
+/// jsonb bytes (read in place: no printing and parsing of the document).
 pub struct KindSchema {
     validator: jsonschema::Validator,
+    jsonb: jsonschema::Validator<Jsonb>,
 }
 
 /// One reason a document (or a schema) fails: where, as a JSON Pointer, and why.
@@ -43,6 +46,12 @@ impl fmt::Display for Failure {
     }
 }
 
+/// The `$schema` values a schema may carry: it is always read as draft 2020-12.
+const DRAFT_2020_12: [&str; 2] = [
+    "https://json-schema.org/draft/2020-12/schema",
+    "https://json-schema.org/draft/2020-12/schema#",
+];
+
 /// Reasons echo the offending value; a long one is cut so a message stays readable.
 const MAX_REASON_CHARS: usize = 300;
 
@@ -56,14 +65,28 @@ fn failure(pointer: String, reason: String) -> Failure {
 
 impl KindSchema {
     /// Compiles `schema` as draft 2020-12. An invalid schema (not matching the 2020-12
-    /// meta-schema, an unknown draft in `$schema`, a `$ref` that does not resolve inside the
+    /// meta-schema, `$schema` naming another draft, a `$ref` that does not resolve inside the
     /// document) is refused with the reason.
     pub fn compile(schema: &Value) -> Result<KindSchema, Failure> {
-        jsonschema::draft202012::options()
+        if let Some(named) = schema.get("$schema") {
+            if !DRAFT_2020_12.contains(&named.as_str().unwrap_or_default()) {
+                return Err(failure(
+                    "/$schema".to_string(),
+                    format!("{named} is not draft 2020-12 (\"{}\")", DRAFT_2020_12[0]),
+                ));
+            }
+        }
+        let refused = |e: jsonschema::ValidationError| failure(e.instance_path().to_string(), e.to_string());
+        let validator = jsonschema::draft202012::options()
             .should_validate_formats(true)
             .build(schema)
-            .map(|validator| KindSchema { validator })
-            .map_err(|e| failure(e.instance_path().to_string(), e.to_string()))
+            .map_err(refused)?;
+        let jsonb = jsonschema::options_for::<Jsonb>()
+            .with_draft(jsonschema::Draft::Draft202012)
+            .should_validate_formats(true)
+            .build(schema)
+            .map_err(refused)?;
+        Ok(KindSchema { validator, jsonb })
     }
 
     /// Every failure of `document` against the schema, in the validator's order; empty when
@@ -74,6 +97,18 @@ impl KindSchema {
         }
         self.validator
             .iter_errors(document)
+            .map(|e| failure(e.instance_path().to_string(), e.to_string()))
+            .collect()
+    }
+
+    /// Like [`KindSchema::failures`], for a jsonb value as PostgreSQL stores it: the
+    /// `JsonbContainer` bytes after the varlena header.
+    pub fn failures_jsonb(&self, container: &[u8]) -> Vec<Failure> {
+        if self.jsonb.is_valid(Jsonb::root(container)) {
+            return Vec::new();
+        }
+        self.jsonb
+            .iter_errors(Jsonb::root(container))
             .map(|e| failure(e.instance_path().to_string(), e.to_string()))
             .collect()
     }
@@ -154,11 +189,33 @@ mod tests {
             json!({"required": "name"}),
             json!({"$ref": "https://example.com/other.json"}),
             json!({"$ref": "#/$defs/missing"}),
+            json!({"$schema": "http://json-schema.org/draft-04/schema#", "type": "object"}),
+            json!({"$schema": "https://example.com/unknown"}),
         ] {
             assert!(KindSchema::compile(&bad).is_err(), "accepted {bad}");
         }
         assert!(KindSchema::compile(&json!(true)).is_ok());
         assert!(KindSchema::compile(&json!({"$defs": {"n": {"type": "integer"}}, "$ref": "#/$defs/n"})).is_ok());
+    }
+
+    #[test]
+    fn jsonb_bytes_fail_as_the_json_does() {
+        use jsonschema_value::jsonb::encode::encode;
+        let s = workflow();
+        for doc in [
+            json!({"name": "Onboarding", "steps": ["a"]}),
+            json!({"name": "ab", "steps": ["a", 7], "extra": true}),
+            json!({"name": "abc", "steps": [], "owner": "nobody"}),
+            json!([1, 2]),
+            json!(12.5),
+        ] {
+            // jsonb orders object members by key length, then bytes: compare as sets
+            let sorted = |mut f: Vec<Failure>| {
+                f.sort_by(|a, b| (&a.pointer, &a.reason).cmp(&(&b.pointer, &b.reason)));
+                f
+            };
+            assert_eq!(sorted(s.failures_jsonb(&encode(&doc))), sorted(s.failures(&doc)), "{doc}");
+        }
     }
 
     #[test]

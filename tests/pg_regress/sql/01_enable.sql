@@ -185,7 +185,7 @@ SELECT o.option, e.sqlstate, e.message ~* o.pattern AS names_the_option
 -- column, a soft-delete column that is not a timestamp).
 SELECT regress_util.try($$ SELECT versioning.enable('en_check', key => ARRAY['ref'], lifecycle => 'publish') $$);
 SELECT regress_util.try($$ SELECT versioning.enable('en_check', key => ARRAY['ref'], deleted_column => 'note') $$);
--- Options that are not built yet are refused, not ignored: 0A000.
+-- kind_column needs the content to be one jsonb (or json) document: 42804.
 SELECT regress_util.try($$ SELECT versioning.enable('en_check', key => ARRAY['ref'], kind_column => 'note') $$);
 SELECT regress_util.try($$ SELECT versioning.enable('en_check', key => ARRAY['ref'], semver => '{"change_type": "note"}') $$);
 
