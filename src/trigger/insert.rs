@@ -31,11 +31,22 @@ pub unsafe fn on_insert(call: &Call) -> Datum {
     let key = |row: &Row| state.key_json(&row.values, &row.nulls);
 
     // Restored rows were checked when first written; today's schema may no longer accept them.
+    // The check and the hash read the document from one detoasted copy (the row keeps the
+    // value as it came, compressed or not).
+    let mut detoasted = None;
     if let Some(kinds) = state.kinds.as_ref().filter(|_| !restore) {
-        crate::kinds::check(&state, kinds, &row.values, &row.nulls, None);
+        let mut values = row.values.clone();
+        if !row.nulls[kinds.document.index] {
+            let d = &mut values[kinds.document.index];
+            *d = Datum::from(pg_sys::pg_detoast_datum_packed(d.cast_mut_ptr()));
+        }
+        crate::kinds::check(&state, kinds, &values, &row.nulls, None);
+        detoasted = Some(values);
     }
 
-    let hash = state.content.hash(&row.values, &row.nulls);
+    let hash = state
+        .content
+        .hash(detoasted.as_deref().unwrap_or(&row.values), &row.nulls);
     let supplied_version = row
         .get(state.version.index)
         .map(|d| pg::int_from_datum(d, state.version.typid));
