@@ -70,8 +70,15 @@ pub fn latest_registered(kind: &str) -> Option<(i32, serde_json::Value)> {
           ORDER BY version DESC LIMIT 1",
         &[kind],
     )?;
-    let (version, schema): (i32, serde_json::Value) =
-        serde_json::from_str(&text).expect("jsonb_build_array(int, jsonb) is a JSON pair");
+    let (version, schema): (i32, serde_json::Value) = serde_json::from_str(&text).unwrap_or_else(|e| {
+        // only a row written into versioning.schemas by hand (register_schema refuses these)
+        error(
+            Code::ERRCODE_INVALID_PARAMETER_VALUE,
+            format!("the latest JSON Schema of kind \"{kind}\" in versioning.schemas is unreadable: {e}"),
+        )
+        .hint("Register a corrected schema for the kind with versioning.register_schema.")
+        .raise()
+    });
     Some((version, schema))
 }
 
