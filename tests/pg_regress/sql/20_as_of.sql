@@ -102,7 +102,7 @@ DROP TABLE ao, ao_quiet, ao_hard;
 DROP ROLE regress_asof_reader, regress_asof_stranger;
 
 -- The log's own writes keep every plain index it has (the creation records above were found
--- through log_key_at); an index with an expression or a predicate, added in the middle of a
+-- through the log's index log_key); an index with an expression or a predicate, added in the middle of a
 -- session, switches the writes to SQL, which maintains it too.
 CREATE TABLE ao_idx (id serial PRIMARY KEY, ref text, body jsonb, version int, content_hash text);
 SELECT versioning.enable('ao_idx', key => ARRAY['ref']);
