@@ -361,6 +361,7 @@ read_run() {
   [ "$1" = sql ] && q="SELECT count(*) FROM (SELECT pg_catalog.to_jsonb(t.*) FROM t_hist t
      WHERE t.reference = 'deep' AND t.project_id IS NULL AND t.library_id IS NULL
      ORDER BY t.reference DESC, t.project_id DESC, t.library_id DESC, t.version DESC LIMIT 50) h;"
+  q=$(printf '%s' "$q" | tr '\n' ' ') # one statement per line: the warm-up takes the first 10 lines
   for ((i = 0; i < hist_calls; i++)); do printf '%s\n' "$q"; done >"$work/read.sql"
   series "$work/read.sql" nocheckpoint | tail -n 1
 }
