@@ -7,8 +7,9 @@ use crate::pg;
 use crate::spi::{self, KeptPlan, Snapshot};
 use crate::table_state::{self, TableState};
 use crate::trigger::{Call, Row};
-use pgrx::pg_sys::{self, Datum};
+use pgrx::pg_sys::{self, Datum, Oid};
 use serde::{Deserialize, Serialize};
+use std::cell::OnceCell;
 
 /// One rule, as stored in versioning.carry_forward.config.
 #[derive(Serialize, Deserialize, Clone, PartialEq, Debug)]
@@ -21,15 +22,45 @@ pub struct Rule {
     pub from_row_column: Option<String>,
 }
 
+/// A rule of the parent's table state, with its copying statement prepared on first use. The
+/// statement names the child's columns, so the parent's state is dropped when the child's
+/// relcache entry is invalidated (`depends_on`).
+pub struct Carry {
+    pub rule: Rule,
+    prepared: OnceCell<Option<Prepared>>,
+}
+
+struct Prepared {
+    plan: KeptPlan,
+    child: Oid,
+    /// copies run as the child table's owner
+    owner: Oid,
+}
+
+impl Carry {
+    /// Whether the prepared statement was built from relation `relid` (the child table).
+    pub fn depends_on(&self, relid: Oid) -> bool {
+        matches!(self.prepared.get(), Some(Some(p)) if p.child == relid)
+    }
+}
+
 /// The rules whose parent is `table`.
-pub fn rules_of(table: &str) -> Vec<Rule> {
+pub fn rules_of(table: &str) -> Vec<Carry> {
     let text = spi::query_text(
         "SELECT pg_catalog.jsonb_agg(config)::pg_catalog.text FROM versioning.carry_forward \
          WHERE parent_table OPERATOR(pg_catalog.=) $1",
         &[table],
     );
-    text.and_then(|t| serde_json::from_str(&t).ok())
-        .unwrap_or_default()
+    let rules: Vec<Rule> = text
+        .and_then(|t| serde_json::from_str(&t).ok())
+        .unwrap_or_default();
+    rules
+        .into_iter()
+        .map(|rule| Carry {
+            rule,
+            prepared: OnceCell::new(),
+        })
+        .collect()
 }
 
 pub unsafe fn after_insert(call: &Call) {
@@ -62,29 +93,50 @@ pub unsafe fn after_insert(call: &Call) {
     };
     let Some(new) = row.get(pk.index) else { return };
     let key = state.key_json(&row.values, &row.nulls);
-    for rule in &state.carry {
-        copy(&state, rule, pk, previous, new, &key, version);
+    let _session = spi::Session::connect();
+    for carry in &state.carry {
+        copy(&state, carry, pk, previous, new, &key, version);
     }
 }
 
 /// Copies one rule's child rows from the previous parent version to the new one.
 fn copy(
     state: &TableState,
-    rule: &Rule,
+    carry: &Carry,
     pk: &catalog::Column,
     previous: Datum,
     new: Datum,
     key: &str,
     version: i64,
 ) {
-    let Some(child_oid) = (unsafe {
+    let Some(p) = carry.prepared.get_or_init(|| prepare(&carry.rule, pk)) else {
+        return; // the child table is gone (DROP TABLE also forgets the rule)
+    };
+    let count = pg::as_user(p.owner, || {
+        p.plan
+            .execute(&[Some(new), Some(previous)], Snapshot::Transaction, 0)
+    });
+    if count > 0 {
+        crate::audit::write(&crate::audit::Entry {
+            table: &state.name,
+            key_json: key,
+            version: Some(version),
+            action: "carry_forward",
+            detail: Some(serde_json::json!({ "child": carry.rule.child, "rows": count, "from_version": version - 1 }).to_string()),
+            ..Default::default()
+        });
+    }
+}
+
+/// `INSERT INTO child (…) SELECT … FROM child WHERE parent = $2 AND when IN (…)`, with $1 the
+/// new parent's key; None when the child table no longer exists. Needs an open SPI session.
+fn prepare(rule: &Rule, pk: &catalog::Column) -> Option<Prepared> {
+    let child_oid = (unsafe {
         pgrx::direct_function_call::<pg_sys::Oid>(
             pg_sys::to_regclass,
             &[pgrx::IntoDatum::into_datum(rule.child.as_str())],
         )
-    }) else {
-        return; // the child table is gone (DROP TABLE also forgets the rule)
-    };
+    })?;
     let (columns, child_pk) = unsafe {
         let child = pg_sys::table_open(child_oid, pg_sys::RowExclusiveLock as i32);
         let columns = catalog::columns(child);
@@ -135,20 +187,9 @@ fn copy(
             values.join(", ")
         },
     );
-    let owner = pg::relation_owner(child_oid);
-    let _session = spi::Session::connect();
-    let plan = KeptPlan::prepare(&sql, &[pk.typid, pk.typid]);
-    let count = pg::as_user(owner, || {
-        plan.execute(&[Some(new), Some(previous)], Snapshot::Transaction, 0)
-    });
-    if count > 0 {
-        crate::audit::write(&crate::audit::Entry {
-            table: &state.name,
-            key_json: key,
-            version: Some(version),
-            action: "carry_forward",
-            detail: Some(serde_json::json!({ "child": rule.child, "rows": count, "from_version": version - 1 }).to_string()),
-            ..Default::default()
-        });
-    }
+    Some(Prepared {
+        plan: KeptPlan::prepare(&sql, &[pk.typid, pk.typid]),
+        child: child_oid,
+        owner: pg::relation_owner(child_oid),
+    })
 }

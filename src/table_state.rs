@@ -50,7 +50,7 @@ pub struct TableState {
     /// content checked against its kind's JSON Schema (kind_column)
     pub kinds: Option<crate::kinds::KindCheck>,
     /// carry-forward rules whose parent is this table
-    pub carry: Vec<crate::carry_forward::Rule>,
+    pub carry: Vec<crate::carry_forward::Carry>,
     pub natts: usize,
     /// direct index probes; None when the indexes enable() creates are missing (SPI is used)
     pub probes: Option<crate::lookup::Probes>,
@@ -58,6 +58,8 @@ pub struct TableState {
     /// per-transaction key cache may be used (src/key_cache.rs)
     no_later_insert_trigger: bool,
     plans: RefCell<HashMap<u64, Rc<KeyPlans>>>,
+    /// the soft delete's UPDATE, prepared on first use
+    soft_delete: OnceCell<KeptPlan>,
     mcx: pg_sys::MemoryContext,
 }
 
@@ -87,7 +89,13 @@ unsafe extern "C-unwind" fn on_relcache_invalidation(_arg: Datum, relid: Oid) {
         if relid == Oid::INVALID {
             c.drain().map(|(_, v)| v).collect()
         } else {
-            c.remove(&relid).into_iter().collect()
+            // the table itself, and parents whose carry-forward statements name its columns
+            let stale: Vec<Oid> = c
+                .iter()
+                .filter(|(k, s)| **k == relid || s.carry.iter().any(|r| r.depends_on(relid)))
+                .map(|(k, _)| *k)
+                .collect();
+            stale.iter().filter_map(|k| c.remove(k)).collect()
         }
     });
     drop(dropped);
@@ -220,6 +228,7 @@ unsafe fn build(rel: pg_sys::Relation) -> Option<TableState> {
         name,
         config,
         plans: RefCell::new(HashMap::new()),
+        soft_delete: OnceCell::new(),
         mcx,
     })
 }
@@ -430,6 +439,22 @@ impl TableState {
     }
 
     /// Restore mode: does (key, version) exist already?
+    /// `UPDATE … SET deleted_column = now() WHERE ctid = $1`; requires an open SPI session and
+    /// a deleted_column.
+    pub fn soft_delete_plan(&self) -> &KeptPlan {
+        self.soft_delete.get_or_init(|| {
+            let deleted = self.deleted.as_ref().expect("soft delete needs deleted_column");
+            KeptPlan::prepare(
+                &format!(
+                    "UPDATE {} SET {} = pg_catalog.now() WHERE ctid OPERATOR(pg_catalog.=) $1",
+                    self.name,
+                    pg::quote_ident(&deleted.name)
+                ),
+                &[pg_sys::TIDOID],
+            )
+        })
+    }
+
     pub fn exists_plan<'a>(&self, plans: &'a KeyPlans, null_mask: u64) -> &'a KeptPlan {
         plans.exists.get_or_init(|| {
             let (conds, mut types) = self.key_conditions(null_mask, "t");

@@ -264,14 +264,8 @@ unsafe fn on_delete(
         // Soft delete: set the column (once), remove nothing.
         if old.get(d.index).is_none() {
             let _flag = set(&SOFT_DELETING);
-            let sql = format!(
-                "UPDATE {} SET {} = pg_catalog.now() WHERE ctid OPERATOR(pg_catalog.=) $1",
-                state.name,
-                pg::quote_ident(&d.name)
-            );
             let _session = crate::spi::Session::connect();
-            let plan = crate::spi::KeptPlan::prepare(&sql, &[pg_sys::TIDOID]);
-            plan.execute(
+            state.soft_delete_plan().execute(
                 &[Some(Datum::from(&mut (*tuple).t_self as *mut _))],
                 crate::spi::Snapshot::Transaction,
                 0,

@@ -83,6 +83,14 @@ SELECT l ->> 'sample_id' AS sample_id, v.version_number
  ORDER BY ord;
 SELECT regress_util.try($$ SELECT * FROM versioning.lineage('cf_versions', 1) $$);
 
+-- a column the child table gets later is copied too (the copying statement follows the
+-- child's columns, also when it was already prepared in this session)
+ALTER TABLE cf_decisions ADD COLUMN reviewer text;
+UPDATE cf_decisions SET reviewer = 'rita' WHERE decision_status = 'approved';
+INSERT INTO cf_versions (cycle_id, report_id, version_notes) VALUES (1, 10, 'fourth');
+SELECT d.sample_id, d.reviewer FROM cf_decisions d JOIN cf_versions v USING (version_id)
+ WHERE v.report_id = 10 AND v.version_number = 4 ORDER BY 1;
+
 -- misconfiguration is refused when the rule is set up
 CREATE TABLE cf_plain (id serial PRIMARY KEY, ref text);
 CREATE TABLE cf_bad (id serial PRIMARY KEY, version_id int, status text, from_row text);
