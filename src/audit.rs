@@ -172,12 +172,9 @@ unsafe fn has_expected_columns(rel: pg_sys::Relation) -> bool {
 
 /// Whether every index of `rel` is on plain columns, without a predicate.
 unsafe fn plain_indexes(rel: pg_sys::Relation) -> bool {
-    let list = pg_sys::RelationGetIndexList(rel);
-    (0..pg_sys::list_length(list)).all(|i| {
-        let oid = (*(*list).elements.add(i as usize)).oid_value;
+    pg::index_oids(rel).into_iter().all(|oid| {
         let index = pg_sys::index_open(oid, pg_sys::AccessShareLock as i32);
-        let plain = pg_sys::RelationGetIndexExpressions(index).is_null()
-            && pg_sys::RelationGetIndexPredicate(index).is_null();
+        let plain = pg::is_plain_index(index);
         pg_sys::index_close(index, pg_sys::AccessShareLock as i32);
         plain
     })

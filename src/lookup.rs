@@ -42,11 +42,8 @@ impl IndexProbe {
     /// Finds a usable index on `rel`: btree, valid, no expressions or predicate, columns
     /// exactly the key set followed by `last`.
     pub unsafe fn find(rel: pg_sys::Relation, key: &[usize], last: usize) -> Option<IndexProbe> {
-        let list = pg_sys::RelationGetIndexList(rel);
-        let n = pg_sys::list_length(list);
         let mut found = None;
-        for i in 0..n {
-            let oid = (*(*list).elements.add(i as usize)).oid_value;
+        for oid in pg::index_oids(rel) {
             let index = pg_sys::index_open(oid, pg_sys::AccessShareLock as i32);
             let form = &*(*index).rd_index;
             let natts = form.indnatts as usize;
@@ -59,8 +56,7 @@ impl IndexProbe {
                 .collect();
             let usable = (*(*index).rd_rel).relam == pg_sys::BTREE_AM_OID
                 && form.indisvalid
-                && (*index).rd_indexprs.is_null()
-                && pg_sys::RelationGetIndexPredicate(index).is_null()
+                && pg::is_plain_index(index)
                 && natts == key.len() + 1
                 && cols.iter().all(|&a| a > 0)
                 && cols[natts - 1] == last + 1

@@ -119,6 +119,21 @@ pub fn as_user<R>(user: Oid, f: impl FnOnce() -> R) -> R {
     }
 }
 
+/// The OIDs of `rel`'s indexes.
+pub unsafe fn index_oids(rel: pg_sys::Relation) -> Vec<Oid> {
+    let list = pg_sys::RelationGetIndexList(rel);
+    (0..pg_sys::list_length(list))
+        .map(|i| (*(*list).elements.add(i as usize)).oid_value)
+        .collect()
+}
+
+/// Whether an (open) index is on plain columns and has no predicate: its entries follow from a
+/// row's columns alone.
+pub unsafe fn is_plain_index(index: pg_sys::Relation) -> bool {
+    pg_sys::RelationGetIndexExpressions(index).is_null()
+        && pg_sys::RelationGetIndexPredicate(index).is_null()
+}
+
 pub fn relation_owner(relid: Oid) -> Oid {
     unsafe {
         let tuple = pg_sys::SearchSysCache1(

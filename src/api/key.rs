@@ -40,13 +40,9 @@ pub fn conditions(state: &TableState, key_json: &str, alias: &str) -> String {
         .map(|k| {
             let c = &k.column;
             let column = format!("{alias}.{}", pg::quote_ident(&c.name));
-            match object.get(&c.name) {
-                None | Some(serde_json::Value::Null) => format!("{column} IS NULL"),
-                Some(_) => format!(
-                    "{column} OPERATOR(pg_catalog.=) CAST($1::pg_catalog.jsonb OPERATOR(pg_catalog.->>) {} AS {})",
-                    pg::quote_literal(&c.name),
-                    c.type_name()
-                ),
+            match given(c, object.get(&c.name), 1) {
+                None => format!("{column} IS NULL"),
+                Some(value) => format!("{column} OPERATOR(pg_catalog.=) {value}"),
             }
         })
         .collect::<Vec<_>>()
@@ -63,18 +59,25 @@ pub fn normalized(state: &TableState, key_json: &str, n: usize) -> String {
         .iter()
         .map(|k| {
             let c = &k.column;
-            let value = match key.get(&c.name) {
-                None | Some(serde_json::Value::Null) => format!("NULL::{}", c.type_name()),
-                Some(_) => format!(
-                    "CAST(${n}::pg_catalog.jsonb OPERATOR(pg_catalog.->>) {} AS {})",
-                    pg::quote_literal(&c.name),
-                    c.type_name()
-                ),
-            };
+            let value =
+                given(c, key.get(&c.name), n).unwrap_or_else(|| format!("NULL::{}", c.type_name()));
             format!("{}, {value}", pg::quote_literal(&c.name))
         })
         .collect();
     format!("pg_catalog.jsonb_build_object({})", parts.join(", "))
+}
+
+/// The key column's value given in the JSON of parameter `$n`, cast to the column's type; None
+/// when the key leaves it out or gives null (the column is NULL).
+fn given(c: &crate::catalog::Column, value: Option<&serde_json::Value>, n: usize) -> Option<String> {
+    match value {
+        None | Some(serde_json::Value::Null) => None,
+        Some(_) => Some(format!(
+            "CAST(${n}::pg_catalog.jsonb OPERATOR(pg_catalog.->>) {} AS {})",
+            pg::quote_literal(&c.name),
+            c.type_name()
+        )),
+    }
 }
 
 /// `jsonb_build_object('k1', alias.k1, …)`: the key of a row, normalized.
