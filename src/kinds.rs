@@ -63,7 +63,7 @@ pub fn forget(relid: Oid) {
 }
 
 /// The latest registered version of `kind` as (version, schema), read with a fresh snapshot.
-pub fn latest_registered(kind: &str) -> Option<(i32, serde_json::Value)> {
+fn latest_registered(kind: &str) -> Option<(i32, serde_json::Value)> {
     let text = crate::spi::query_text(
         "SELECT pg_catalog.jsonb_build_array(version, schema)::pg_catalog.text \
            FROM versioning.schemas WHERE kind OPERATOR(pg_catalog.=) $1 \
@@ -123,22 +123,32 @@ pub unsafe fn check(
     };
     let key = || state.key_json(values, nulls);
     let kind = (!nulls[kinds.kind.index])
-        .then(|| String::from_utf8_lossy(pg::varlena_bytes(values[kinds.kind.index])).into_owned());
+        .then(|| String::from_utf8_lossy(pg::varlena_bytes(values[kinds.kind.index])));
     let Some(registered) = kind.as_deref().and_then(registered) else {
         if kinds.require {
-            let named = kind.as_deref().map_or("NULL".to_string(), |k| format!("\"{k}\""));
+            let named = kind
+                .as_deref()
+                .map_or("NULL".to_string(), |k| format!("\"{k}\""));
             error(
                 Code::ERRCODE_CHECK_VIOLATION,
-                format!("no JSON Schema is registered for kind {named} of {} of key {} in table {}", which(), key(), state.name),
+                format!(
+                    "no JSON Schema is registered for kind {named} of {} of key {} in table {}",
+                    which(),
+                    key(),
+                    state.name
+                ),
             )
-            .detail(format!("Table {} is enabled with require_schema => true.", state.name))
+            .detail(format!(
+                "Table {} is enabled with require_schema => true.",
+                state.name
+            ))
             .hint("Register the kind's schema with versioning.register_schema(kind, schema) first.")
             .raise();
         }
         return;
     };
     let kind = kind.unwrap_or_default();
-    let failures = failures_of(state, kinds, values, nulls, &kind, &which(), &registered);
+    let failures = failures_of(state, kinds, values, nulls, &kind, &which, &registered);
     if !failures.is_empty() {
         error(
             Code::ERRCODE_CHECK_VIOLATION,
@@ -164,7 +174,7 @@ unsafe fn failures_of(
     values: &[Datum],
     nulls: &[bool],
     kind: &str,
-    which: &str,
+    which: &dyn Fn() -> String,
     schema: &Registered,
 ) -> Vec<schema::Failure> {
     if nulls[kinds.document.index] {
@@ -180,7 +190,8 @@ unsafe fn failures_of(
         error(
             Code::ERRCODE_PROGRAM_LIMIT_EXCEEDED,
             format!(
-                "content of {which} of key {} in table {} cannot be checked against the JSON Schema of kind \"{kind}\": {e}",
+                "content of {} of key {} in table {} cannot be checked against the JSON Schema of kind \"{kind}\": {e}",
+                which(),
                 state.key_json(values, nulls),
                 state.name
             ),

@@ -69,7 +69,11 @@ pub fn normalized(state: &TableState, key_json: &str, n: usize) -> String {
 
 /// The key column's value given in the JSON of parameter `$n`, cast to the column's type; None
 /// when the key leaves it out or gives null (the column is NULL).
-fn given(c: &crate::catalog::Column, value: Option<&serde_json::Value>, n: usize) -> Option<String> {
+fn given(
+    c: &crate::catalog::Column,
+    value: Option<&serde_json::Value>,
+    n: usize,
+) -> Option<String> {
     match value {
         None | Some(serde_json::Value::Null) => None,
         Some(_) => Some(format!(

@@ -18,7 +18,11 @@ fn register_schema(kind: Option<&str>, schema_text: Option<&str>) -> i32 {
     let kind = required("versioning.register_schema: kind", kind);
     let schema_text = required("versioning.register_schema: schema", schema_text);
     if kind.is_empty() {
-        error(Code::ERRCODE_INVALID_PARAMETER_VALUE, "versioning.register_schema: kind must not be empty").raise();
+        error(
+            Code::ERRCODE_INVALID_PARAMETER_VALUE,
+            "versioning.register_schema: kind must not be empty",
+        )
+        .raise();
     }
     let schema: serde_json::Value = serde_json::from_str(schema_text).unwrap_or_else(|e| {
         // valid jsonb, but beyond what a schema may be: a number past a double, deep nesting
@@ -44,19 +48,18 @@ fn register_schema(kind: Option<&str>, schema_text: Option<&str>) -> i32 {
     pg::as_user(extension_owner(), || {
         Spi::run("LOCK TABLE versioning.schemas IN SHARE ROW EXCLUSIVE MODE")
     })
-    .unwrap_or_else(|e| {
-        error(Code::ERRCODE_INTERNAL_ERROR, format!("pg_versioning: {e}")).raise()
-    });
-    let latest = kinds::latest_registered(kind);
-    let owner = match &latest {
-        None => caller_name.clone(),
-        Some(_) => {
-            let owner: String = crate::spi::query_text(
-                "SELECT owner::pg_catalog.text FROM versioning.schemas \
-                  WHERE kind OPERATOR(pg_catalog.=) $1 ORDER BY version LIMIT 1",
-                &[kind],
-            )
-            .expect("a registered kind has a first version");
+    .unwrap_or_else(|e| error(Code::ERRCODE_INTERNAL_ERROR, format!("pg_versioning: {e}")).raise());
+    // The latest version as committed now: its number, the kind's owner (every version carries
+    // it) and whether it already is this schema (jsonb equality).
+    let latest: Option<(i32, String, bool)> = crate::spi::query_text(
+        "SELECT pg_catalog.jsonb_build_array(version, owner, schema OPERATOR(pg_catalog.=) $2::pg_catalog.jsonb)::pg_catalog.text \
+           FROM versioning.schemas WHERE kind OPERATOR(pg_catalog.=) $1 ORDER BY version DESC LIMIT 1",
+        &[kind, schema_text],
+    )
+    .map(|row| serde_json::from_str(&row).expect("jsonb_build_array(int, name, bool)"));
+    let (version, owner) = match latest {
+        None => (1, caller_name),
+        Some((version, owner, same)) => {
             if !is_member_of(caller, &owner) {
                 error(
                     Code::ERRCODE_INSUFFICIENT_PRIVILEGE,
@@ -65,21 +68,12 @@ fn register_schema(kind: Option<&str>, schema_text: Option<&str>) -> i32 {
                 .hint(format!("Register as a member of role {owner}, or use another kind name."))
                 .raise();
             }
-            owner
+            if same {
+                return version; // the same schema again: nothing to register
+            }
+            (version + 1, owner)
         }
     };
-    if let Some((version, _)) = &latest {
-        let same = crate::spi::query_text(
-            "SELECT 'same' FROM versioning.schemas WHERE kind OPERATOR(pg_catalog.=) $1 \
-               AND version OPERATOR(pg_catalog.=) $2::pg_catalog.int4 \
-               AND schema OPERATOR(pg_catalog.=) $3::pg_catalog.jsonb",
-            &[kind, &version.to_string(), schema_text],
-        );
-        if same.is_some() {
-            return *version; // the same schema again (jsonb equality): nothing to register
-        }
-    }
-    let version = latest.map_or(1, |(v, _)| v + 1);
     pg::as_user(extension_owner(), || {
         Spi::run_with_args(
             "INSERT INTO versioning.schemas (kind, version, schema, owner, registered_by) \
@@ -93,9 +87,7 @@ fn register_schema(kind: Option<&str>, schema_text: Option<&str>) -> i32 {
             ],
         )
     })
-    .unwrap_or_else(|e| {
-        error(Code::ERRCODE_INTERNAL_ERROR, format!("pg_versioning: {e}")).raise()
-    });
+    .unwrap_or_else(|e| error(Code::ERRCODE_INTERNAL_ERROR, format!("pg_versioning: {e}")).raise());
     let key = serde_json::json!({ "kind": kind }).to_string();
     audit::write(&audit::Entry {
         table: "versioning.schemas",

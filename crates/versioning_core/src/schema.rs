@@ -16,14 +16,14 @@
 //! let failures = schema.failures(&json!({"name": "ab"}));
 //! assert_eq!(failures[0].pointer, "/name");
 //! ```
-use jsonschema::json::Jsonb;
+use jsonschema::json::{Json, Jsonb, SerdeJson};
 use serde_json::Value;
 use std::fmt;
 
 /// A compiled schema, ready to check documents given as `serde_json` values or as PostgreSQL
 /// jsonb bytes (read in place: no printing and parsing of the document).
 pub struct KindSchema {
-    validator: jsonschema::Validator,
+    validator: jsonschema::Validator<SerdeJson>,
     jsonb: jsonschema::Validator<Jsonb>,
 }
 
@@ -76,42 +76,45 @@ impl KindSchema {
                 ));
             }
         }
-        let refused = |e: jsonschema::ValidationError| failure(e.instance_path().to_string(), e.to_string());
-        let validator = jsonschema::draft202012::options()
-            .should_validate_formats(true)
-            .build(schema)
-            .map_err(refused)?;
-        let jsonb = jsonschema::options_for::<Jsonb>()
-            .with_draft(jsonschema::Draft::Draft202012)
-            .should_validate_formats(true)
-            .build(schema)
-            .map_err(refused)?;
+        let validator = build(schema)?;
+        let jsonb = build(schema)?;
         Ok(KindSchema { validator, jsonb })
     }
 
     /// Every failure of `document` against the schema, in the validator's order; empty when
     /// the document is valid.
     pub fn failures(&self, document: &Value) -> Vec<Failure> {
-        if self.validator.is_valid(document) {
-            return Vec::new();
-        }
-        self.validator
-            .iter_errors(document)
-            .map(|e| failure(e.instance_path().to_string(), e.to_string()))
-            .collect()
+        failures_in(&self.validator, document)
     }
 
     /// Like [`KindSchema::failures`], for a jsonb value as PostgreSQL stores it: the
     /// `JsonbContainer` bytes after the varlena header.
     pub fn failures_jsonb(&self, container: &[u8]) -> Vec<Failure> {
-        if self.jsonb.is_valid(Jsonb::root(container)) {
-            return Vec::new();
-        }
-        self.jsonb
-            .iter_errors(Jsonb::root(container))
-            .map(|e| failure(e.instance_path().to_string(), e.to_string()))
-            .collect()
+        failures_in(&self.jsonb, Jsonb::root(container))
     }
+}
+
+/// A validator for documents in representation `F` (serde values, stored jsonb).
+fn build<F: Json>(schema: &Value) -> Result<jsonschema::Validator<F>, Failure> {
+    jsonschema::options_for::<F>()
+        .with_draft(jsonschema::Draft::Draft202012)
+        .should_validate_formats(true)
+        .build(schema)
+        .map_err(|e| failure(e.instance_path().to_string(), e.to_string()))
+}
+
+/// Every failure of `document` (none without the cost of collecting them when it is valid).
+fn failures_in<'i, F: Json>(
+    validator: &'i jsonschema::Validator<F>,
+    document: F::Node<'i>,
+) -> Vec<Failure> {
+    if validator.is_valid(document.clone()) {
+        return Vec::new();
+    }
+    validator
+        .iter_errors(document)
+        .map(|e| failure(e.instance_path().to_string(), e.to_string()))
+        .collect()
 }
 
 /// The failures as DETAIL lines of an error message.
@@ -176,7 +179,8 @@ mod tests {
 
     #[test]
     fn pointers_escape_slash_and_tilde() {
-        let s = KindSchema::compile(&json!({"properties": {"a/b~c": {"type": "integer"}}})).unwrap();
+        let s =
+            KindSchema::compile(&json!({"properties": {"a/b~c": {"type": "integer"}}})).unwrap();
         let f = s.failures(&json!({"a/b~c": "x"}));
         assert_eq!(f[0].pointer, "/a~1b~0c");
     }
@@ -195,7 +199,10 @@ mod tests {
             assert!(KindSchema::compile(&bad).is_err(), "accepted {bad}");
         }
         assert!(KindSchema::compile(&json!(true)).is_ok());
-        assert!(KindSchema::compile(&json!({"$defs": {"n": {"type": "integer"}}, "$ref": "#/$defs/n"})).is_ok());
+        assert!(KindSchema::compile(
+            &json!({"$defs": {"n": {"type": "integer"}}, "$ref": "#/$defs/n"})
+        )
+        .is_ok());
     }
 
     #[test]
@@ -214,7 +221,11 @@ mod tests {
                 f.sort_by(|a, b| (&a.pointer, &a.reason).cmp(&(&b.pointer, &b.reason)));
                 f
             };
-            assert_eq!(sorted(s.failures_jsonb(&encode(&doc))), sorted(s.failures(&doc)), "{doc}");
+            assert_eq!(
+                sorted(s.failures_jsonb(&encode(&doc))),
+                sorted(s.failures(&doc)),
+                "{doc}"
+            );
         }
     }
 
