@@ -92,7 +92,7 @@ pub fn write(entry: &Entry) {
             let tuple =
                 pg_sys::heap_form_tuple((*rel).rd_att, values.as_mut_ptr(), nulls.as_mut_ptr());
             // heap_insert plus an entry in each index (the log's own and any plain one added)
-            pg_sys::CatalogTupleInsert(rel, tuple);
+            pg_sys::CatalogTupleInsertWithInfo(rel, tuple, open_indexes(rel));
         }
         pg_sys::table_close(rel, pg_sys::NoLock as i32);
         if !direct {
@@ -101,7 +101,51 @@ pub fn write(entry: &Entry) {
     }
 }
 
+/// The log's indexes, opened on the first direct write of a transaction and kept open until it
+/// ends (opening them and building their IndexInfo per row cost more than the index insert).
+/// They belong to the top transaction's resource owner, so a subtransaction that opened them
+/// can end without them; `transaction_ending` closes them before commit.
+unsafe fn open_indexes(rel: pg_sys::Relation) -> pg_sys::CatalogIndexState {
+    let open = OPEN_INDEXES.with(|c| c.get());
+    let stale = INDEXES_STALE.with(|c| c.replace(false));
+    if !open.is_null() {
+        if !stale {
+            // the log's relcache entry the inserts name: this write's (the same unless rebuilt)
+            (*open).ri_RelationDesc = rel;
+            return open;
+        }
+        as_top_transaction(|| pg_sys::CatalogCloseIndexes(open));
+    }
+    let opened = as_top_transaction(|| pg_sys::CatalogOpenIndexes(rel));
+    OPEN_INDEXES.with(|c| c.set(opened));
+    opened
+}
+
+/// Runs `f` with the top transaction's resource owner and memory context.
+unsafe fn as_top_transaction<R>(f: impl FnOnce() -> R) -> R {
+    let owner = pg_sys::CurrentResourceOwner;
+    pg_sys::CurrentResourceOwner = pg_sys::TopTransactionResourceOwner;
+    let cx = pg_sys::MemoryContextSwitchTo(pg_sys::TopTransactionContext);
+    let r = f();
+    pg_sys::MemoryContextSwitchTo(cx);
+    pg_sys::CurrentResourceOwner = owner;
+    r
+}
+
+/// Transaction end: before a commit (or prepare) close the log's indexes; on abort PostgreSQL
+/// has released them with the transaction's resources.
+pub fn transaction_ending(committing: bool) {
+    let open = OPEN_INDEXES.with(|c| c.replace(std::ptr::null_mut()));
+    INDEXES_STALE.with(|c| c.set(false));
+    if committing && !open.is_null() {
+        unsafe { as_top_transaction(|| pg_sys::CatalogCloseIndexes(open)) };
+    }
+}
+
 thread_local! {
+    static OPEN_INDEXES: Cell<pg_sys::CatalogIndexState> = const { Cell::new(std::ptr::null_mut()) };
+    /// the log's relcache entry was invalidated (an index added or dropped): reopen them
+    static INDEXES_STALE: Cell<bool> = const { Cell::new(false) };
     static LOG_RELID: Cell<Oid> = const { Cell::new(Oid::INVALID) };
     /// (log OID, whether the direct write path may be used for it)
     static DIRECT_OK: Cell<(Oid, bool)> = const { Cell::new((Oid::INVALID, false)) };
@@ -128,6 +172,7 @@ pub fn forget_log_relid(relid: Oid) {
         if relid == Oid::INVALID || relid == c.get() {
             c.set(Oid::INVALID);
             DIRECT_OK.with(|d| d.set((Oid::INVALID, false)));
+            INDEXES_STALE.with(|s| s.set(true));
         }
     });
 }

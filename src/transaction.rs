@@ -1,6 +1,7 @@
 //! End-of-transaction bookkeeping: what the extension remembers per transaction (key locks
 //! taken, what is known about locked keys) is forgotten when the transaction ends, and when a
-//! subtransaction rolls back (its rows and the locks it took are gone).
+//! subtransaction rolls back (its rows and the locks it took are gone); the log's indexes kept
+//! open by the transaction are closed.
 use pgrx::pg_sys;
 
 #[pgrx::pg_guard]
@@ -9,6 +10,11 @@ unsafe extern "C-unwind" fn on_transaction_end(
     _arg: *mut std::ffi::c_void,
 ) {
     use pg_sys::XactEvent::*;
+    match event {
+        XACT_EVENT_PRE_COMMIT | XACT_EVENT_PRE_PREPARE => crate::audit::transaction_ending(true),
+        XACT_EVENT_ABORT | XACT_EVENT_PARALLEL_ABORT => crate::audit::transaction_ending(false),
+        _ => {}
+    }
     if matches!(
         event,
         XACT_EVENT_COMMIT

@@ -118,3 +118,25 @@ DROP INDEX versioning.regress_log_by_actor;
 INSERT INTO ao_idx (ref, body) VALUES ('a', '{"n": 3}');
 SELECT versioning.as_of('ao_idx', '{"ref": "a"}', now()) ->> 'version' AS latest_after_drop;
 DROP TABLE ao_idx;
+
+-- A transaction keeps the log's indexes open across its writes: also when a savepoint that
+-- opened them rolls back, and when an index is added to the log in the middle of it (the new
+-- index gets the rows written after it).
+CREATE TABLE ao_tx (id serial PRIMARY KEY, ref text, body jsonb, version int, content_hash text);
+SELECT versioning.enable('ao_tx', key => ARRAY['ref']);
+BEGIN;
+SAVEPOINT s;
+INSERT INTO ao_tx (ref, body) VALUES ('a', '{"n": 1}');
+ROLLBACK TO SAVEPOINT s;
+INSERT INTO ao_tx (ref, body) VALUES ('a', '{"n": 2}');
+CREATE INDEX regress_log_by_version ON versioning.log (version, table_name);
+INSERT INTO ao_tx (ref, body) VALUES ('a', '{"n": 3}');
+COMMIT;
+SET enable_seqscan = off;
+SET enable_bitmapscan = off;
+SELECT version, action FROM versioning.log WHERE version = 2 AND table_name = 'public.ao_tx';
+RESET enable_bitmapscan;
+RESET enable_seqscan;
+DROP INDEX versioning.regress_log_by_version;
+SELECT versioning.as_of('ao_tx', '{"ref": "a"}', now()) -> 'body' AS latest_body;
+DROP TABLE ao_tx;
