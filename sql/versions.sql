@@ -18,8 +18,11 @@ CREATE FUNCTION versioning.get(tbl regclass, key jsonb, version int) RETURNS jso
     LANGUAGE sql STABLE RETURN versioning._get(tbl, key::pg_catalog.text, version)::pg_catalog.jsonb;
 CREATE FUNCTION versioning.history(tbl regclass, key jsonb, state text DEFAULT NULL, include_deleted bool DEFAULT false,
                                    lim int DEFAULT NULL, "off" int DEFAULT 0) RETURNS SETOF jsonb
-    LANGUAGE sql STABLE
-    AS $$ SELECT h::pg_catalog.jsonb FROM versioning._history(tbl, key::pg_catalog.text, state, include_deleted, lim, "off") h $$;
+    LANGUAGE plpgsql STABLE
+    AS $$ BEGIN
+        RETURN QUERY EXECUTE versioning._history_sql(tbl, key::pg_catalog.text, state, include_deleted, lim, "off")
+            USING key, state, lim, "off";
+    END $$;
 CREATE FUNCTION versioning.diff(tbl regclass, key jsonb, from_version int, to_version int) RETURNS jsonb
     LANGUAGE sql STABLE RETURN versioning._diff(tbl, key::pg_catalog.text, from_version, to_version)::pg_catalog.jsonb;
 CREATE FUNCTION versioning.semver(tbl regclass, key jsonb, version int) RETURNS text

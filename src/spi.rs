@@ -146,10 +146,14 @@ pub fn query_text(sql: &str, args: &[&str]) -> Option<String> {
     if plan.execute(&datums, Snapshot::Latest, 1) == 0 {
         return None;
     }
-    value(0, 1).map(|d| unsafe {
-        let s = std::ffi::CStr::from_ptr(pg_sys::text_to_cstring(d.cast_mut_ptr()))
+    text(0, 1)
+}
+
+/// Column `col` (1-based, a text column) of result row `row` of the last executed statement.
+pub fn text(row: u64, col: i32) -> Option<String> {
+    value(row, col).map(|d| unsafe {
+        std::ffi::CStr::from_ptr(pg_sys::text_to_cstring(d.cast_mut_ptr()))
             .to_string_lossy()
-            .into_owned();
-        s
+            .into_owned()
     })
 }

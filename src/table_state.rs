@@ -60,12 +60,15 @@ pub struct TableState {
     plans: RefCell<HashMap<u64, Rc<KeyPlans>>>,
     /// the soft delete's UPDATE, prepared on first use
     soft_delete: OnceCell<KeptPlan>,
+    /// the read API's statements (latest, get, history), kept by their SQL text
+    read_plans: RefCell<HashMap<String, Rc<KeptPlan>>>,
     mcx: pg_sys::MemoryContext,
 }
 
 impl Drop for TableState {
     fn drop(&mut self) {
         self.plans.borrow_mut().clear();
+        self.read_plans.borrow_mut().clear();
         unsafe { pg_sys::MemoryContextDelete(self.mcx) };
     }
 }
@@ -229,6 +232,7 @@ unsafe fn build(rel: pg_sys::Relation) -> Option<TableState> {
         config,
         plans: RefCell::new(HashMap::new()),
         soft_delete: OnceCell::new(),
+        read_plans: RefCell::new(HashMap::new()),
         mcx,
     })
 }
@@ -439,6 +443,19 @@ impl TableState {
     }
 
     /// Restore mode: does (key, version) exist already?
+    /// A read API statement, planned once per table and SQL text (which differs per pattern of
+    /// NULL key columns and filters, never per value); requires an open SPI session.
+    pub fn read_plan(&self, sql: &str, types: &[Oid]) -> Rc<KeptPlan> {
+        if let Some(p) = self.read_plans.borrow().get(sql) {
+            return p.clone();
+        }
+        let plan = Rc::new(KeptPlan::prepare(sql, types));
+        self.read_plans
+            .borrow_mut()
+            .insert(sql.to_string(), plan.clone());
+        plan
+    }
+
     /// `UPDATE … SET deleted_column = now() WHERE ctid = $1`; requires an open SPI session and
     /// a deleted_column.
     pub fn soft_delete_plan(&self) -> &KeptPlan {

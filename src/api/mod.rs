@@ -350,7 +350,7 @@ pgrx::extension_sql_file!(
         rows::put,
         rows::latest,
         rows::get,
-        rows::history,
+        rows::history_sql,
         rows::diff,
         rows::semver,
         rows::as_of,

@@ -5,6 +5,8 @@ use super::versions::state_of;
 use super::{key, run_one};
 use crate::errors::{error, Code};
 use crate::pg;
+use crate::spi::{self, Snapshot};
+use pgrx::pg_sys::{self, Datum};
 use crate::table_state::TableState;
 use crate::trigger::insert;
 use pgrx::prelude::*;
@@ -45,7 +47,7 @@ fn latest(tbl: PgRelation, key: &str, state_name: Option<&str>) -> Option<String
         filters = filters(&state, state_name.is_some(), false, 2),
         order = key::newest_first(&state, "t"),
     );
-    run_one::<String>(&sql, &[key.into(), state_name.into()])
+    read_one(&state, &sql, &[text_arg(Some(key)), text_arg(state_name)])
 }
 
 /// `versioning.get(tbl, key, version)`
@@ -62,19 +64,39 @@ fn get_version(state: &TableState, key: &str, version: i64) -> Option<String> {
         cond = key::conditions(state, key, "t"),
         v = pg::quote_ident(&state.version.name),
     );
-    run_one::<String>(&sql, &[key.into(), version.into()])
+    read_one(state, &sql, &[text_arg(Some(key)), (pg_sys::INT8OID, Some(Datum::from(version)))])
 }
 
-/// `versioning.history(tbl, key, state, include_deleted, lim, off)`: newest first.
-#[pg_extern(name = "_history")]
-fn history(
+/// A parameter of a read: its type and value (None: NULL).
+type Arg = (pg_sys::Oid, Option<Datum>);
+fn text_arg(value: Option<&str>) -> Arg {
+    (pg_sys::TEXTOID, value.map(pg::text_datum))
+}
+
+/// Runs a one-row read of the table through the plan kept for this SQL text
+/// (`TableState::read_plan`) and returns the row's first column, text.
+fn read_one(state: &TableState, sql: &str, args: &[Arg]) -> Option<String> {
+    let _session = spi::Session::connect();
+    let types: Vec<pg_sys::Oid> = args.iter().map(|(t, _)| *t).collect();
+    let values: Vec<Option<Datum>> = args.iter().map(|(_, v)| *v).collect();
+    if state.read_plan(sql, &types).execute(&values, Snapshot::Transaction, 1) == 0 {
+        return None;
+    }
+    spi::text(0, 1)
+}
+
+/// The statement of `versioning.history(tbl, key, state, include_deleted, lim, off)` (newest
+/// first), which sql/versions.sql runs with EXECUTE … USING key, state, lim, off: its rows
+/// reach the caller as jsonb without a detour through text.
+#[pg_extern(name = "_history_sql")]
+fn history_sql(
     tbl: PgRelation,
     key: &str,
     state_name: Option<&str>,
     include_deleted: bool,
     lim: Option<i64>,
     off: i64,
-) -> SetOfIterator<'static, String> {
+) -> String {
     let state = state_of(&tbl);
     if lim.is_some_and(|l| l < 0) || off < 0 {
         error(
@@ -83,27 +105,14 @@ fn history(
         )
         .raise();
     }
-    let sql = format!(
-        "SELECT pg_catalog.to_jsonb(t.*)::pg_catalog.text FROM {table} t WHERE {cond}{filters} \
+    format!(
+        "SELECT pg_catalog.to_jsonb(t.*) FROM {table} t WHERE {cond}{filters} \
          ORDER BY {order} LIMIT $3 OFFSET $4",
         table = state.name,
         cond = key::conditions(&state, key, "t"),
         filters = filters(&state, state_name.is_some(), include_deleted, 2),
         order = key::newest_first(&state, "t"),
-    );
-    let rows: Vec<String> = Spi::connect(|c| {
-        c.select(
-            sql.as_str(),
-            None,
-            &[key.into(), state_name.into(), lim.into(), off.into()],
-        )
-        .unwrap_or_else(|e| {
-            error(Code::ERRCODE_INTERNAL_ERROR, format!("pg_versioning: {e}")).raise()
-        })
-        .filter_map(|r| r.get::<String>(1).ok().flatten())
-        .collect()
-    });
-    SetOfIterator::new(rows)
+    )
 }
 
 /// `versioning.as_of(tbl, key, at)`: the version that was latest at `at` — the highest version
