@@ -357,8 +357,9 @@ SQL
 # read_run KIND(api|sql): $hist_calls separate statements, as an application sends them (each
 # parsed and planned); prints "wall ms|cpu ms"
 read_run() {
-  local q="SELECT count(*) FROM versioning.history('t_hist', '{\"reference\": \"deep\"}', lim => 50);"
-  [ "$1" = sql ] && q="SELECT count(*) FROM (SELECT pg_catalog.to_jsonb(t.*) FROM t_hist t
+  # count(row) makes both build their 50 jsonb rows (count(*) would let the planner drop them)
+  local q="SELECT count(h) FROM versioning.history('t_hist', '{\"reference\": \"deep\"}', lim => 50) h;"
+  [ "$1" = sql ] && q="SELECT count(j) FROM (SELECT pg_catalog.to_jsonb(t.*) AS j FROM t_hist t
      WHERE t.reference = 'deep' AND t.project_id IS NULL AND t.library_id IS NULL
      ORDER BY t.reference DESC, t.project_id DESC, t.library_id DESC, t.version DESC LIMIT 50) h;"
   q=$(printf '%s' "$q" | tr '\n' ' ') # one statement per line: the warm-up takes the first 10 lines
