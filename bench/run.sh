@@ -24,7 +24,8 @@
 #               Schema checks them vs a kind without a schema (same table): the difference per
 #               row is the cost of validation (reading the document, checking it).
 #   updates     a draft UPDATE of 20,000 rows through the triggers vs a plain UPDATE (hash
-#               supplied); 2,000 refused UPDATEs of published versions vs 2,000 accepted ones.
+#               supplied); 2,000 refused UPDATEs of published versions vs 2,000 accepted ones,
+#               and the same refused by a PL/pgSQL trigger's RAISE (what any refusal costs).
 # Timing: the session that runs the work reads, right before and right after it, the server
 # clock (clock_timestamp()) and its own backend's CPU time (bench_cpu_ns(): /proc/self/schedstat
 # through pg_read_file, superuser only: this is the throwaway cluster). Wall time is what users see;
@@ -273,6 +274,19 @@ CREATE UNIQUE INDEX u_plain_versions ON u_plain (reference, version) NULLS NOT D
 CREATE INDEX u_plain_content_hashes ON u_plain (reference, content_hash);
 CREATE TABLE u_pgv (LIKE u_plain INCLUDING ALL);
 SELECT versioning.enable('u_pgv', key => ARRAY['reference'], content => ARRAY['content'], lifecycle => 'publish', audit => false);
+-- (p) the floor of any refusal by a trigger: a PL/pgSQL BEFORE UPDATE trigger that raises the
+-- same kind of error (55000, message, detail, hint) for published rows and does nothing else.
+CREATE TABLE u_plpgsql (LIKE u_plain INCLUDING ALL);
+CREATE FUNCTION u_plpgsql_refuse() RETURNS trigger LANGUAGE plpgsql AS \$\$
+BEGIN
+  IF OLD.status = 'published' THEN
+    RAISE EXCEPTION 'version % of key % in table % is frozen (state "%")', OLD.version, OLD.reference, TG_TABLE_NAME, OLD.status
+      USING ERRCODE = '55000', DETAIL = 'Column "content" cannot change.', HINT = 'create a new version instead';
+  END IF;
+  RETURN NEW;
+END \$\$;
+CREATE TRIGGER u_plpgsql_refuse BEFORE UPDATE ON u_plpgsql FOR EACH ROW EXECUTE FUNCTION u_plpgsql_refuse();
+ALTER TABLE u_plpgsql SET (autovacuum_enabled = off);
 ALTER TABLE u_plain SET (autovacuum_enabled = off);
 ALTER TABLE u_pgv SET (autovacuum_enabled = off);
 SQL
@@ -301,9 +315,9 @@ SQL
 }
 declare -A u_cpu=() u_wall=()
 for ((r = 0; r < rounds; r++)); do
-  order=("u_plain bulk" "u_pgv bulk" "u_pgv draft" "u_pgv refused")
-  for ((i = 0; i < 4; i++)); do
-    read -r table kind <<<"${order[$(((i + r) % 4))]}"
+  order=("u_plain bulk" "u_pgv bulk" "u_pgv draft" "u_pgv refused" "u_plpgsql refused")
+  for ((i = 0; i < 5; i++)); do
+    read -r table kind <<<"${order[$(((i + r) % 5))]}"
     IFS='|' read -r ms cms check < <(upd_run "$table" "$kind")
     want=0; [ "$kind" = refused ] && want=$upd_single
     [ "$check" = "$want" ] || wrong "update $table $kind: $check refused UPDATEs, expected $want"
@@ -460,7 +474,7 @@ printf '%-42s %9s %9s %8s %9s %9s   %s\n' "variant" "wall ms" "CPU ms" "" "CPU" 
 # shellcheck disable=SC2086
 {
   declare -A um=() uc=()
-  for k in "u_plain bulk" "u_pgv bulk" "u_pgv draft" "u_pgv refused"; do um[$k]=$(median ${u_wall[$k]}); uc[$k]=$(median ${u_cpu[$k]}); done
+  for k in "u_plain bulk" "u_pgv bulk" "u_pgv draft" "u_pgv refused" "u_plpgsql refused"; do um[$k]=$(median ${u_wall[$k]}); uc[$k]=$(median ${u_cpu[$k]}); done
 }
 printf '%-42s %9.1f %9.1f %8s %8s× %8s×   %s\n' "(a) plain UPDATE (hash supplied)" "${um[u_plain bulk]}" "${uc[u_plain bulk]}" "" "1.00" "1.00" "$(ints ${u_cpu[u_plain bulk]})"
 printf '%-42s %9.1f %9.1f %8s %8s× %8s×   %s\n' "(c) pg_versioning, draft UPDATE" "${um[u_pgv bulk]}" "${uc[u_pgv bulk]}" "" \
@@ -468,6 +482,8 @@ printf '%-42s %9.1f %9.1f %8s %8s× %8s×   %s\n' "(c) pg_versioning, draft UPDA
 printf '%-42s %9.1f %9.1f %8s %8s× %8s×   %s\n' "(c) single-row draft UPDATEs (accepted)" "${um[u_pgv draft]}" "${uc[u_pgv draft]}" "" "1.00" "1.00" "$(ints ${u_cpu[u_pgv draft]})"
 printf '%-42s %9.1f %9.1f %8s %8s× %8s×   %s\n' "(c) single-row UPDATEs of published (refused)" "${um[u_pgv refused]}" "${uc[u_pgv refused]}" "" \
   "$(ratio "${uc[u_pgv refused]}" "${uc[u_pgv draft]}")" "$(ratio "${um[u_pgv refused]}" "${um[u_pgv draft]}")" "$(ints ${u_cpu[u_pgv refused]})"
+printf '%-42s %9.1f %9.1f %8s %8s× %8s×   %s\n' "(p) the same refused by a PL/pgSQL RAISE" "${um[u_plpgsql refused]}" "${uc[u_plpgsql refused]}" "" \
+  "$(ratio "${uc[u_plpgsql refused]}" "${uc[u_pgv draft]}")" "$(ratio "${um[u_plpgsql refused]}" "${um[u_pgv draft]}")" "$(ints ${u_cpu[u_plpgsql refused]})"
 
 printf '\nread API and carry-forward, median of %d rounds\n' "$rounds"
 printf '%-42s %9s %9s %8s %9s %9s   %s\n' "variant" "wall ms" "CPU ms" "" "CPU" "wall" "runs: CPU ms"
@@ -509,7 +525,7 @@ target "100k-version key vs 10-version key (backend CPU)" "$(ratio "${hc[t_hist 
 target "(c) draft UPDATE vs (a) plain UPDATE (backend CPU)" "$(ratio "${uc[u_pgv bulk]}" "${uc[u_plain bulk]}")" "<=" 1.5 \
   "wall: $(ratio "${um[u_pgv bulk]}" "${um[u_plain bulk]}")×"
 target "refused UPDATE vs successful UPDATE (backend CPU)" "$(ratio "${uc[u_pgv refused]}" "${uc[u_pgv draft]}")" "<=" 1.0 \
-  "wall: $(ratio "${um[u_pgv refused]}" "${um[u_pgv draft]}")×"
+  "wall: $(ratio "${um[u_pgv refused]}" "${um[u_pgv draft]}")×; PL/pgSQL RAISE: $(ratio "${uc[u_plpgsql refused]}" "${uc[u_pgv draft]}")×"
 # (wall time: the backend CPU counter barely moves over 300 statements of ~0.1 ms)
 target "history newest 50 of 100k versions vs hand-written (wall)" "$(ratio "${rm[api]}" "${rm[sql]}")" "<=" 2.0
 target "carry-forward of $carry_n rows vs hand-written (CPU)" "$(ratio "${cc[pgv]}" "${cc[plain]}")" "<=" 2.0 \
