@@ -131,9 +131,22 @@ fn canonical(value: &Value) -> String {
     out
 }
 
-/// Canonical JSON text of a jsonb value.
+/// Canonical JSON text of a jsonb value, read from its binary layout.
 pub fn canonical_jsonb(datum: Datum) -> String {
-    canonical(&parse(&unsafe { pg::jsonb_text(datum) }))
+    let container = unsafe { pg::varlena_bytes(datum) };
+    let mut out = String::with_capacity(container.len());
+    match versioning_core::jsonb::write_canonical(container, &mut out) {
+        Ok(()) => out,
+        Err(e) => {
+            // Not expected of PostgreSQL's own jsonb (a bug of the reader): the text form gives
+            // the same hash, slower. Said once per session, so that it gets noticed.
+            thread_local!(static WARNED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) });
+            if !WARNED.replace(true) {
+                pgrx::warning!("pg_versioning: {e}; hashing the value's text form instead");
+            }
+            canonical(&parse(&unsafe { pg::jsonb_text(datum) }))
+        }
+    }
 }
 
 /// How a table's content is turned into the bytes that are hashed.

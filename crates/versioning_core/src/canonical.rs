@@ -125,7 +125,7 @@ pub fn write_string(s: &str, out: &mut String) {
     out.push('"');
 }
 
-fn write_number(text: &str, out: &mut String) -> Result<(), ParseError> {
+pub(crate) fn write_number(text: &str, out: &mut String) -> Result<(), ParseError> {
     let (decimal, end) = number::scan(text.as_bytes(), 0)?;
     if end != text.len() {
         return Err(ParseError::new("unexpected data after the number", end));
@@ -227,7 +227,11 @@ fn sorted_members(members: &[(String, Value)]) -> Vec<&(String, Value)> {
 /// are at the same position within a character (their prefixes are equal),
 /// so those two cases show as lead bytes F0–F4 against EE–EF.
 fn cmp_utf16(a: &str, b: &str) -> Ordering {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
+    cmp_utf16_bytes(a.as_bytes(), b.as_bytes())
+}
+
+/// [`cmp_utf16`] of the UTF-8 bytes of two strings.
+pub(crate) fn cmp_utf16_bytes(a: &[u8], b: &[u8]) -> Ordering {
     match a.iter().zip(b).find(|(x, y)| x != y) {
         None => a.len().cmp(&b.len()),
         Some((&x, &y)) => match (x, y) {

@@ -19,6 +19,7 @@
 pub mod canonical;
 pub mod hash;
 pub mod json;
+pub mod jsonb;
 pub mod lifecycle;
 mod number;
 pub mod patch;

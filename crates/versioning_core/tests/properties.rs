@@ -560,3 +560,93 @@ proptest! {
         prop_assert_eq!(ours.is_ok(), theirs.is_ok(), "{:?}: {:?} vs {:?}", text, ours, theirs.err());
     }
 }
+
+// ---------------------------------------------------------------------------
+// (6) jsonb: the canonical text read from PostgreSQL's binary layout is the
+//     canonical text of the value's JSON text.
+// ---------------------------------------------------------------------------
+
+use jsonschema_value::jsonb::encode::{encode_with, NumericForm};
+use versioning_core::jsonb::write_canonical;
+
+/// The tree with every number moved into the range of PostgreSQL's numeric
+/// (jsonb refuses the others), keeping its digits.
+fn within_numeric(t: &Tree) -> Tree {
+    match t {
+        Tree::Num(n) => Tree::Num(match exact_of_text(n) {
+            Exact::NonZero(negative, digits, power) if !(-300..=300).contains(&power) => {
+                format!(
+                    "{}{digits}e{}",
+                    if negative { "-" } else { "" },
+                    power % 300
+                )
+            }
+            Exact::Zero if n.contains(['e', 'E']) => "0".to_string(),
+            _ => n.clone(),
+        }),
+        Tree::Arr(items) => Tree::Arr(items.iter().map(within_numeric).collect()),
+        Tree::Obj(members) => Tree::Obj(
+            members
+                .iter()
+                .map(|(k, v)| (k.clone(), within_numeric(v)))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
+/// The numeric headers PostgreSQL writes: short where the value fits, else
+/// long; or long always. (NumericForm has no Debug, which proptest needs to
+/// report a case, so cases carry an index.)
+fn numeric_form(i: usize) -> NumericForm {
+    [NumericForm::Short, NumericForm::Long][i]
+}
+
+/// The jsonb bytes of a tree, through serde_json (which keeps numbers as text).
+fn jsonb_of(t: &Tree, c: &mut Choices, form: NumericForm) -> (String, Vec<u8>) {
+    let mut text = String::new();
+    write_tree(&within_numeric(t), c, false, &mut text);
+    let value: serde_json::Value = serde_json::from_str(&text).unwrap();
+    (text, encode_with(&value, form))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(1000))]
+
+    #[test]
+    fn jsonb_layout_gives_the_canonical_text(t in tree(), seed in 1u64.., form in 0usize..2) {
+        let (text, bytes) = jsonb_of(&t, &mut Choices(seed), numeric_form(form));
+        let mut out = String::new();
+        write_canonical(&bytes, &mut out).unwrap();
+        prop_assert_eq!(out, canonicalize(&text).unwrap());
+    }
+
+    #[test]
+    fn jsonb_numbers_give_their_canonical_text(d in raw_decimal(), form in 0usize..2) {
+        let (text, bytes) = jsonb_of(&Tree::Num(d.to_json()), &mut Choices(1), numeric_form(form));
+        let mut out = String::new();
+        write_canonical(&bytes, &mut out).unwrap();
+        prop_assert_eq!(out, canonical_number(text.trim()).unwrap());
+    }
+
+    /// Damaged bytes give an error or some text, never a panic, and an error
+    /// leaves the output as it was.
+    #[test]
+    fn damaged_jsonb_never_panics(
+        t in tree(),
+        seed in 1u64..,
+        cut in any::<prop::sample::Index>(),
+        flips in prop::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 0..4),
+    ) {
+        let (_, mut bytes) = jsonb_of(&t, &mut Choices(seed), NumericForm::Short);
+        for (at, byte) in flips {
+            let at = at.index(bytes.len());
+            bytes[at] ^= byte;
+        }
+        bytes.truncate(cut.index(bytes.len() + 1));
+        let mut out = String::from("kept");
+        if write_canonical(&bytes, &mut out).is_err() {
+            prop_assert_eq!(out, "kept");
+        }
+    }
+}

@@ -209,3 +209,31 @@ SELECT count(*) AS pairs,
 SELECT count(DISTINCT v) AS distinct_values, count(DISTINCT hv) AS distinct_hashes,
        count(DISTINCT (v, hv)) AS distinct_pairs
   FROM spelled;
+
+------------------------------------------------------------------------------------------
+-- The INSERT path reads a jsonb content column's binary layout directly (no printing and
+-- re-parsing); versioning.content_hash(jsonb) goes through jsonb's text form. They must
+-- agree on every value: the generated ones and their twins, and layouts the generator does
+-- not reach — containers of more than 32 children (their JEntries switch between lengths
+-- and offsets), long and deep values, numbers of every size and scale, scalars at the top.
+CREATE TABLE layout (id int GENERATED ALWAYS AS IDENTITY, k int, version int, content_hash text, content jsonb);
+SELECT versioning.enable('layout', key => ARRAY['k'], content => ARRAY['content'], dedup => 'off', audit => false);
+INSERT INTO layout (k, content) SELECT i, v FROM spelled;
+INSERT INTO layout (k, content) SELECT -i, w FROM spelled;
+INSERT INTO layout (k, content) VALUES
+  (0, (SELECT jsonb_agg(i) FROM generate_series(1, 100) i)),
+  (0, (SELECT jsonb_agg(repeat('x', i)) FROM generate_series(1, 70) i)),
+  (0, (SELECT jsonb_object_agg('k' || i, CASE i % 4 WHEN 0 THEN to_jsonb(i * 1.5) WHEN 1 THEN to_jsonb(repeat('é', i))
+                                                  WHEN 2 THEN jsonb_build_array(i, jsonb_build_object('n', -i)) ELSE 'null' END)
+         FROM generate_series(1, 150) i)),
+  (0, (SELECT jsonb_object_agg(repeat('k', 70 - i), i) FROM generate_series(1, 69) i)),
+  (0, (SELECT string_agg('[', '') || '1' || string_agg(']', '') FROM generate_series(1, 200))::jsonb),
+  (0, (SELECT jsonb_agg(n) FROM (VALUES (0::numeric), (-0.000), (1e-30), (123456789012345678901234567890.000001),
+                                        (-99999999.99999999), (10000), (0.0001), (1e131071), (-1e-16383), (7.10),
+                                        (2::numeric ^ 200), (pi()::numeric), (1.000000000000000000000000000001)) AS t(n))),
+  (0, '12.500'), (0, '"top"'), (0, 'true'), (0, 'null'), (0, '[]'), (0, '{}'),
+  (0, to_jsonb(repeat('long string ', 100000))),
+  (0, (SELECT jsonb_agg(jsonb_build_object('sample', i, 'note', repeat(chr(i + 64), i), 'score', i / 7.0)) FROM generate_series(1, 40) i));
+SELECT count(*) AS rows,
+       count(*) FILTER (WHERE content_hash = versioning.content_hash(content)) AS same_hash_as_text_form
+  FROM layout;

@@ -1,0 +1,330 @@
+//! The canonical JSON text of a value in PostgreSQL's binary `jsonb` layout, read in place:
+//! the hash of every inserted row with a jsonb content column, without printing the value as
+//! text and parsing that text again.
+//!
+//! The layout (PostgreSQL's `src/include/utils/jsonb.h`): a container is a `u32` header (child
+//! count and the scalar / object / array flags), one `u32` JEntry per child — an object's keys
+//! first, then its values in the same order — and then the children's data. A JEntry holds the
+//! child's type and either its length or, every 32nd child, its end offset. Numerics and nested
+//! containers start on a 4-byte boundary (relative to the data), the padding counted in their
+//! length. Object keys are unique and sorted by length, then bytes; canonical JSON sorts them
+//! by UTF-16 code units instead. A numeric is a `numeric` varlena: base-10000 digits and the
+//! weight of the first one. Words are in the machine's byte order, as PostgreSQL wrote them.
+//!
+//! ```
+//! use versioning_core::jsonb::write_canonical;
+//! // jsonb of `[true]`: header (array, 1 child), one JEntry (bool true)
+//! let bytes = [0x4000_0001u32.to_ne_bytes(), 0x3000_0000u32.to_ne_bytes()].concat();
+//! let mut out = String::new();
+//! write_canonical(&bytes, &mut out).unwrap();
+//! assert_eq!(out, "[true]");
+//! ```
+use crate::canonical::{cmp_utf16_bytes, write_number, write_string};
+use std::fmt::{self, Write};
+
+const JB_CMASK: u32 = 0x0fff_ffff;
+const JB_FSCALAR: u32 = 0x1000_0000;
+const JB_FOBJECT: u32 = 0x2000_0000;
+const JB_FARRAY: u32 = 0x4000_0000;
+
+const JENTRY_OFFLENMASK: u32 = 0x0fff_ffff;
+const JENTRY_TYPEMASK: u32 = 0x7000_0000;
+const JENTRY_HAS_OFF: u32 = 0x8000_0000;
+const JENTRY_ISSTRING: u32 = 0x0000_0000;
+const JENTRY_ISNUMERIC: u32 = 0x1000_0000;
+const JENTRY_ISBOOL_FALSE: u32 = 0x2000_0000;
+const JENTRY_ISBOOL_TRUE: u32 = 0x3000_0000;
+const JENTRY_ISNULL: u32 = 0x4000_0000;
+const JENTRY_ISCONTAINER: u32 = 0x5000_0000;
+
+const NUMERIC_SIGN_MASK: u16 = 0xc000;
+const NUMERIC_NEG: u16 = 0x4000;
+const NUMERIC_SHORT: u16 = 0x8000;
+const NUMERIC_SPECIAL: u16 = 0xc000;
+const NUMERIC_SHORT_SIGN_MASK: u16 = 0x2000;
+const NUMERIC_SHORT_WEIGHT_SIGN_MASK: u16 = 0x0040;
+const NUMERIC_SHORT_WEIGHT_MASK: u16 = 0x003f;
+
+/// The bytes are not a jsonb value this reader understands (truncated or corrupt data, a
+/// NaN or infinite numeric, a big-endian varlena header). Callers fall back to the value's
+/// text form.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FormatError(&'static str);
+
+impl fmt::Display for FormatError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "unreadable jsonb: {}", self.0)
+    }
+}
+
+impl std::error::Error for FormatError {}
+
+/// Appends the canonical JSON text (see [`crate::canonical`]) of the jsonb value whose
+/// `JsonbContainer` is `container` (a stored jsonb without its varlena header) to `out`: the
+/// same text as canonicalizing the value's printed form. On error `out` is left as it was.
+pub fn write_canonical(container: &[u8], out: &mut String) -> Result<(), FormatError> {
+    let start = out.len();
+    let result = write_root(container, out);
+    if result.is_err() {
+        out.truncate(start);
+    }
+    result
+}
+
+/// A container's children: where each one's data lies.
+struct Container<'a> {
+    data: &'a [u8],
+    /// (type, start, end) per child; an object's keys, then its values
+    children: Vec<(u32, usize, usize)>,
+    object: bool,
+}
+
+impl<'a> Container<'a> {
+    fn open(bytes: &'a [u8]) -> Result<Container<'a>, FormatError> {
+        let header = word(bytes, 0)?;
+        let count = (header & JB_CMASK) as usize;
+        let object = header & JB_FOBJECT != 0;
+        if !object && header & JB_FARRAY == 0 {
+            return Err(FormatError("container is neither an object nor an array"));
+        }
+        let entries = if object { 2 * count } else { count };
+        let data_start = entries
+            .checked_mul(4)
+            .and_then(|n| n.checked_add(4))
+            .filter(|&n| n <= bytes.len())
+            .ok_or(FormatError("truncated JEntry array"))?;
+        let data = &bytes[data_start..];
+        let mut children = Vec::with_capacity(entries);
+        let mut offset = 0usize;
+        for i in 0..entries {
+            let entry = word(bytes, 4 + 4 * i)?;
+            let field = (entry & JENTRY_OFFLENMASK) as usize;
+            let end = if entry & JENTRY_HAS_OFF != 0 {
+                field
+            } else {
+                offset + field
+            };
+            if end < offset || end > data.len() {
+                return Err(FormatError("child data out of bounds"));
+            }
+            children.push((entry & JENTRY_TYPEMASK, offset, end));
+            offset = end;
+        }
+        Ok(Container {
+            data,
+            children,
+            object,
+        })
+    }
+
+    fn len(&self) -> usize {
+        if self.object {
+            self.children.len() / 2
+        } else {
+            self.children.len()
+        }
+    }
+
+    /// The bytes of child `i`; numerics and containers without their alignment padding.
+    fn bytes(&self, i: usize) -> Result<(u32, &'a [u8]), FormatError> {
+        let (kind, start, end) = self.children[i];
+        let start = match kind {
+            JENTRY_ISNUMERIC | JENTRY_ISCONTAINER => (start + 3) & !3,
+            _ => start,
+        };
+        if start > end {
+            return Err(FormatError("padding past the child's end"));
+        }
+        Ok((kind, &self.data[start..end]))
+    }
+
+    /// The object's member indexes in canonical (UTF-16) key order.
+    fn canonical_order(&self) -> Result<Vec<usize>, FormatError> {
+        let keys = (0..self.len())
+            .map(|i| match self.bytes(i)? {
+                (JENTRY_ISSTRING, key) => Ok(utf8(key)),
+                _ => Err(FormatError("object key is not a string")),
+            })
+            .collect::<Result<Vec<_>, FormatError>>()?;
+        let mut order: Vec<usize> = (0..keys.len()).collect();
+        order.sort_by(|&a, &b| cmp_utf16_bytes(keys[a].as_bytes(), keys[b].as_bytes()));
+        Ok(order)
+    }
+}
+
+/// An array or object being written: its children and the position of the next one.
+struct Frame<'a> {
+    container: Container<'a>,
+    /// member indexes in canonical key order (objects only)
+    order: Vec<usize>,
+    next: usize,
+}
+
+fn write_root(bytes: &[u8], out: &mut String) -> Result<(), FormatError> {
+    let header = word(bytes, 0)?;
+    if header & JB_FSCALAR != 0 {
+        // a scalar is stored as a one-element array flagged as scalar
+        let root = Container::open(bytes)?;
+        if root.len() != 1 || root.object {
+            return Err(FormatError("scalar container without exactly one element"));
+        }
+        let (kind, child) = root.bytes(0)?;
+        return match write_scalar(kind, child, out)? {
+            None => Ok(()),
+            Some(_) => Err(FormatError("scalar container holding a container")),
+        };
+    }
+    // an explicit stack: nesting depth is bounded by the data, not by this thread's stack
+    let mut stack = vec![open(bytes, out)?];
+    while let Some(frame) = stack.last_mut() {
+        if frame.next == frame.container.len() {
+            out.push(if frame.container.object { '}' } else { ']' });
+            stack.pop();
+            continue;
+        }
+        if frame.next > 0 {
+            out.push(',');
+        }
+        let i = frame.next;
+        frame.next += 1;
+        let value = if frame.container.object {
+            let member = frame.order[i];
+            let (_, key) = frame.container.bytes(member)?;
+            write_string(&utf8(key), out);
+            out.push(':');
+            member + frame.container.len()
+        } else {
+            i
+        };
+        let (kind, child) = frame.container.bytes(value)?;
+        if let Some(nested) = write_scalar(kind, child, out)? {
+            stack.push(open(nested, out)?);
+        }
+    }
+    Ok(())
+}
+
+fn open<'a>(bytes: &'a [u8], out: &mut String) -> Result<Frame<'a>, FormatError> {
+    let container = Container::open(bytes)?;
+    let order = if container.object {
+        out.push('{');
+        container.canonical_order()?
+    } else {
+        out.push('[');
+        Vec::new()
+    };
+    Ok(Frame {
+        container,
+        order,
+        next: 0,
+    })
+}
+
+/// Writes a scalar child; returns a nested container's bytes instead of writing them.
+fn write_scalar<'a>(
+    kind: u32,
+    bytes: &'a [u8],
+    out: &mut String,
+) -> Result<Option<&'a [u8]>, FormatError> {
+    match kind {
+        JENTRY_ISNULL => out.push_str("null"),
+        JENTRY_ISBOOL_TRUE => out.push_str("true"),
+        JENTRY_ISBOOL_FALSE => out.push_str("false"),
+        JENTRY_ISSTRING => write_string(&utf8(bytes), out),
+        JENTRY_ISNUMERIC => write_numeric(bytes, out)?,
+        JENTRY_ISCONTAINER => return Ok(Some(bytes)),
+        _ => return Err(FormatError("unknown JEntry type")),
+    }
+    Ok(None)
+}
+
+/// Strings are UTF-8 in a UTF-8 database; other bytes are replaced as printing them would.
+fn utf8(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
+    String::from_utf8_lossy(bytes)
+}
+
+/// Writes a `numeric` varlena as its canonical number: the exact value from its digits.
+fn write_numeric(varlena: &[u8], out: &mut String) -> Result<(), FormatError> {
+    let body = varlena_body(varlena)?;
+    let header = u16::from_ne_bytes(pair(body, 0)?);
+    let (negative, weight, digits) = match header & NUMERIC_SIGN_MASK {
+        NUMERIC_SPECIAL => return Err(FormatError("NaN or infinite numeric")),
+        NUMERIC_SHORT => {
+            let magnitude = i32::from(header & NUMERIC_SHORT_WEIGHT_MASK);
+            let weight = if header & NUMERIC_SHORT_WEIGHT_SIGN_MASK != 0 {
+                magnitude - 64
+            } else {
+                magnitude
+            };
+            (header & NUMERIC_SHORT_SIGN_MASK != 0, weight, &body[2..])
+        }
+        sign => {
+            let weight = i32::from(i16::from_ne_bytes(pair(body, 2)?));
+            (sign == NUMERIC_NEG, weight, &body[4..])
+        }
+    };
+    if digits.len() % 2 != 0 {
+        return Err(FormatError("odd numeric digit bytes"));
+    }
+    // value = digits (base 10000, 4 decimals each) × 10^(4 × (weight + 1 − count))
+    let count = digits.len() / 2;
+    let mut text = String::with_capacity(4 * count + 16);
+    if negative {
+        text.push('-');
+    }
+    let mut leading = true;
+    for d in digits.chunks_exact(2) {
+        let d = u16::from_ne_bytes([d[0], d[1]]);
+        if d > 9999 {
+            return Err(FormatError("numeric digit above 9999"));
+        }
+        if leading {
+            if d == 0 {
+                continue;
+            }
+            leading = false;
+            let _ = write!(text, "{d}");
+        } else {
+            let _ = write!(text, "{d:04}");
+        }
+    }
+    if leading {
+        out.push('0');
+        return Ok(());
+    }
+    let exponent = 4 * (i64::from(weight) + 1 - count as i64);
+    let _ = write!(text, "e{exponent}");
+    write_number(&text, out).map_err(|_| FormatError("numeric out of range"))
+}
+
+/// The varlena's data after its 1-byte or 4-byte header (little-endian layout).
+fn varlena_body(bytes: &[u8]) -> Result<&[u8], FormatError> {
+    if cfg!(target_endian = "big") {
+        return Err(FormatError("big-endian varlena"));
+    }
+    let first = *bytes.first().ok_or(FormatError("empty numeric"))?;
+    let (header, total) = match first & 0x03 {
+        _ if first == 0x01 => return Err(FormatError("TOAST pointer inside jsonb")),
+        0x01 | 0x03 => (1, usize::from(first >> 1)),
+        0x00 => (4, (word(bytes, 0)? >> 2) as usize),
+        _ => return Err(FormatError("compressed numeric inside jsonb")),
+    };
+    if total < header || total > bytes.len() {
+        return Err(FormatError("numeric varlena length"));
+    }
+    Ok(&bytes[header..total])
+}
+
+fn word(bytes: &[u8], at: usize) -> Result<u32, FormatError> {
+    bytes
+        .get(at..at + 4)
+        .map(|b| u32::from_ne_bytes([b[0], b[1], b[2], b[3]]))
+        .ok_or(FormatError("truncated"))
+}
+
+fn pair(bytes: &[u8], at: usize) -> Result<[u8; 2], FormatError> {
+    bytes
+        .get(at..at + 2)
+        .map(|b| [b[0], b[1]])
+        .ok_or(FormatError("truncated numeric"))
+}
