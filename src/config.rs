@@ -243,7 +243,11 @@ pub fn validate(
         roles.push((d.as_str(), "deleted_column"));
     }
     // The kind names what the content is, so it is not content itself (it may be part of the key).
-    if let Some(k) = o.kind_column.as_deref().filter(|k| !o.key.iter().any(|c| c == k)) {
+    if let Some(k) = o
+        .kind_column
+        .as_deref()
+        .filter(|k| !o.key.iter().any(|c| c == k))
+    {
         roles.push((k, "kind_column"));
     }
     if let Some(v) = &semver {
@@ -316,9 +320,12 @@ pub fn validate(
     if let Some(k) = &o.kind_column {
         validate_kind_column(table, columns, k, &content);
     } else if o.require_schema {
-        error(Code::ERRCODE_INVALID_PARAMETER_VALUE, format!("require_schema => true on table {table} needs a kind_column"))
-            .hint("Name the column holding each row's kind: kind_column => 'kind'.")
-            .raise();
+        error(
+            Code::ERRCODE_INVALID_PARAMETER_VALUE,
+            format!("require_schema => true on table {table} needs a kind_column"),
+        )
+        .hint("Name the column holding each row's kind: kind_column => 'kind'.")
+        .raise();
     }
 
     TableConfig {
@@ -397,7 +404,10 @@ fn validate_kind_column(table: &str, columns: &[Column], kind: &str, content: &[
     if !k.is_text() {
         error(
             Code::ERRCODE_DATATYPE_MISMATCH,
-            format!("kind_column \"{kind}\" of table {table} has type {}", k.type_name()),
+            format!(
+                "kind_column \"{kind}\" of table {table} has type {}",
+                k.type_name()
+            ),
         )
         .hint("The kind column must be text or varchar.")
         .raise();
@@ -406,7 +416,8 @@ fn validate_kind_column(table: &str, columns: &[Column], kind: &str, content: &[
         [one] => catalog::find(columns, one),
         _ => None,
     };
-    if !document.is_some_and(|c| matches!(c.typid, pgrx::pg_sys::JSONBOID | pgrx::pg_sys::JSONOID)) {
+    if !document.is_some_and(|c| matches!(c.typid, pgrx::pg_sys::JSONBOID | pgrx::pg_sys::JSONOID))
+    {
         error(
             Code::ERRCODE_DATATYPE_MISMATCH,
             format!("kind_column of table {table} needs a single jsonb content column, but the content is {}", content.join(", ")),

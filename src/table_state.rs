@@ -205,11 +205,14 @@ unsafe fn build(rel: pg_sys::Relation) -> Option<TableState> {
             col(&v.patch),
         ]
     });
-    let kinds = config.kind_column.as_deref().map(|k| crate::kinds::KindCheck {
-        kind: col(k),
-        document: col(&config.content[0]),
-        require: config.require_schema,
-    });
+    let kinds = config
+        .kind_column
+        .as_deref()
+        .map(|k| crate::kinds::KindCheck {
+            kind: col(k),
+            document: col(&config.content[0]),
+            require: config.require_schema,
+        });
     Some(TableState {
         kinds,
         lifecycle,
@@ -460,7 +463,10 @@ impl TableState {
     /// a deleted_column.
     pub fn soft_delete_plan(&self) -> &KeptPlan {
         self.soft_delete.get_or_init(|| {
-            let deleted = self.deleted.as_ref().expect("soft delete needs deleted_column");
+            let deleted = self
+                .deleted
+                .as_ref()
+                .expect("soft delete needs deleted_column");
             KeptPlan::prepare(
                 &format!(
                     "UPDATE {} SET {} = pg_catalog.now() WHERE ctid OPERATOR(pg_catalog.=) $1",

@@ -6,9 +6,9 @@ use super::{key, run_one};
 use crate::errors::{error, Code};
 use crate::pg;
 use crate::spi::{self, Snapshot};
-use pgrx::pg_sys::{self, Datum};
 use crate::table_state::TableState;
 use crate::trigger::insert;
+use pgrx::pg_sys::{self, Datum};
 use pgrx::prelude::*;
 use pgrx::PgRelation;
 
@@ -64,7 +64,14 @@ fn get_version(state: &TableState, key: &str, version: i64) -> Option<String> {
         cond = key::conditions(state, key, "t"),
         v = pg::quote_ident(&state.version.name),
     );
-    read_one(state, &sql, &[text_arg(Some(key)), (pg_sys::INT8OID, Some(Datum::from(version)))])
+    read_one(
+        state,
+        &sql,
+        &[
+            text_arg(Some(key)),
+            (pg_sys::INT8OID, Some(Datum::from(version))),
+        ],
+    )
 }
 
 /// A parameter of a read: its type and value (None: NULL).
@@ -79,7 +86,11 @@ fn read_one(state: &TableState, sql: &str, args: &[Arg]) -> Option<String> {
     let _session = spi::Session::connect();
     let types: Vec<pg_sys::Oid> = args.iter().map(|(t, _)| *t).collect();
     let values: Vec<Option<Datum>> = args.iter().map(|(_, v)| *v).collect();
-    if state.read_plan(sql, &types).execute(&values, Snapshot::Transaction, 1) == 0 {
+    if state
+        .read_plan(sql, &types)
+        .execute(&values, Snapshot::Transaction, 1)
+        == 0
+    {
         return None;
     }
     spi::text(0, 1)
@@ -161,9 +172,8 @@ fn as_of(tbl: PgRelation, key: &str, at: pgrx::datum::TimestampWithTimeZone) -> 
     // batches of creations, newest first: each continues below the last (at, version) seen
     let (mut before_at, mut before_version) = (at, i64::MAX);
     loop {
-        let batch: Vec<(i64, pgrx::datum::TimestampWithTimeZone)> = crate::pg::as_user(
-            crate::table_state::extension_owner(),
-            || {
+        let batch: Vec<(i64, pgrx::datum::TimestampWithTimeZone)> =
+            crate::pg::as_user(crate::table_state::extension_owner(), || {
                 Spi::connect(|c| {
                     c.select(
                         &created,
@@ -176,12 +186,13 @@ fn as_of(tbl: PgRelation, key: &str, at: pgrx::datum::TimestampWithTimeZone) -> 
                             before_version.into(),
                         ],
                     )
-                    .unwrap_or_else(|e| error(Code::ERRCODE_INTERNAL_ERROR, format!("pg_versioning: {e}")).raise())
+                    .unwrap_or_else(|e| {
+                        error(Code::ERRCODE_INTERNAL_ERROR, format!("pg_versioning: {e}")).raise()
+                    })
                     .filter_map(|r| Some((r.get::<i64>(1).ok()??, r.get(2).ok()??)))
                     .collect()
                 })
-            },
-        );
+            });
         let Some(&(last_version, last_at)) = batch.last() else {
             return None;
         };
