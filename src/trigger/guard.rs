@@ -11,7 +11,7 @@
 use super::{Call, Row};
 use crate::audit;
 use crate::content;
-use crate::errors::{error, Code};
+use crate::errors::{error, Code, Error};
 use crate::lifecycle;
 use crate::pg;
 use crate::table_state::{self, TableState};
@@ -62,7 +62,9 @@ impl std::fmt::Display for LazyKey<'_> {
     }
 }
 
-pub unsafe fn on_change(call: &Call) -> Datum {
+/// A refusal comes back as `Err`: the trigger's entry point raises it once nothing is left to
+/// unwind (see [`crate::errors::Error::raise_here`]).
+pub unsafe fn on_change(call: &Call) -> Result<Datum, Error> {
     let rel = call.relation();
     let state = table_state::get(rel);
     let desc = (*rel).rd_att;
@@ -108,7 +110,7 @@ pub unsafe fn on_change(call: &Call) -> Datum {
         .chain(std::iter::once(&state.version));
     for c in identity {
         if changed(c.index) {
-            error(
+            return Err(error(
                 Code::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
                 format!(
                     "cannot change column \"{}\" of version {version} of key {key} in table {}",
@@ -116,8 +118,7 @@ pub unsafe fn on_change(call: &Call) -> Datum {
                 ),
             )
             .detail("Key and version columns never change.")
-            .hint("Insert a row with the new key instead.")
-            .raise();
+            .hint("Insert a row with the new key instead."));
         }
     }
 
@@ -135,7 +136,7 @@ pub unsafe fn on_change(call: &Call) -> Datum {
                     .get(&from)
                     .map(|t| t.join(", "))
                     .filter(|t| !t.is_empty());
-                error(
+                return Err(error(
                     Code::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
                     format!("cannot move version {version} of key {key} in table {} from \"{from}\" to \"{to}\"", state.name),
                 )
@@ -143,8 +144,7 @@ pub unsafe fn on_change(call: &Call) -> Datum {
                     Some(a) => format!("From \"{from}\" a version may move to: {a}."),
                     None => format!("No transition leaves \"{from}\"."),
                 })
-                .hint("Move versions only along the lifecycle's transitions; to change content, create a new version.")
-                .raise();
+                .hint("Move versions only along the lifecycle's transitions; to change content, create a new version."));
             }
             replace.extend(l.stamp_values(&to, &state.name));
             transition = Some((from, to));
@@ -192,7 +192,7 @@ pub unsafe fn on_change(call: &Call) -> Datum {
                     .as_deref()
                     .map(|s| format!(" (state \"{s}\")"))
                     .unwrap_or_default();
-                error(
+                return Err(error(
                     Code::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
                     format!("version {version} of key {key} in table {} is frozen{in_state}", state.name),
                 )
@@ -201,8 +201,7 @@ pub unsafe fn on_change(call: &Call) -> Datum {
                 } else {
                     format!("Column \"{name}\" cannot change; only the mutable columns of a version may.")
                 })
-                .hint("create a new version instead")
-                .raise();
+                .hint("create a new version instead"));
             }
         }
     }
@@ -221,7 +220,12 @@ pub unsafe fn on_change(call: &Call) -> Datum {
             ..Default::default()
         });
     }
-    super::modified_tuple((*call.data).tg_newtuple, desc, state.natts, &replace)
+    Ok(super::modified_tuple(
+        (*call.data).tg_newtuple,
+        desc,
+        state.natts,
+        &replace,
+    ))
 }
 
 /// Whether a version in `state_now` may be edited: its state is editable and it never left one.
@@ -243,23 +247,22 @@ unsafe fn on_delete(
     version: i64,
     editable: bool,
     old_state: Option<&str>,
-) -> Datum {
+) -> Result<Datum, Error> {
     let tuple = (*call.data).tg_trigtuple;
     if PURGING.with(|f| f.get()) {
-        return Datum::from(tuple);
+        return Ok(Datum::from(tuple));
     }
     if let Some(d) = &state.deleted {
         // A DELETE fired from another trigger (a foreign key's ON DELETE CASCADE) must not turn
         // into a soft delete: the parent row would go while this version keeps pointing at it.
         let depth = pgrx::direct_function_call::<i32>(pg_sys::pg_trigger_depth, &[]).unwrap_or(0);
         if depth > 1 {
-            error(
+            return Err(error(
                 Code::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
                 format!("cannot delete version {version} of key {key} in table {} as part of a cascade", state.name),
             )
             .detail("Deleting from this table is a soft delete: the version would stay and point at a removed row.")
-            .hint("Delete the versions explicitly first, or use ON DELETE RESTRICT for references to the soft-delete table.")
-            .raise();
+            .hint("Delete the versions explicitly first, or use ON DELETE RESTRICT for references to the soft-delete table."));
         }
         // Soft delete: set the column (once), remove nothing.
         if old.get(d.index).is_none() {
@@ -279,13 +282,13 @@ unsafe fn on_delete(
                 ..Default::default()
             });
         }
-        return Datum::from(0);
+        return Ok(Datum::from(0));
     }
     if !editable {
         let in_state = old_state
             .map(|s| format!(" (state \"{s}\")"))
             .unwrap_or_default();
-        error(
+        return Err(error(
             Code::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
             format!(
                 "cannot delete version {version} of key {key} in table {}: it is frozen{in_state}",
@@ -295,8 +298,7 @@ unsafe fn on_delete(
         .detail("Versions are kept once frozen; only the latest version may be deleted, and only while editable.")
         .hint(
             "Frozen versions are kept; versioning.purge() removes them where the law requires it.",
-        )
-        .raise();
+        ));
     }
     // An editable version may go only if it is the latest: numbers stay 1..N. Lock the key
     // so no new version appears meanwhile.
@@ -305,7 +307,7 @@ unsafe fn on_delete(
         .latest
         .map(|l| l.version);
     if latest != Some(version) {
-        error(
+        return Err(error(
             Code::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
             format!(
                 "cannot delete version {version} of key {key} in table {}: version {} is newer",
@@ -313,8 +315,7 @@ unsafe fn on_delete(
                 latest.unwrap_or(0)
             ),
         )
-        .detail("Only the latest version may be deleted, so versions stay numbered 1..N.")
-        .raise();
+        .detail("Only the latest version may be deleted, so versions stay numbered 1..N."));
     }
     audit::write(&audit::Entry {
         table: &state.name,
@@ -324,5 +325,5 @@ unsafe fn on_delete(
         from_state: old_state,
         ..Default::default()
     });
-    Datum::from(tuple)
+    Ok(Datum::from(tuple))
 }

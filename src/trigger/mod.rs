@@ -139,17 +139,24 @@ pub extern "C" fn pg_finfo_pgv_on_change() -> &'static pg_sys::Pg_finfo_record {
     &V1
 }
 
-/// `versioning._on_change()`: BEFORE UPDATE OR DELETE FOR EACH ROW.
-#[pgrx::pg_guard]
+/// `versioning._on_change()`: BEFORE UPDATE OR DELETE FOR EACH ROW. Refusals are common here
+/// (frozen versions), so they come back as values and are raised outside the pgrx guard,
+/// without unwinding.
 #[no_mangle]
 pub unsafe extern "C-unwind" fn pgv_on_change(fcinfo: pg_sys::FunctionCallInfo) -> Datum {
-    let call = Call::check(
-        fcinfo,
-        "versioning._on_change()",
-        pg_sys::TRIGGER_EVENT_BEFORE,
-        &[pg_sys::TRIGGER_EVENT_UPDATE, pg_sys::TRIGGER_EVENT_DELETE],
-    );
-    guard::on_change(&call)
+    let outcome = pg_sys::submodules::panic::pgrx_extern_c_guard(move || {
+        let call = Call::check(
+            fcinfo,
+            "versioning._on_change()",
+            pg_sys::TRIGGER_EVENT_BEFORE,
+            &[pg_sys::TRIGGER_EVENT_UPDATE, pg_sys::TRIGGER_EVENT_DELETE],
+        );
+        guard::on_change(&call)
+    });
+    match outcome {
+        Ok(tuple) => tuple,
+        Err(refusal) => refusal.raise_here(),
+    }
 }
 
 #[no_mangle]
