@@ -125,7 +125,7 @@ pub fn write_string(s: &str, out: &mut String) {
     out.push('"');
 }
 
-pub(crate) fn write_number(text: &str, out: &mut String) -> Result<(), ParseError> {
+fn write_number(text: &str, out: &mut String) -> Result<(), ParseError> {
     let (decimal, end) = number::scan(text.as_bytes(), 0)?;
     if end != text.len() {
         return Err(ParseError::new("unexpected data after the number", end));

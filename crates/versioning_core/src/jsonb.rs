@@ -19,8 +19,9 @@
 //! write_canonical(&bytes, &mut out).unwrap();
 //! assert_eq!(out, "[true]");
 //! ```
-use crate::canonical::{cmp_utf16_bytes, write_number, write_string};
-use std::fmt::{self, Write};
+use crate::canonical::{cmp_utf16_bytes, write_string};
+use crate::number::Decimal;
+use std::fmt;
 
 const JB_CMASK: u32 = 0x0fff_ffff;
 const JB_FSCALAR: u32 = 0x1000_0000;
@@ -240,10 +241,14 @@ fn write_scalar<'a>(
 
 /// Strings are UTF-8 in a UTF-8 database; other bytes are replaced as printing them would.
 fn utf8(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
-    String::from_utf8_lossy(bytes)
+    match std::str::from_utf8(bytes) {
+        Ok(text) => text.into(), // the common case, checked faster than from_utf8_lossy does
+        Err(_) => String::from_utf8_lossy(bytes),
+    }
 }
 
 /// Writes a `numeric` varlena as its canonical number: the exact value from its digits.
+/// (Its exponent is bounded by the 16-bit weight, so the layout's size is too.)
 fn write_numeric(varlena: &[u8], out: &mut String) -> Result<(), FormatError> {
     let body = varlena_body(varlena)?;
     let header = u16::from_ne_bytes(pair(body, 0)?);
@@ -266,35 +271,34 @@ fn write_numeric(varlena: &[u8], out: &mut String) -> Result<(), FormatError> {
     if digits.len() % 2 != 0 {
         return Err(FormatError("odd numeric digit bytes"));
     }
-    // value = digits (base 10000, 4 decimals each) × 10^(4 × (weight + 1 − count))
-    let count = digits.len() / 2;
-    let mut text = String::with_capacity(4 * count + 16);
-    if negative {
-        text.push('-');
-    }
-    let mut leading = true;
-    for d in digits.chunks_exact(2) {
-        let d = u16::from_ne_bytes([d[0], d[1]]);
-        if d > 9999 {
+    // value = Σ group_i × 10000^(weight − i); as decimal digits from the first non-zero group
+    let mut ascii: Vec<u8> = Vec::with_capacity(digits.len() * 2);
+    let mut n = 0i64;
+    for (i, group) in digits.chunks_exact(2).enumerate() {
+        let group = u16::from_ne_bytes([group[0], group[1]]);
+        if group > 9999 {
             return Err(FormatError("numeric digit above 9999"));
         }
-        if leading {
-            if d == 0 {
+        let four =
+            [group / 1000, group / 100 % 10, group / 10 % 10, group % 10].map(|d| b'0' + d as u8);
+        if ascii.is_empty() {
+            let significant = &four[four.iter().take_while(|&&d| d == b'0').count()..];
+            if significant.is_empty() {
                 continue;
             }
-            leading = false;
-            let _ = write!(text, "{d}");
+            // the first digit's place: 10^(4 × (weight − i) + its count − 1)
+            n = 4 * (i64::from(weight) - i as i64) + significant.len() as i64;
+            ascii.extend_from_slice(significant);
         } else {
-            let _ = write!(text, "{d:04}");
+            ascii.extend_from_slice(&four);
         }
     }
-    if leading {
+    if ascii.is_empty() {
         out.push('0');
-        return Ok(());
+    } else {
+        Decimal::from_digits(negative, &ascii, n).write(out);
     }
-    let exponent = 4 * (i64::from(weight) + 1 - count as i64);
-    let _ = write!(text, "e{exponent}");
-    write_number(&text, out).map_err(|_| FormatError("numeric out of range"))
+    Ok(())
 }
 
 /// The varlena's data after its 1-byte or 4-byte header (little-endian layout).

@@ -119,7 +119,20 @@ pub(crate) fn scan(text: &[u8], start: usize) -> Result<(Decimal<'_>, usize), Pa
     ))
 }
 
-impl Decimal<'_> {
+impl<'a> Decimal<'a> {
+    /// The decimal `±0.digits × 10^n`: `digits` are ASCII digits, the first one not zero.
+    pub(crate) fn from_digits(negative: bool, digits: &'a [u8], n: i64) -> Decimal<'a> {
+        let k = digits.len() - digits.iter().rev().take_while(|&&d| d == b'0').count();
+        Decimal {
+            negative,
+            int: digits,
+            frac: &[],
+            skip: 0,
+            k,
+            n,
+        }
+    }
+
     /// Appends the ECMAScript `Number::toString` layout of these exact digits.
     /// The output is at most the digits, 21 padding zeros or an exponent of
     /// at most 19 digits, and a few signs: never proportional to the exponent.
