@@ -13,6 +13,8 @@ use crate::pg;
 use crate::spi::{self, Snapshot};
 use crate::table_state::TableState;
 use pgrx::pg_sys::{self, Datum, Oid};
+use std::cell::RefCell;
+use std::collections::HashMap;
 
 pub struct Latest {
     pub version: i64,
@@ -36,6 +38,8 @@ pub struct IndexProbe {
     index: Oid,
     /// per index column: heap column index, equality function, collation
     columns: Vec<(usize, Oid, Oid)>,
+    /// the last column's >= function (a lower bound for the version probe)
+    last_ge: Oid,
 }
 
 impl IndexProbe {
@@ -62,19 +66,21 @@ impl IndexProbe {
                 && cols[natts - 1] == last + 1
                 && key.iter().all(|k| cols[..natts - 1].contains(&(k + 1)));
             if usable && found.is_none() {
+                let procedure = |j: usize, strategy: u32| {
+                    let family = *(*index).rd_opfamily.add(j);
+                    let intype = *(*index).rd_opcintype.add(j);
+                    pg_sys::get_opcode(pg_sys::get_opfamily_member(
+                        family,
+                        intype,
+                        intype,
+                        strategy as i16,
+                    ))
+                };
                 let columns = (0..natts)
                     .map(|j| {
-                        let family = *(*index).rd_opfamily.add(j);
-                        let intype = *(*index).rd_opcintype.add(j);
-                        let op = pg_sys::get_opfamily_member(
-                            family,
-                            intype,
-                            intype,
-                            pg_sys::BTEqualStrategyNumber as i16,
-                        );
                         (
                             cols[j] - 1,
-                            pg_sys::get_opcode(op),
+                            procedure(j, pg_sys::BTEqualStrategyNumber),
                             *(*index).rd_indcollation.add(j),
                         )
                     })
@@ -82,6 +88,7 @@ impl IndexProbe {
                 found = Some(IndexProbe {
                     index: oid,
                     columns,
+                    last_ge: procedure(natts - 1, pg_sys::BTGreaterEqualStrategyNumber),
                 });
             }
             pg_sys::index_close(index, pg_sys::AccessShareLock as i32);
@@ -99,29 +106,70 @@ impl IndexProbe {
         direction: pg_sys::ScanDirection::Type,
         f: impl FnOnce(*mut pg_sys::TupleTableSlot) -> R,
     ) -> Option<R> {
+        self.first_from(heap, snapshot, row, constrained, None, direction, f)
+    }
+
+    /// [`IndexProbe::first`], with the last index column at least `lower_bound` (a datum of
+    /// its type) if given.
+    #[allow(clippy::too_many_arguments)]
+    unsafe fn first_from<R>(
+        &self,
+        heap: pg_sys::Relation,
+        snapshot: pg_sys::Snapshot,
+        row: (&[Datum], &[bool]),
+        constrained: usize,
+        lower_bound: Option<Datum>,
+        direction: pg_sys::ScanDirection::Type,
+        f: impl FnOnce(*mut pg_sys::TupleTableSlot) -> R,
+    ) -> Option<R> {
         let mut f = Some(f);
         let mut result = None;
-        self.each(heap, snapshot, row, constrained, direction, |slot| {
-            result = f.take().map(|f| f(slot));
-            false
-        });
+        self.each(
+            heap,
+            snapshot,
+            row,
+            constrained,
+            lower_bound,
+            direction,
+            |slot| {
+                result = f.take().map(|f| f(slot));
+                false
+            },
+        );
         result
     }
 
     /// Runs `f` on each tuple the probe finds (in `direction`) while it returns true, with
-    /// the first `constrained` index columns equal to the row's values (NULL matching NULL).
+    /// the first `constrained` index columns equal to the row's values (NULL matching NULL)
+    /// and the last column at least `lower_bound`, if given.
+    #[allow(clippy::too_many_arguments)]
     unsafe fn each(
         &self,
         heap: pg_sys::Relation,
         snapshot: pg_sys::Snapshot,
         (values, nulls): (&[Datum], &[bool]),
         constrained: usize,
+        lower_bound: Option<Datum>,
         direction: pg_sys::ScanDirection::Type,
         mut f: impl FnMut(*mut pg_sys::TupleTableSlot) -> bool,
     ) {
         // The INSERT already holds RowExclusiveLock on every index of the table.
         let index = pg_sys::index_open(self.index, pg_sys::NoLock as i32);
         let mut keys: Vec<pg_sys::ScanKeyData> = vec![std::mem::zeroed(); constrained];
+        if let Some(bound) = lower_bound {
+            let mut key: pg_sys::ScanKeyData = std::mem::zeroed();
+            pg_sys::ScanKeyEntryInitialize(
+                &mut key,
+                0,
+                self.columns.len() as i16,
+                pg_sys::BTGreaterEqualStrategyNumber as u16,
+                Oid::INVALID,
+                Oid::INVALID,
+                self.last_ge,
+                bound,
+            );
+            keys.push(key);
+        }
         for (j, &(col, eq, collation)) in self.columns.iter().take(constrained).enumerate() {
             let attno = (j + 1) as i16;
             if nulls[col] {
@@ -169,22 +217,23 @@ impl IndexProbe {
     }
 }
 
-/// Reads the key's state; `values`/`nulls` are the new row with its computed hash filled in.
+/// Reads the key's state; `values`/`nulls` are the new row with its computed hash filled in,
+/// `key_hash` the key's lock hash.
 pub fn read(
     state: &TableState,
     heap: pg_sys::Relation,
     values: &[Datum],
     nulls: &[bool],
     hash: Option<&[u8; 32]>,
+    key_hash: u32,
 ) -> KeyState {
-    let _ = hash;
     match state
         .probes
         .as_ref()
         .filter(|_| guc::LOOKUP_METHOD.get() == LookupMethod::Index)
     {
         Some(probes) => pg::as_user(state.owner, || unsafe {
-            read_index(state, probes, heap, values, nulls, hash)
+            read_index(state, probes, heap, values, nulls, hash, key_hash)
         }),
         None => pg::as_user(state.owner, || read_spi(state, values, nulls)),
     }
@@ -199,6 +248,30 @@ fn snapshot_self() -> pg_sys::Snapshot {
     std::ptr::addr_of_mut!(pg_sys::SnapshotSelfData)
 }
 
+thread_local! {
+    /// (table, key lock hash) → a version the key had when this session last read or wrote
+    /// it. The latest-version probe starts from there: a backward index scan reads every
+    /// entry of the key on its leaf page, one from a lower bound only those above it. Only a
+    /// hint: when nothing is found from it (the key's newest versions were deleted or rolled
+    /// back, or another key shares the hash), the probe runs again without it.
+    static VERSION_HINTS: RefCell<HashMap<(Oid, u32), i64>> = RefCell::new(HashMap::new());
+}
+
+/// Hints kept per session, at most (a bounded cache, cleared when full).
+const MAX_VERSION_HINTS: usize = 100_000;
+
+/// Notes that `key_hash`'s key in `relid` has (or had) `version`.
+pub fn hint_version(relid: Oid, key_hash: u32, version: i64) {
+    VERSION_HINTS.with(|h| {
+        let mut h = h.borrow_mut();
+        if h.len() >= MAX_VERSION_HINTS {
+            h.clear();
+        }
+        h.insert((relid, key_hash), version);
+    });
+}
+
+#[allow(clippy::too_many_arguments)]
 unsafe fn read_index(
     state: &TableState,
     probes: &Probes,
@@ -206,6 +279,7 @@ unsafe fn read_index(
     values: &[Datum],
     nulls: &[bool],
     hash: Option<&[u8; 32]>,
+    key_hash: u32,
 ) -> KeyState {
     let backward = pg_sys::ScanDirection::BackwardScanDirection;
     let version_of = |slot: *mut pg_sys::TupleTableSlot| {
@@ -214,30 +288,42 @@ unsafe fn read_index(
             state.version.typid,
         )
     };
-    let mut latest = probes.version.first(
-        heap,
-        snapshot_self(),
-        (values, nulls),
-        state.key.len(),
-        backward,
-        |slot| {
-            let v = |i: usize| (!*(*slot).tts_isnull.add(i)).then(|| *(*slot).tts_values.add(i));
-            Latest {
-                version: v(state.version.index)
-                    .map_or(0, |d| pg::int_from_datum(d, state.version.typid)),
-                hash: state
-                    .hash
-                    .as_ref()
-                    .and_then(|h| v(h.index).and_then(|d| stored_hash(d, h.typid))),
-                primary_key: state
-                    .primary_key
-                    .as_ref()
-                    .and_then(|p| v(p.index).map(|d| pg::datum_copy(d, p.typbyval, p.typlen))),
-                visible_to_transaction: !pg::uses_transaction_snapshot()
-                    || visible_to_transaction(slot),
-            }
-        },
-    );
+    let read_latest = |slot: *mut pg_sys::TupleTableSlot| {
+        let v = |i: usize| (!*(*slot).tts_isnull.add(i)).then(|| *(*slot).tts_values.add(i));
+        Latest {
+            version: v(state.version.index)
+                .map_or(0, |d| pg::int_from_datum(d, state.version.typid)),
+            hash: state
+                .hash
+                .as_ref()
+                .and_then(|h| v(h.index).and_then(|d| stored_hash(d, h.typid))),
+            primary_key: state
+                .primary_key
+                .as_ref()
+                .and_then(|p| v(p.index).map(|d| pg::datum_copy(d, p.typbyval, p.typlen))),
+            visible_to_transaction: !pg::uses_transaction_snapshot()
+                || visible_to_transaction(slot),
+        }
+    };
+    let latest_from = |lower_bound: Option<i64>| {
+        probes.version.first_from(
+            heap,
+            snapshot_self(),
+            (values, nulls),
+            state.key.len(),
+            lower_bound.map(|v| pg::int_datum(v, state.version.typid)),
+            backward,
+            read_latest,
+        )
+    };
+    let hint = VERSION_HINTS.with(|h| h.borrow().get(&(state.relid, key_hash)).copied());
+    let mut latest = match hint {
+        Some(v) => latest_from(Some(v)).or_else(|| latest_from(None)),
+        None => latest_from(None),
+    };
+    if let Some(l) = &latest {
+        hint_version(state.relid, key_hash, l.version);
+    }
     if let Some(l) = latest.as_mut().filter(|l| !l.visible_to_transaction) {
         // The newest tuple is not visible to this transaction, but that may be a concurrent
         // UPDATE of a mutable column rather than a new version: what matters (as in the SPI
@@ -318,6 +404,7 @@ pub fn hashes(
             snapshot_self(),
             (values, nulls),
             state.key.len(),
+            None,
             pg_sys::ScanDirection::ForwardScanDirection,
             |slot| {
                 if found.len() == limit {

@@ -302,10 +302,18 @@ unsafe fn on_delete(
     }
     // An editable version may go only if it is the latest: numbers stay 1..N. Lock the key
     // so no new version appears meanwhile.
-    crate::locks::lock_key(state.relid, state.key_hash(&old.values, &old.nulls));
-    let latest = crate::lookup::read(state, call.relation(), &old.values, &old.nulls, None)
-        .latest
-        .map(|l| l.version);
+    let key_hash = state.key_hash(&old.values, &old.nulls);
+    crate::locks::lock_key(state.relid, key_hash);
+    let latest = crate::lookup::read(
+        state,
+        call.relation(),
+        &old.values,
+        &old.nulls,
+        None,
+        key_hash,
+    )
+    .latest
+    .map(|l| l.version);
     if latest != Some(version) {
         return Err(error(
             Code::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,

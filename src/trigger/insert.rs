@@ -107,7 +107,14 @@ pub unsafe fn on_insert(call: &Call) -> Datum {
     let found = match known.as_mut() {
         Some(k) => known_state(&state, rel, &row, hash.as_ref(), k),
         None => {
-            let found = lookup::read(&state, rel, &row.values, &row.nulls, hash.as_ref());
+            let found = lookup::read(
+                &state,
+                rel,
+                &row.values,
+                &row.nulls,
+                hash.as_ref(),
+                key_hash,
+            );
             if cached {
                 let keep = |pk: Datum| {
                     state
@@ -177,6 +184,7 @@ pub unsafe fn on_insert(call: &Call) -> Datum {
     }
     let parent = (!restore).then(|| found.latest.and_then(|l| l.primary_key));
     let tuple = finish(&state, call, &row, next, parent, known.as_mut(), restore);
+    lookup::hint_version(state.relid, key_hash, next);
     if let Some(mut k) = known {
         // the new row is now the key's latest version
         let pk = state.primary_key.as_ref().and_then(|p| {

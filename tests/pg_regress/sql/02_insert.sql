@@ -248,6 +248,23 @@ SELECT regress_util.try($$ INSERT INTO ins_audited (ref, body, content_hash) VAL
 SELECT max(version) AS latest, (SELECT count(*) FROM versioning.log WHERE table_name = 'public.ins_audited') AS log_rows
   FROM ins_audited WHERE ref = 'k';
 
+-- The session remembers each key's last version as a starting point for the next lookup
+-- (src/lookup.rs). When the versions from there on are gone — rolled back, the latest draft
+-- deleted, purged — the lookup starts over: numbering stays 1..N without gaps.
+CREATE TABLE ins_hint (id serial PRIMARY KEY, ref text, version int, content_hash text, body text, status text);
+SELECT versioning.enable('ins_hint', key => ARRAY['ref'], lifecycle => 'publish');
+INSERT INTO ins_hint (ref, body) VALUES ('k', 'v1');
+UPDATE ins_hint SET status = 'published' WHERE ref = 'k' AND version = 1;
+INSERT INTO ins_hint (ref, body) VALUES ('k', 'v2');
+BEGIN;
+INSERT INTO ins_hint (ref, body) VALUES ('k', 'rolled back 3');
+INSERT INTO ins_hint (ref, body) VALUES ('k', 'rolled back 4');
+ROLLBACK;
+INSERT INTO ins_hint (ref, body) VALUES ('k', 'v3 after a rollback');
+DELETE FROM ins_hint WHERE ref = 'k' AND version = 3;
+INSERT INTO ins_hint (ref, body) VALUES ('k', 'v3 after deleting the draft v3');
+SELECT version, body FROM ins_hint ORDER BY version;
+
 DROP TABLE ins_docs, ins_latest, ins_off, ins_strict, ins_occ, ins_tree, ins_text, ins_bytea,
-           ins_multi, ins_when, ins_normalized, ins_generated, ins_audited, ins_quiet;
+           ins_multi, ins_when, ins_normalized, ins_generated, ins_audited, ins_quiet, ins_hint;
 DROP FUNCTION ins_trim();
