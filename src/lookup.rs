@@ -321,8 +321,11 @@ unsafe fn read_index(
         Some(v) => latest_from(Some(v)).or_else(|| latest_from(None)),
         None => latest_from(None),
     };
-    if let Some(l) = &latest {
-        hint_version(state.relid, key_hash, l.version);
+    match &latest {
+        Some(l) => hint_version(state.relid, key_hash, l.version),
+        None => {
+            VERSION_HINTS.with(|h| h.borrow_mut().remove(&(state.relid, key_hash)));
+        }
     }
     if let Some(l) = latest.as_mut().filter(|l| !l.visible_to_transaction) {
         // The newest tuple is not visible to this transaction, but that may be a concurrent
