@@ -234,6 +234,11 @@ INSERT INTO layout (k, content) VALUES
   (0, '12.500'), (0, '"top"'), (0, 'true'), (0, 'null'), (0, '[]'), (0, '{}'),
   (0, to_jsonb(repeat('long string ', 100000))),
   (0, (SELECT jsonb_agg(jsonb_build_object('sample', i, 'note', repeat(chr(i + 64), i), 'score', i / 7.0)) FROM generate_series(1, 40) i));
+-- values read from a table, where they are stored compressed
+CREATE TEMP TABLE toasted AS
+  SELECT i, jsonb_build_object('big', repeat('abc', 100000 + i), 'n', i) AS c FROM generate_series(1, 3) i;
+SELECT bool_and(pg_column_size(c) < octet_length(c::text) / 10) AS stored_compressed FROM toasted;
+INSERT INTO layout (k, content) SELECT 1000 + i, c FROM toasted;
 SELECT count(*) AS rows,
        count(*) FILTER (WHERE content_hash = versioning.content_hash(content)) AS same_hash_as_text_form
   FROM layout;
