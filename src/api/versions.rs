@@ -75,7 +75,7 @@ fn revert(tbl: PgRelation, key: &str, to_version: i32) -> String {
         cond = key::conditions(&state, key, "t"),
         v = pg::quote_ident(&state.version.name),
     );
-    let _bypass = insert::bypass_dedup();
+    let _reverting = insert::reverting_to(to_version.into());
     run_one::<String>(&sql, &[key.into(), to_version.into()])
         .unwrap_or_else(|| no_such_version(&state, key, to_version))
 }

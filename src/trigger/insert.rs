@@ -148,7 +148,7 @@ pub unsafe fn on_insert(call: &Call) -> Datum {
         .raise();
     }
     let next = found.latest.as_ref().map_or(1, |l| l.version + 1);
-    if !restore && !BYPASS_DEDUP.with(|b| b.get()) {
+    if !restore && REVERTING_TO.with(|r| r.get()).is_none() {
         if let Some(existing) = duplicate_of(&state, &found, hash.as_ref()) {
             match state.config.on_duplicate {
                 OnDuplicate::Skip => {
@@ -213,18 +213,21 @@ pub fn take_skipped(relid: pg_sys::Oid) -> Option<i64> {
         .map(|(_, v)| v)
 }
 
-thread_local!(static BYPASS_DEDUP: std::cell::Cell<bool> = const { std::cell::Cell::new(false) });
+thread_local! {
+    /// the version versioning.revert is copying, while it inserts the copy
+    static REVERTING_TO: std::cell::Cell<Option<i64>> = const { std::cell::Cell::new(None) };
+}
 
-/// While the returned guard lives, inserts skip dedup (versioning.revert inserts an old
-/// content again on purpose).
-pub fn bypass_dedup() -> impl Drop {
+/// While the returned guard lives, inserts are reverts to `version`: they skip dedup (an old
+/// content is inserted again on purpose) and their log record says which version they copy.
+pub fn reverting_to(version: i64) -> impl Drop {
     struct Reset;
     impl Drop for Reset {
         fn drop(&mut self) {
-            BYPASS_DEDUP.with(|b| b.set(false));
+            REVERTING_TO.with(|r| r.set(None));
         }
     }
-    BYPASS_DEDUP.with(|b| b.set(true));
+    REVERTING_TO.with(|r| r.set(Some(version)));
     Reset
 }
 
@@ -348,6 +351,9 @@ unsafe fn finish(
             version: Some(version),
             action: "create",
             to_state: entered.as_deref(),
+            detail: REVERTING_TO
+                .with(|r| r.get())
+                .map(|v| format!("{{\"reverted_to\": {v}}}")),
             ..Default::default()
         });
     }

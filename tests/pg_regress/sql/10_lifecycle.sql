@@ -352,7 +352,7 @@ SELECT regress_util.try($$ SELECT versioning.revert('lc_wf', '{"workflow_id": "w
 SELECT workflow_id, version, definition, status, published_at IS NOT NULL AS published_stamped,
        parent_id = lag(id) OVER (ORDER BY version) AS parent_ok
   FROM lc_wf ORDER BY workflow_id, version;
-SELECT key, version, action, from_state, to_state FROM regress_util.lc_log('public.lc_wf');
+SELECT key, version, action, from_state, to_state, detail FROM regress_util.lc_log('public.lc_wf');
 
 ------------------------------------------------------------------------------------------
 -- Labels: a name for one frozen version of a key; 'latest' is implicit.
