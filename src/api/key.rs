@@ -61,10 +61,29 @@ pub fn normalized(state: &TableState, key_json: &str, n: usize) -> String {
             let c = &k.column;
             let value =
                 given(c, key.get(&c.name), n).unwrap_or_else(|| format!("NULL::{}", c.type_name()));
-            format!("{}, {value}", pg::quote_literal(&c.name))
+            format!(
+                "{}, {}",
+                pg::quote_literal(&c.name),
+                logged_value(c, &value)
+            )
         })
         .collect();
     format!("pg_catalog.jsonb_build_object({})", parts.join(", "))
+}
+
+/// SQL for key column `c`'s value `expr` as the log holds it: as to_jsonb writes it, except
+/// that a timestamptz is written in UTC whatever the session's time zone, as the INSERT path
+/// writes it (`content::ToJsonb`).
+fn logged_value(c: &crate::catalog::Column, expr: &str) -> String {
+    if c.typid != pgrx::pg_sys::TIMESTAMPTZOID {
+        return expr.to_string();
+    }
+    let utc = format!("pg_catalog.timezone('UTC', {expr})");
+    format!(
+        "CASE WHEN pg_catalog.isfinite({expr}) \
+         THEN pg_catalog.to_jsonb(pg_catalog.concat(pg_catalog.to_jsonb({utc}) OPERATOR(pg_catalog.#>>) '{{}}', '+00:00')) \
+         ELSE pg_catalog.to_jsonb({utc}) END"
+    )
 }
 
 /// The key column's value given in the JSON of parameter `$n`, cast to the column's type; None
@@ -84,16 +103,17 @@ fn given(
     }
 }
 
-/// `jsonb_build_object('k1', alias.k1, …)`: the key of a row, normalized.
+/// `jsonb_build_object('k1', alias.k1, …)`: the key of a row, normalized as the log holds keys.
 pub fn json_of_row(state: &TableState, alias: &str) -> String {
     let parts: Vec<String> = state
         .key
         .iter()
         .map(|k| {
+            let column = format!("{alias}.{}", pg::quote_ident(&k.column.name));
             format!(
-                "{}, {alias}.{}",
+                "{}, {}",
                 pg::quote_literal(&k.column.name),
-                pg::quote_ident(&k.column.name)
+                logged_value(&k.column, &column)
             )
         })
         .collect();

@@ -140,3 +140,18 @@ RESET enable_seqscan;
 DROP INDEX versioning.regress_log_by_version;
 SELECT versioning.as_of('ao_tx', '{"ref": "a"}', now()) -> 'body' AS latest_body;
 DROP TABLE ao_tx;
+
+-- A timestamptz key column: the log holds it in UTC, so as_of finds the key in any session
+-- time zone, and label and purge records name the key exactly as the creation records do.
+CREATE TABLE ao_tz (id serial PRIMARY KEY, day timestamptz, body jsonb, version int, content_hash text);
+SELECT versioning.enable('ao_tz', key => ARRAY['day']);
+SET TimeZone = 'Europe/Berlin';
+INSERT INTO ao_tz (day, body) VALUES ('2026-03-01 10:00+01', '{"n": 1}'), ('infinity', '{"n": 1}');
+SET TimeZone = 'America/New_York';
+SELECT versioning.as_of('ao_tz', '{"day": "2026-03-01 04:00-05"}', now()) -> 'body' AS found_in_new_york,
+       versioning.as_of('ao_tz', '{"day": "infinity"}', now()) -> 'body' AS found_infinity;
+SELECT versioning.set_label('ao_tz', '{"day": "2026-03-01 09:00Z"}', 'stable', 1);
+SELECT count(DISTINCT key) AS distinct_keys, array_agg(DISTINCT action ORDER BY action) AS actions
+  FROM versioning.log WHERE table_name = 'public.ao_tz' AND key ->> 'day' LIKE '2026%';
+RESET TimeZone;
+DROP TABLE ao_tz;
