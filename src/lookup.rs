@@ -97,22 +97,10 @@ impl IndexProbe {
     }
 
     /// Runs `f` on the first tuple the probe finds (in `direction`), with its deformed values.
-    unsafe fn first<R>(
-        &self,
-        heap: pg_sys::Relation,
-        snapshot: pg_sys::Snapshot,
-        row: (&[Datum], &[bool]),
-        constrained: usize,
-        direction: pg_sys::ScanDirection::Type,
-        f: impl FnOnce(*mut pg_sys::TupleTableSlot) -> R,
-    ) -> Option<R> {
-        self.first_from(heap, snapshot, row, constrained, None, direction, f)
-    }
-
-    /// [`IndexProbe::first`], with the last index column at least `lower_bound` (a datum of
-    /// its type) if given.
+    /// `lower_bound` (a datum of the last column's type) limits the last column when the
+    /// others are all constrained.
     #[allow(clippy::too_many_arguments)]
-    unsafe fn first_from<R>(
+    unsafe fn first<R>(
         &self,
         heap: pg_sys::Relation,
         snapshot: pg_sys::Snapshot,
@@ -306,7 +294,7 @@ unsafe fn read_index(
         }
     };
     let latest_from = |lower_bound: Option<i64>| {
-        probes.version.first_from(
+        probes.version.first(
             heap,
             snapshot_self(),
             (values, nulls),
@@ -336,6 +324,7 @@ unsafe fn read_index(
             pg_sys::GetTransactionSnapshot(),
             (values, nulls),
             state.key.len(),
+            None,
             backward,
             version_of,
         );
@@ -347,6 +336,7 @@ unsafe fn read_index(
             snapshot_self(),
             (values, nulls),
             state.key.len() + 1,
+            None,
             pg_sys::ScanDirection::ForwardScanDirection,
             version_of,
         ),
@@ -378,6 +368,7 @@ pub fn duplicate(
             snapshot_self(),
             (values, nulls),
             state.key.len() + 1,
+            None,
             pg_sys::ScanDirection::ForwardScanDirection,
             |slot| {
                 pg::int_from_datum(
@@ -559,6 +550,7 @@ pub fn columns_of_version(
             snapshot_self(),
             (&values, &nulls),
             state.key.len() + 1,
+            None,
             pg_sys::ScanDirection::ForwardScanDirection,
             |slot| {
                 columns
