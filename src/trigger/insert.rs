@@ -5,7 +5,7 @@ use super::{Call, Row};
 use crate::audit;
 use crate::config::{Dedup, OnDuplicate};
 use crate::content;
-use crate::errors::{error, Code};
+use crate::errors::{error, Code, Error};
 use crate::guc;
 use crate::key_cache::{self, Known};
 use crate::lookup::{self, KeyState, Latest};
@@ -13,7 +13,8 @@ use crate::pg;
 use crate::table_state::{self, TableState};
 use pgrx::pg_sys::{self, Datum};
 
-pub unsafe fn on_insert(call: &Call) -> Datum {
+/// Refusals come back as `Err`, raised by the trigger's entry point (see `guard::on_change`).
+pub unsafe fn on_insert(call: &Call) -> Result<Datum, Error> {
     let rel = call.relation();
     let restore = guc::RESTORE.get();
     let state = if restore {
@@ -22,7 +23,7 @@ pub unsafe fn on_insert(call: &Call) -> Datum {
         // (key, version) index still refuses a repeated version).
         match table_state::try_get(rel) {
             Some(s) => s,
-            None => return Datum::from((*call.data).tg_trigtuple),
+            None => return Ok(Datum::from((*call.data).tg_trigtuple)),
         }
     } else {
         table_state::get(rel)
@@ -52,7 +53,7 @@ pub unsafe fn on_insert(call: &Call) -> Datum {
         .map(|d| pg::int_from_datum(d, state.version.typid));
     if let Some(h) = &state.hash {
         if let Some(supplied) = row.get(h.index) {
-            check_supplied_hash(&state, &key(&row), h.typid, supplied, hash.as_ref());
+            check_supplied_hash(&state, &key(&row), h.typid, supplied, hash.as_ref())?;
         }
         // from here on the row carries the computed hash (the index probe for dedup uses it)
         row.nulls[h.index] = hash.is_none();
@@ -63,15 +64,14 @@ pub unsafe fn on_insert(call: &Call) -> Datum {
         };
     }
     if restore && !pg::current_user_owns(state.relid) {
-        error(
+        return Err(error(
             Code::ERRCODE_INSUFFICIENT_PRIVILEGE,
             format!(
                 "versioning.restore is on, but only the owner of table {} may restore versions",
                 state.name
             ),
         )
-        .hint("SET versioning.restore = off, or run the load as the table's owner.")
-        .raise();
+        .hint("SET versioning.restore = off, or run the load as the table's owner."));
     }
 
     // Everyone inserting this key waits here until the holder's transaction ends, so the
@@ -84,9 +84,8 @@ pub unsafe fn on_insert(call: &Call) -> Datum {
         key_cache::forget_table(state.relid);
         if let Some(v) = supplied_version {
             if lookup::version_exists(&state, rel, &row.values, &row.nulls, v) {
-                error(Code::ERRCODE_UNIQUE_VIOLATION, format!("version {v} of key {} already exists in table {}", key(&row), state.name))
-                    .detail("versioning.restore keeps supplied versions but never stores a (key, version) twice.")
-                    .raise();
+                return Err(error(Code::ERRCODE_UNIQUE_VIOLATION, format!("version {v} of key {} already exists in table {}", key(&row), state.name))
+                    .detail("versioning.restore keeps supplied versions but never stores a (key, version) twice."));
             }
             return finish(&state, call, &row, v, None, None, true);
         }
@@ -139,13 +138,12 @@ pub unsafe fn on_insert(call: &Call) -> Datum {
         // REPEATABLE READ / SERIALIZABLE: another transaction gave the key a version this
         // transaction's snapshot cannot see. Numbering against it would act on a state the
         // transaction never read; PostgreSQL answers a concurrently updated row the same way.
-        error(
+        return Err(error(
             Code::ERRCODE_T_R_SERIALIZATION_FAILURE,
             format!("could not serialize access: key {} of table {} got version {} in a concurrent transaction", key(&row), state.name, latest.version),
         )
         .detail("The version was committed after this transaction's snapshot was taken.")
-        .hint("Retry the transaction.")
-        .raise();
+        .hint("Retry the transaction."));
     }
     let next = found.latest.as_ref().map_or(1, |l| l.version + 1);
     if !restore && REVERTING_TO.with(|r| r.get()).is_none() {
@@ -156,17 +154,16 @@ pub unsafe fn on_insert(call: &Call) -> Datum {
                     if let Some(k) = known {
                         key_cache::put(state.relid, key_hash, key_bytes, k);
                     }
-                    return Datum::from(0); // like ON CONFLICT DO NOTHING
+                    return Ok(Datum::from(0)); // like ON CONFLICT DO NOTHING
                 }
-                OnDuplicate::Error => error(Code::ERRCODE_UNIQUE_VIOLATION, format!("duplicate content for key {} in table {}", key(&row), state.name))
+                OnDuplicate::Error => return Err(error(Code::ERRCODE_UNIQUE_VIOLATION, format!("duplicate content for key {} in table {}", key(&row), state.name))
                     .detail(format!("Version {existing} already has this content (hash {}).", hash.as_ref().map(content::hex).unwrap_or_default()))
-                    .hint("Change the content, or enable the table with on_duplicate => 'skip' to ignore duplicates.")
-                    .raise(),
+                    .hint("Change the content, or enable the table with on_duplicate => 'skip' to ignore duplicates.")),
             }
         }
         if state.config.check_version {
             if let Some(v) = supplied_version.filter(|&v| v != next) {
-                error(
+                return Err(error(
                     Code::ERRCODE_T_R_SERIALIZATION_FAILURE,
                     format!(
                         "version {v} of key {} in table {} is not the next version",
@@ -177,13 +174,12 @@ pub unsafe fn on_insert(call: &Call) -> Datum {
                 .detail(format!("expected version {v}, next is {next}"))
                 .hint(
                     "Another writer created a version first: re-read the latest version and retry.",
-                )
-                .raise();
+                ));
             }
         }
     }
     let parent = (!restore).then(|| found.latest.and_then(|l| l.primary_key));
-    let tuple = finish(&state, call, &row, next, parent, known.as_mut(), restore);
+    let tuple = finish(&state, call, &row, next, parent, known.as_mut(), restore)?;
     lookup::hint_version(state.relid, key_hash, next);
     if let Some(mut k) = known {
         // the new row is now the key's latest version
@@ -197,7 +193,7 @@ pub unsafe fn on_insert(call: &Call) -> Datum {
         }
         key_cache::put(state.relid, key_hash, key_bytes, k);
     }
-    tuple
+    Ok(tuple)
 }
 
 thread_local! {
@@ -283,7 +279,7 @@ unsafe fn finish(
     parent: Option<Option<Datum>>,
     known: Option<&mut Known>,
     restore: bool,
-) -> Datum {
+) -> Result<Datum, Error> {
     let rel = call.relation();
     let mut replace = vec![(
         state.version.index,
@@ -301,23 +297,24 @@ unsafe fn finish(
     if let (Some(l), false) = (&state.lifecycle, restore) {
         let s = match l.state_of(row) {
             Some(s) if l.rules.is_insertable(&s) => s,
-            Some(s) => error(
-                Code::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
-                format!(
-                    "cannot insert version {version} of key {} in table {} in state \"{s}\"",
-                    state.key_json(&row.values, &row.nulls),
-                    state.name
-                ),
-            )
-            .detail(format!(
-                "Versions may be inserted in: {}.",
-                l.rules.insertable.join(", ")
-            ))
-            .hint(format!(
-                "Insert it as \"{}\" and change its state afterwards.",
-                l.rules.initial
-            ))
-            .raise(),
+            Some(s) => {
+                return Err(error(
+                    Code::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
+                    format!(
+                        "cannot insert version {version} of key {} in table {} in state \"{s}\"",
+                        state.key_json(&row.values, &row.nulls),
+                        state.name
+                    ),
+                )
+                .detail(format!(
+                    "Versions may be inserted in: {}.",
+                    l.rules.insertable.join(", ")
+                ))
+                .hint(format!(
+                    "Insert it as \"{}\" and change its state afterwards.",
+                    l.rules.initial
+                )))
+            }
             None => {
                 replace.push((l.status.index, Some(l.state_datum(&l.rules.initial))));
                 l.rules.initial.clone()
@@ -357,7 +354,7 @@ unsafe fn finish(
             ..Default::default()
         });
     }
-    tuple
+    Ok(tuple)
 }
 
 unsafe fn check_supplied_hash(
@@ -366,7 +363,7 @@ unsafe fn check_supplied_hash(
     typid: pg_sys::Oid,
     supplied: Datum,
     computed: Option<&[u8; 32]>,
-) {
+) -> Result<(), Error> {
     let bytes = pg::varlena_bytes(supplied);
     let hex = computed
         .map(content::hex)
@@ -381,7 +378,7 @@ unsafe fn check_supplied_hash(
             pg_sys::BYTEAOID => bytes.iter().map(|b| format!("{b:02x}")).collect(),
             _ => String::from_utf8_lossy(bytes).into_owned(),
         };
-        error(
+        return Err(error(
             Code::ERRCODE_DATA_EXCEPTION,
             format!(
                 "supplied content hash does not match the content for key {key} in table {}",
@@ -389,7 +386,7 @@ unsafe fn check_supplied_hash(
             ),
         )
         .detail(format!("Supplied {shown}, computed {hex}."))
-        .hint("Leave the hash column NULL: the extension computes it.")
-        .raise();
+        .hint("Leave the hash column NULL: the extension computes it."));
     }
+    Ok(())
 }
