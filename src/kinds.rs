@@ -42,10 +42,7 @@ thread_local! {
 pub fn registry_relid() -> Oid {
     REGISTRY_RELID.with(|c| {
         if c.get() == Oid::INVALID {
-            unsafe {
-                let nsp = pg_sys::get_namespace_oid(c"versioning".as_ptr(), false);
-                c.set(pg_sys::get_relname_relid(c"schemas".as_ptr(), nsp));
-            }
+            c.set(pg::extension_table(c"schemas"));
         }
         c.get()
     })

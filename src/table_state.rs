@@ -496,10 +496,5 @@ impl TableState {
 /// The owner of the extension's own tables, whom log writes run as.
 pub fn extension_owner() -> Oid {
     thread_local!(static OWNER: OnceCell<Oid> = const { OnceCell::new() });
-    OWNER.with(|o| {
-        *o.get_or_init(|| unsafe {
-            let nsp = pg_sys::get_namespace_oid(c"versioning".as_ptr(), false);
-            pg::relation_owner(pg_sys::get_relname_relid(c"log".as_ptr(), nsp))
-        })
-    })
+    OWNER.with(|o| *o.get_or_init(|| pg::relation_owner(pg::extension_table(c"log"))))
 }
