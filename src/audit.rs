@@ -156,10 +156,7 @@ thread_local! {
 fn log_relid() -> Oid {
     LOG_RELID.with(|c| {
         if c.get() == Oid::INVALID {
-            unsafe {
-                let nsp = pg_sys::get_namespace_oid(c"versioning".as_ptr(), false);
-                c.set(pg_sys::get_relname_relid(c"log".as_ptr(), nsp));
-            }
+            c.set(pg::extension_table(c"log"));
         }
         c.get()
     })
@@ -181,12 +178,48 @@ pub fn forget_log_relid(relid: Oid) {
 pub fn actor() -> String {
     match guc_actor() {
         Some(a) if !a.is_empty() => a,
-        _ => unsafe {
-            std::ffi::CStr::from_ptr(pg_sys::GetUserNameFromId(pg_sys::GetSessionUserId(), false))
-                .to_string_lossy()
-                .into_owned()
-        },
+        _ => session_user_name(),
     }
+}
+
+thread_local! {
+    /// the session user and its name (every logged row names it: no catalog lookup per row)
+    static SESSION_USER: std::cell::RefCell<Option<(Oid, String)>> = const { std::cell::RefCell::new(None) };
+}
+
+fn session_user_name() -> String {
+    let user = unsafe { pg_sys::GetSessionUserId() };
+    SESSION_USER.with(|c| {
+        let mut cached = c.borrow_mut();
+        match cached.as_ref() {
+            Some((id, name)) if *id == user => name.clone(),
+            _ => {
+                let name = unsafe {
+                    std::ffi::CStr::from_ptr(pg_sys::GetUserNameFromId(user, false))
+                        .to_string_lossy()
+                        .into_owned()
+                };
+                *cached = Some((user, name.clone()));
+                name
+            }
+        }
+    })
+}
+
+/// A role was changed (renamed, perhaps): look the session user's name up again.
+#[pgrx::pg_guard]
+unsafe extern "C-unwind" fn on_role_invalidation(_arg: Datum, _cache: i32, _hash: u32) {
+    SESSION_USER.with(|c| c.borrow_mut().take());
+}
+
+pub fn register_role_invalidation_callback() {
+    unsafe {
+        pg_sys::CacheRegisterSyscacheCallback(
+            pg_sys::SysCacheIdentifier::AUTHOID as i32,
+            Some(on_role_invalidation),
+            Datum::from(0),
+        )
+    };
 }
 
 fn guc_actor() -> Option<String> {

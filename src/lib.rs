@@ -53,6 +53,7 @@ pgrx::extension_sql_file!(
 pub extern "C-unwind" fn _PG_init() {
     guc::init();
     table_state::register_invalidation_callback();
+    audit::register_role_invalidation_callback();
     transaction::register_callbacks();
     key_cache::register_executor_hook();
 }

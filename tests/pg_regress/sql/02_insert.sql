@@ -236,6 +236,23 @@ SELECT table_name, count(*) AS log_rows FROM versioning.log
  WHERE table_name LIKE 'public.ins\_%' AND table_name <> 'public.ins_generated'
  GROUP BY table_name ORDER BY table_name;
 
+-- The session user's name is remembered per session; renaming the role is seen at once.
+CREATE TABLE ins_actor (id serial PRIMARY KEY, ref text, version int, content_hash text, body text);
+SELECT versioning.enable('ins_actor', key => ARRAY['ref']);
+CREATE ROLE regress_pgv_actor;
+GRANT INSERT, SELECT ON ins_actor TO regress_pgv_actor;
+GRANT USAGE ON SEQUENCE ins_actor_id_seq TO regress_pgv_actor;
+SET SESSION AUTHORIZATION regress_pgv_actor;
+INSERT INTO ins_actor (ref, body) VALUES ('k', 'before the rename');
+RESET SESSION AUTHORIZATION;
+ALTER ROLE regress_pgv_actor RENAME TO regress_pgv_actor_renamed;
+SET SESSION AUTHORIZATION regress_pgv_actor_renamed;
+INSERT INTO ins_actor (ref, body) VALUES ('k', 'after the rename');
+RESET SESSION AUTHORIZATION;
+SELECT version, actor FROM versioning.log WHERE table_name = 'public.ins_actor' ORDER BY version;
+DROP TABLE ins_actor;
+DROP ROLE regress_pgv_actor_renamed;
+
 -- audit => false: nothing logged.
 CREATE TABLE ins_quiet (id serial PRIMARY KEY, ref text, version int, content_hash text, body text);
 SELECT versioning.enable('ins_quiet', key => ARRAY['ref'], audit => false);
