@@ -23,20 +23,20 @@ use crate::canonical::{cmp_utf16_bytes, write_string};
 use crate::number::Decimal;
 use std::fmt;
 
-const JB_CMASK: u32 = 0x0fff_ffff;
-const JB_FSCALAR: u32 = 0x1000_0000;
-const JB_FOBJECT: u32 = 0x2000_0000;
+pub(crate) const JB_CMASK: u32 = 0x0fff_ffff;
+pub(crate) const JB_FSCALAR: u32 = 0x1000_0000;
+pub(crate) const JB_FOBJECT: u32 = 0x2000_0000;
 const JB_FARRAY: u32 = 0x4000_0000;
 
-const JENTRY_OFFLENMASK: u32 = 0x0fff_ffff;
-const JENTRY_TYPEMASK: u32 = 0x7000_0000;
-const JENTRY_HAS_OFF: u32 = 0x8000_0000;
-const JENTRY_ISSTRING: u32 = 0x0000_0000;
-const JENTRY_ISNUMERIC: u32 = 0x1000_0000;
-const JENTRY_ISBOOL_FALSE: u32 = 0x2000_0000;
-const JENTRY_ISBOOL_TRUE: u32 = 0x3000_0000;
-const JENTRY_ISNULL: u32 = 0x4000_0000;
-const JENTRY_ISCONTAINER: u32 = 0x5000_0000;
+pub(crate) const JENTRY_OFFLENMASK: u32 = 0x0fff_ffff;
+pub(crate) const JENTRY_TYPEMASK: u32 = 0x7000_0000;
+pub(crate) const JENTRY_HAS_OFF: u32 = 0x8000_0000;
+pub(crate) const JENTRY_ISSTRING: u32 = 0x0000_0000;
+pub(crate) const JENTRY_ISNUMERIC: u32 = 0x1000_0000;
+pub(crate) const JENTRY_ISBOOL_FALSE: u32 = 0x2000_0000;
+pub(crate) const JENTRY_ISBOOL_TRUE: u32 = 0x3000_0000;
+pub(crate) const JENTRY_ISNULL: u32 = 0x4000_0000;
+pub(crate) const JENTRY_ISCONTAINER: u32 = 0x5000_0000;
 
 const NUMERIC_SIGN_MASK: u16 = 0xc000;
 const NUMERIC_NEG: u16 = 0x4000;
@@ -45,6 +45,8 @@ const NUMERIC_SPECIAL: u16 = 0xc000;
 const NUMERIC_SHORT_SIGN_MASK: u16 = 0x2000;
 const NUMERIC_SHORT_WEIGHT_SIGN_MASK: u16 = 0x0040;
 const NUMERIC_SHORT_WEIGHT_MASK: u16 = 0x003f;
+const NUMERIC_SHORT_DSCALE_MASK: u16 = 0x1f80;
+const NUMERIC_DSCALE_MASK: u16 = 0x3fff;
 
 /// The bytes are not a jsonb value this reader understands (truncated or corrupt data, a
 /// NaN or infinite numeric, a big-endian varlena header). Callers fall back to the value's
@@ -70,6 +72,15 @@ pub fn write_canonical(container: &[u8], out: &mut String) -> Result<(), FormatE
         out.truncate(start);
     }
     result
+}
+
+/// Like [`write_canonical`], for any child: a nested container (its bytes from its header) or
+/// a scalar of JEntry type `kind`.
+pub(crate) fn write_child(kind: u32, bytes: &[u8], out: &mut String) -> Result<(), FormatError> {
+    match write_scalar(kind, bytes, out)? {
+        Some(container) => write_canonical(container, out),
+        None => Ok(()),
+    }
 }
 
 /// A container's children: where each one's data lies.
@@ -240,45 +251,94 @@ fn write_scalar<'a>(
 }
 
 /// Strings are UTF-8 in a UTF-8 database; other bytes are replaced as printing them would.
-fn utf8(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
+pub(crate) fn utf8(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
     match std::str::from_utf8(bytes) {
         Ok(text) => text.into(), // the common case, checked faster than from_utf8_lossy does
         Err(_) => String::from_utf8_lossy(bytes),
     }
 }
 
+/// A `numeric` as jsonb stores it: sign, the weight (power of 10000) of the first base-10000
+/// digit, the count of decimal places it was written with, and the digits (native `u16`s).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Numeric<'a> {
+    pub(crate) negative: bool,
+    pub(crate) weight: i32,
+    pub(crate) dscale: u32,
+    digits: &'a [u8],
+}
+
+impl<'a> Numeric<'a> {
+    /// Reads a `numeric` varlena (header included), checking every digit.
+    pub(crate) fn parse(varlena: &'a [u8]) -> Result<Numeric<'a>, FormatError> {
+        let numeric = Numeric::read(varlena)?;
+        if numeric.groups().any(|group| group > 9999) {
+            return Err(FormatError("numeric digit above 9999"));
+        }
+        Ok(numeric)
+    }
+
+    /// Reads a `numeric` varlena's header; its digits are taken as they are.
+    pub(crate) fn read(varlena: &'a [u8]) -> Result<Numeric<'a>, FormatError> {
+        let body = varlena_body(varlena)?;
+        let header = u16::from_ne_bytes(pair(body, 0)?);
+        let numeric = match header & NUMERIC_SIGN_MASK {
+            NUMERIC_SPECIAL => return Err(FormatError("NaN or infinite numeric")),
+            NUMERIC_SHORT => {
+                let magnitude = i32::from(header & NUMERIC_SHORT_WEIGHT_MASK);
+                Numeric {
+                    negative: header & NUMERIC_SHORT_SIGN_MASK != 0,
+                    weight: if header & NUMERIC_SHORT_WEIGHT_SIGN_MASK != 0 {
+                        magnitude - 64
+                    } else {
+                        magnitude
+                    },
+                    dscale: u32::from((header & NUMERIC_SHORT_DSCALE_MASK) >> 7),
+                    digits: &body[2..],
+                }
+            }
+            sign => Numeric {
+                negative: sign == NUMERIC_NEG,
+                weight: i32::from(i16::from_ne_bytes(pair(body, 2)?)),
+                dscale: u32::from(header & NUMERIC_DSCALE_MASK),
+                digits: &body[4..],
+            },
+        };
+        if numeric.digits.len() % 2 != 0 {
+            return Err(FormatError("odd numeric digit bytes"));
+        }
+        Ok(numeric)
+    }
+
+    /// The base-10000 digits, most significant first (leading and trailing zero groups are
+    /// not stored, so zero has none).
+    pub(crate) fn groups(&self) -> impl Iterator<Item = u16> + 'a {
+        self.digits
+            .chunks_exact(2)
+            .map(|group| u16::from_ne_bytes([group[0], group[1]]))
+    }
+
+    /// The group at `index` (0 = the one of weight `weight`); zero past the stored ones.
+    pub(crate) fn group(&self, index: i32) -> u16 {
+        usize::try_from(index)
+            .ok()
+            .and_then(|i| self.digits.get(2 * i..2 * i + 2))
+            .map_or(0, |group| u16::from_ne_bytes([group[0], group[1]]))
+    }
+
+    pub(crate) fn group_count(&self) -> usize {
+        self.digits.len() / 2
+    }
+}
+
 /// Writes a `numeric` varlena as its canonical number: the exact value from its digits.
 /// (Its exponent is bounded by the 16-bit weight, so the layout's size is too.)
 fn write_numeric(varlena: &[u8], out: &mut String) -> Result<(), FormatError> {
-    let body = varlena_body(varlena)?;
-    let header = u16::from_ne_bytes(pair(body, 0)?);
-    let (negative, weight, digits) = match header & NUMERIC_SIGN_MASK {
-        NUMERIC_SPECIAL => return Err(FormatError("NaN or infinite numeric")),
-        NUMERIC_SHORT => {
-            let magnitude = i32::from(header & NUMERIC_SHORT_WEIGHT_MASK);
-            let weight = if header & NUMERIC_SHORT_WEIGHT_SIGN_MASK != 0 {
-                magnitude - 64
-            } else {
-                magnitude
-            };
-            (header & NUMERIC_SHORT_SIGN_MASK != 0, weight, &body[2..])
-        }
-        sign => {
-            let weight = i32::from(i16::from_ne_bytes(pair(body, 2)?));
-            (sign == NUMERIC_NEG, weight, &body[4..])
-        }
-    };
-    if digits.len() % 2 != 0 {
-        return Err(FormatError("odd numeric digit bytes"));
-    }
+    let numeric = Numeric::parse(varlena)?;
     // value = Σ group_i × 10000^(weight − i); as decimal digits from the first non-zero group
-    let mut ascii: Vec<u8> = Vec::with_capacity(digits.len() * 2);
+    let mut ascii: Vec<u8> = Vec::with_capacity(numeric.digits.len() * 2);
     let mut n = 0i64;
-    for (i, group) in digits.chunks_exact(2).enumerate() {
-        let group = u16::from_ne_bytes([group[0], group[1]]);
-        if group > 9999 {
-            return Err(FormatError("numeric digit above 9999"));
-        }
+    for (i, group) in numeric.groups().enumerate() {
         let four =
             [group / 1000, group / 100 % 10, group / 10 % 10, group % 10].map(|d| b'0' + d as u8);
         if ascii.is_empty() {
@@ -287,7 +347,7 @@ fn write_numeric(varlena: &[u8], out: &mut String) -> Result<(), FormatError> {
                 continue;
             }
             // the first digit's place: 10^(4 × (weight − i) + its count − 1)
-            n = 4 * (i64::from(weight) - i as i64) + significant.len() as i64;
+            n = 4 * (i64::from(numeric.weight) - i as i64) + significant.len() as i64;
             ascii.extend_from_slice(significant);
         } else {
             ascii.extend_from_slice(&four);
@@ -296,7 +356,7 @@ fn write_numeric(varlena: &[u8], out: &mut String) -> Result<(), FormatError> {
     if ascii.is_empty() {
         out.push('0');
     } else {
-        Decimal::from_digits(negative, &ascii, n).write(out);
+        Decimal::from_digits(numeric.negative, &ascii, n).write(out);
     }
     Ok(())
 }
@@ -319,7 +379,7 @@ fn varlena_body(bytes: &[u8]) -> Result<&[u8], FormatError> {
     Ok(&bytes[header..total])
 }
 
-fn word(bytes: &[u8], at: usize) -> Result<u32, FormatError> {
+pub(crate) fn word(bytes: &[u8], at: usize) -> Result<u32, FormatError> {
     bytes
         .get(at..at + 4)
         .map(|b| u32::from_ne_bytes([b[0], b[1], b[2], b[3]]))

@@ -20,6 +20,7 @@ pub mod canonical;
 pub mod hash;
 pub mod json;
 pub mod jsonb;
+pub mod jsonb_instance;
 pub mod lifecycle;
 mod number;
 pub mod patch;

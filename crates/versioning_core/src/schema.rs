@@ -16,7 +16,8 @@
 //! let failures = schema.failures(&json!({"name": "ab"}));
 //! assert_eq!(failures[0].pointer, "/name");
 //! ```
-use jsonschema::json::{Json, Jsonb, SerdeJson};
+use crate::jsonb_instance::StoredJsonb;
+use jsonschema::json::{Json, SerdeJson};
 use serde_json::Value;
 use std::fmt;
 
@@ -24,7 +25,7 @@ use std::fmt;
 /// jsonb bytes (read in place: no printing and parsing of the document).
 pub struct KindSchema {
     validator: jsonschema::Validator<SerdeJson>,
-    jsonb: jsonschema::Validator<Jsonb>,
+    jsonb: jsonschema::Validator<StoredJsonb>,
 }
 
 /// One reason a document (or a schema) fails: where, as a JSON Pointer, and why.
@@ -90,7 +91,7 @@ impl KindSchema {
     /// Like [`KindSchema::failures`], for a jsonb value as PostgreSQL stores it: the
     /// `JsonbContainer` bytes after the varlena header.
     pub fn failures_jsonb(&self, container: &[u8]) -> Vec<Failure> {
-        failures_in(&self.jsonb, Jsonb::root(container))
+        failures_in(&self.jsonb, StoredJsonb::root(container))
     }
 }
 

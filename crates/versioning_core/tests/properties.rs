@@ -650,3 +650,129 @@ proptest! {
         }
     }
 }
+
+// ---------------------------------------------------------------------------
+// (7) JSON Schema checks of jsonb bytes, read in place, fail exactly where the
+//     same document as a serde_json value fails.
+// ---------------------------------------------------------------------------
+
+use versioning_core::schema::KindSchema;
+
+/// Schemas using most keywords, over the trees' keys ("a", "b", "ab", …).
+fn check_schemas() -> Vec<KindSchema> {
+    [
+        r##"{"type": "object", "required": ["a"],
+            "properties": {"a": {"type": "integer", "minimum": 0},
+                           "b": {"type": "string", "minLength": 2, "pattern": "^a"}},
+            "additionalProperties": {"type": ["array", "null"]}}"##,
+        r##"{"type": "array", "minItems": 1, "uniqueItems": true,
+            "items": {"type": ["number", "boolean"], "maximum": 100,
+                      "exclusiveMinimum": -1.5, "multipleOf": 0.5}}"##,
+        r##"{"anyOf": [{"const": {"a": [1, "x"]}},
+                      {"enum": [1, 2.5, null, "a", [true], {"b": {}}]},
+                      {"type": "string", "maxLength": 3}]}"##,
+        r##"{"properties": {"a": {"$ref": "#"}}, "patternProperties": {"^b": {"type": "number"}},
+            "propertyNames": {"maxLength": 1}, "minProperties": 1, "maxProperties": 3}"##,
+        r##"{"prefixItems": [{"type": "null"}, {"type": "object"}],
+            "items": {"not": {"type": "string"}}, "contains": {"type": "array"}, "maxContains": 2}"##,
+        r##"{"if": {"required": ["a"]}, "then": {"dependentRequired": {"a": ["b"]}},
+            "else": {"oneOf": [{"type": "array"}, {"type": "object", "minProperties": 2}]},
+            "properties": {"ab": true}, "unevaluatedProperties": false}"##,
+        r##"{"$defs": {"t": {"type": ["object", "array"],
+                            "additionalProperties": {"$ref": "#/$defs/t"},
+                            "items": {"$ref": "#/$defs/t"}}},
+            "anyOf": [{"$ref": "#/$defs/t"}, {"type": "number", "minimum": 1e10}]}"##,
+        r##"{"type": "array", "items": {"type": "integer", "maximum": 9007199254740993}}"##,
+    ]
+    .iter()
+    .map(|s| KindSchema::compile(&serde_json::from_str(s).unwrap()).unwrap())
+    .collect()
+}
+
+/// The tree with every number replaced by the double nearest to it: the serde
+/// side of the comparison reads numbers as doubles, jsonb keeps them exact (so
+/// 141.0000000000000000001 is an integer to one and not to the other).
+fn within_double(t: &Tree) -> Tree {
+    match t {
+        Tree::Num(n) => Tree::Num(match n.parse::<f64>() {
+            Ok(x) if x.is_finite() => format!("{x:?}"),
+            _ => "0".to_string(),
+        }),
+        Tree::Arr(items) => Tree::Arr(items.iter().map(within_double).collect()),
+        Tree::Obj(members) => Tree::Obj(
+            members
+                .iter()
+                .map(|(k, v)| (k.clone(), within_double(v)))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
+/// Where a check fails, in a stable order (an object's members are visited in
+/// stored order: by key length in jsonb, as written in the serde value).
+fn failing_pointers(failures: Vec<versioning_core::schema::Failure>) -> Vec<String> {
+    let mut pointers: Vec<String> = failures.into_iter().map(|f| f.pointer).collect();
+    pointers.sort();
+    pointers
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(1000))]
+
+    #[test]
+    fn jsonb_checks_fail_where_the_json_value_does(t in tree(), seed in 1u64.., form in 0usize..2) {
+        let (text, bytes) = jsonb_of(&within_double(&t), &mut Choices(seed), numeric_form(form));
+        let value: serde_json::Value = serde_json::from_str(&text).unwrap();
+        for (i, schema) in check_schemas().iter().enumerate() {
+            prop_assert_eq!(
+                failing_pointers(schema.failures_jsonb(&bytes)),
+                failing_pointers(schema.failures(&value)),
+                "schema {} on {}", i, text
+            );
+        }
+    }
+
+    #[test]
+    fn jsonb_number_checks_agree(numbers in prop::collection::vec(number_text(), 1..4), form in 0usize..2) {
+        let t = Tree::Arr(numbers.into_iter().map(Tree::Num).collect());
+        let (text, bytes) = jsonb_of(&within_double(&t), &mut Choices(1), numeric_form(form));
+        let value: serde_json::Value = serde_json::from_str(&text).unwrap();
+        for items in [
+            r#"{"type": "integer"}"#,
+            r#"{"multipleOf": 0.5}"#,
+            r#"{"multipleOf": 0.01}"#,
+            r#"{"minimum": 0.1, "maximum": 1e21}"#,
+            r#"{"exclusiveMinimum": -0.001, "exclusiveMaximum": 1e-5}"#,
+            r#"{"not": {"enum": [0.1, 0.25, -1.5, 100, 1e300, 5e-324]}}"#,
+        ] {
+            let schema: serde_json::Value =
+                serde_json::from_str(&format!(r#"{{"items": {items}}}"#)).unwrap();
+            let schema = KindSchema::compile(&schema).unwrap();
+            prop_assert_eq!(
+                failing_pointers(schema.failures_jsonb(&bytes)),
+                failing_pointers(schema.failures(&value)),
+                "{} on {}", items, text
+            );
+        }
+    }
+
+    /// Damaged bytes are checked as whatever they read as, never with a panic.
+    #[test]
+    fn damaged_jsonb_checks_never_panic(
+        t in tree(),
+        seed in 1u64..,
+        cut in any::<prop::sample::Index>(),
+        flips in prop::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 0..4),
+    ) {
+        let (_, mut bytes) = jsonb_of(&t, &mut Choices(seed), NumericForm::Short);
+        for (at, byte) in flips {
+            let at = at.index(bytes.len());
+            bytes[at] ^= byte;
+        }
+        bytes.truncate(cut.index(bytes.len() + 1));
+        for schema in check_schemas() {
+            let _ = schema.failures_jsonb(&bytes);
+        }
+    }
+}

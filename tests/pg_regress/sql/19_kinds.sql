@@ -310,11 +310,55 @@ SELECT max(version) AS latest FROM versioning.schemas WHERE kind = 'regress_work
 SELECT reference, version, content FROM kind_docs WHERE reference = 'r' ORDER BY version;
 
 ------------------------------------------------------------------------------------------
--- The registry and its log for this file's kinds (no timestamps).
+-- jsonb content is checked where PostgreSQL stores it (read in place, not printed and parsed):
+-- an object of 40 members (names found by binary search; every 32nd member stores its end
+-- offset instead of its length), a document large enough to be compressed, names and strings
+-- beyond ASCII (lengths in code points), uniqueItems and enum comparing values (1.0 = 1,
+-- members in any order).
+SELECT versioning.register_schema('regress_layout', '{"type": "object", "required": ["m39", "m07"],
+  "properties": {"m39": {"type": "integer", "maximum": 100}, "m07": {"type": "string", "minLength": 3},
+                 "tags": {"type": "array", "uniqueItems": true},
+                 "mode": {"enum": [{"a": 1, "bb": [true, null]}, "plain"]},
+                 "label": {"type": "string", "maxLength": 3},
+                 "big": {"type": "array", "items": {"type": "string"}}},
+  "propertyNames": {"pattern": "^[a-zé0-9]+$"},
+  "additionalProperties": {"type": ["integer", "array"]}}') AS version;
+CREATE TABLE kind_layout (
+  id           bigserial PRIMARY KEY,
+  reference    text NOT NULL,
+  kind         text,
+  content      jsonb,
+  version      int,
+  content_hash text
+);
+SELECT versioning.enable('kind_layout', key => ARRAY['reference'], content => ARRAY['content'], kind_column => 'kind');
+CREATE FUNCTION regress_util.layout_doc(extra jsonb) RETURNS jsonb LANGUAGE sql AS $f$
+  SELECT jsonb_object_agg('m' || lpad(i::text, 2, '0'), i) || '{"m07": "abc", "big": []}' || extra
+    FROM generate_series(0, 39) i $f$;
+INSERT INTO kind_layout (reference, kind, content)
+VALUES ('ok', 'regress_layout', regress_util.layout_doc('{"tags": [1, 1.5, {"x": 1, "y": 2}, {"x": 2, "y": 1}],
+          "mode": {"bb": [true, null], "a": 1.0}, "label": "ééé", "é9": 0}')),
+       ('big', 'regress_layout', regress_util.layout_doc(jsonb_build_object('big',
+          (SELECT jsonb_agg(repeat('x', 20) || i) FROM generate_series(1, 2000) i))))
+RETURNING reference, version, jsonb_typeof(content->'big') AS big, content_hash = versioning.content_hash(content) AS hash_ok;
+SELECT pg_column_size(content) < octet_length(content::text) AS compressed FROM kind_layout WHERE reference = 'big';
+SELECT regress_util.try($$ INSERT INTO kind_layout (reference, kind, content)
+  VALUES ('bad', 'regress_layout', regress_util.layout_doc('{"m39": 101, "m20": "twenty", "tags": [1, 1.0],
+            "mode": {"a": 1, "bb": [true]}, "label": "éééé", "Bad": 1}')) $$);
+SELECT regress_util.try($$ INSERT INTO kind_layout (reference, kind, content)
+  VALUES ('bad', 'regress_layout', regress_util.layout_doc('{}') - 'm07' - 'm39') $$);
+SELECT regress_util.try($$ INSERT INTO kind_layout (reference, kind, content)
+  VALUES ('bad', 'regress_layout', regress_util.layout_doc(jsonb_build_object('big',
+            (SELECT jsonb_agg(CASE WHEN i = 1500 THEN to_jsonb(i) ELSE to_jsonb(repeat('x', 20) || i) END) FROM generate_series(1, 2000) i)))) $$);
+DROP TABLE kind_layout;
+DROP FUNCTION regress_util.layout_doc(jsonb);
+
+------------------------------------------------------------------------------------------
+-- The registry and its log for this file's kinds (no timestamps; regress_layout is shown above).
 SELECT kind, version, schema, owner, registered_by FROM versioning.schemas
- WHERE kind LIKE 'regress\_%' ORDER BY kind, version;
+ WHERE kind LIKE 'regress\_%' AND kind <> 'regress_layout' ORDER BY kind, version;
 SELECT key, version, action, actor, from_state, to_state, detail FROM versioning.log
- WHERE table_name = 'versioning.schemas' AND key->>'kind' LIKE 'regress\_%'
+ WHERE table_name = 'versioning.schemas' AND key->>'kind' LIKE 'regress\_%' AND key->>'kind' <> 'regress_layout'
  ORDER BY key->>'kind', version;
 
 DROP TABLE kind_docs, kind_strict;
