@@ -757,6 +757,38 @@ proptest! {
         }
     }
 
+    /// Names are found in objects of any size (long ones are binary-searched, and every 32nd
+    /// child stores an end offset instead of a length).
+    #[test]
+    fn jsonb_names_are_found_in_long_objects(
+        names in prop::collection::btree_set("[a-z\u{e9}]{0,6}", 0..90),
+        picks in prop::collection::vec(any::<prop::sample::Index>(), 0..4),
+        others in prop::collection::vec("[a-z\u{e9}]{0,6}", 0..3),
+    ) {
+        let names: Vec<String> = names.into_iter().collect();
+        let document = serde_json::Value::Object(
+            names.iter().enumerate().map(|(i, n)| (n.clone(), serde_json::json!(i))).collect(),
+        );
+        let mut probes: Vec<String> = others;
+        if !names.is_empty() {
+            probes.extend(picks.iter().map(|p| names[p.index(names.len())].clone()));
+        }
+        probes.sort();
+        probes.dedup(); // `required` lists each name once
+        let properties: serde_json::Map<String, serde_json::Value> = probes
+            .iter()
+            .map(|p| (p.clone(), serde_json::json!({"maximum": names.len() / 2})))
+            .collect();
+        let schema = KindSchema::compile(&serde_json::json!({
+            "required": probes, "properties": properties,
+        })).unwrap();
+        let bytes = jsonschema_value::jsonb::encode::encode(&document);
+        prop_assert_eq!(
+            failing_pointers(schema.failures_jsonb(&bytes)),
+            failing_pointers(schema.failures(&document))
+        );
+    }
+
     /// Damaged bytes are checked as whatever they read as, never with a panic.
     #[test]
     fn damaged_jsonb_checks_never_panic(
