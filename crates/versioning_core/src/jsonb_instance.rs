@@ -138,15 +138,21 @@ impl<'a> Container<'a> {
         start
     }
 
-    /// Child `index`, whose data starts at `start`, and where the next child's data starts.
-    fn child(&self, index: usize, start: usize) -> (Instance<'a>, usize) {
+    /// Where child `index`'s data ends (and the next one's starts), given where it starts.
+    fn end_of(&self, index: usize, start: usize) -> usize {
         let entry = self.entry(index);
         let field = (entry & JENTRY_OFFLENMASK) as usize;
-        let end = if entry & JENTRY_HAS_OFF != 0 {
+        if entry & JENTRY_HAS_OFF != 0 {
             field
         } else {
             start + field
-        };
+        }
+    }
+
+    /// Child `index`, whose data starts at `start`, and where the next child's data starts.
+    fn child(&self, index: usize, start: usize) -> (Instance<'a>, usize) {
+        let entry = self.entry(index);
+        let end = self.end_of(index, start);
         let kind = entry & JENTRY_TYPEMASK;
         // numerics and containers are 4-byte aligned, the padding counted in the child's length
         let first = match kind {
@@ -347,15 +353,15 @@ impl<'a> Iterator for Members<'a> {
     type Item = (Cow<'a, str>, Instance<'a>);
 
     fn next(&mut self) -> Option<(Cow<'a, str>, Instance<'a>)> {
-        let start = self.keys.start;
-        let key = self.keys.next()?;
         let value = self.values.next()?;
-        let name = match self
-            .names
-            .and_then(|names| names.get(start..self.keys.start))
-        {
+        // a key is a string: no alignment, its data is start..end
+        let (index, start) = (self.keys.next, self.keys.start);
+        let end = self.keys.container.end_of(index, start);
+        self.keys.next += 1;
+        self.keys.start = end;
+        let name = match self.names.and_then(|names| names.get(start..end)) {
             Some(name) => Cow::Borrowed(name),
-            None => utf8(key.data),
+            None => utf8(self.keys.container.child(index, start).0.data),
         };
         Some((name, value))
     }
