@@ -46,15 +46,15 @@ impl StoredJsonb {
     /// The value held by `container` (a top-level scalar is stored as a one-element array
     /// flagged as scalar: the instance is that element).
     pub fn root(container: &[u8]) -> Instance<'_> {
-        let header = word(container, 0).unwrap_or(0);
-        let root = Container::new(container, header);
-        if header & JB_FSCALAR != 0 {
-            root.child(0, 0).0
-        } else {
-            Instance {
+        match word(container, 0) {
+            Ok(header) if header & JB_FSCALAR != 0 => {
+                Container::new(container, header).child(0, 0).0
+            }
+            Ok(_) => Instance {
                 data: container,
                 kind: JENTRY_ISCONTAINER,
-            }
+            },
+            Err(_) => NULL,
         }
     }
 }
@@ -64,6 +64,8 @@ impl Json for StoredJsonb {
     type PreparedKey = Box<str>;
     type StringBuffer = String;
 
+    // `required` checks an object of up to 2 members per required name with one walk over its
+    // members instead of a lookup per name (measured faster on the bench's document).
     const KEYS_PER_LOOKUP: usize = 2;
 
     fn prepare_key(key: &str) -> Box<str> {
@@ -169,7 +171,11 @@ impl<'a> Container<'a> {
                 .get(self.data_start + first..self.data_start + end)
         };
         let instance = match data {
-            Some(data) if kind <= JENTRY_ISCONTAINER => Instance { data, kind },
+            Some(data)
+                if kind < JENTRY_ISCONTAINER || (kind == JENTRY_ISCONTAINER && data.len() >= 4) =>
+            {
+                Instance { data, kind }
+            }
             _ => NULL,
         };
         (instance, end)
