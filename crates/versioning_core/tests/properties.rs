@@ -569,30 +569,35 @@ proptest! {
 use jsonschema_value::jsonb::encode::{encode_with, NumericForm};
 use versioning_core::jsonb::write_canonical;
 
-/// The tree with every number moved into the range of PostgreSQL's numeric
-/// (jsonb refuses the others), keeping its digits.
-fn within_numeric(t: &Tree) -> Tree {
+/// The tree with every number's text replaced by `f` of it.
+fn map_numbers(t: &Tree, f: &dyn Fn(&str) -> String) -> Tree {
     match t {
-        Tree::Num(n) => Tree::Num(match exact_of_text(n) {
-            Exact::NonZero(negative, digits, power) if !(-300..=300).contains(&power) => {
-                format!(
-                    "{}{digits}e{}",
-                    if negative { "-" } else { "" },
-                    power % 300
-                )
-            }
-            Exact::Zero if n.contains(['e', 'E']) => "0".to_string(),
-            _ => n.clone(),
-        }),
-        Tree::Arr(items) => Tree::Arr(items.iter().map(within_numeric).collect()),
+        Tree::Num(n) => Tree::Num(f(n)),
+        Tree::Arr(items) => Tree::Arr(items.iter().map(|t| map_numbers(t, f)).collect()),
         Tree::Obj(members) => Tree::Obj(
             members
                 .iter()
-                .map(|(k, v)| (k.clone(), within_numeric(v)))
+                .map(|(k, v)| (k.clone(), map_numbers(v, f)))
                 .collect(),
         ),
         other => other.clone(),
     }
+}
+
+/// The tree with every number moved into the range of PostgreSQL's numeric
+/// (jsonb refuses the others), keeping its digits.
+fn within_numeric(t: &Tree) -> Tree {
+    map_numbers(t, &|n| match exact_of_text(n) {
+        Exact::NonZero(negative, digits, power) if !(-300..=300).contains(&power) => {
+            format!(
+                "{}{digits}e{}",
+                if negative { "-" } else { "" },
+                power % 300
+            )
+        }
+        Exact::Zero if n.contains(['e', 'E']) => "0".to_string(),
+        _ => n.to_string(),
+    })
 }
 
 /// The numeric headers PostgreSQL writes: short where the value fits, else
@@ -608,6 +613,20 @@ fn jsonb_of(t: &Tree, c: &mut Choices, form: NumericForm) -> (String, Vec<u8>) {
     write_tree(&within_numeric(t), c, false, &mut text);
     let value: serde_json::Value = serde_json::from_str(&text).unwrap();
     (text, encode_with(&value, form))
+}
+
+/// The jsonb bytes of a tree, damaged: a few bytes changed, the end cut off.
+fn damaged_jsonb() -> impl Strategy<Value = Vec<u8>> {
+    let flips = prop::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 0..4);
+    (tree(), 1u64.., any::<prop::sample::Index>(), flips).prop_map(|(t, seed, cut, flips)| {
+        let (_, mut bytes) = jsonb_of(&t, &mut Choices(seed), NumericForm::Short);
+        for (at, byte) in flips {
+            let at = at.index(bytes.len());
+            bytes[at] ^= byte;
+        }
+        bytes.truncate(cut.index(bytes.len() + 1));
+        bytes
+    })
 }
 
 proptest! {
@@ -632,18 +651,7 @@ proptest! {
     /// Damaged bytes give an error or some text, never a panic, and an error
     /// leaves the output as it was.
     #[test]
-    fn damaged_jsonb_never_panics(
-        t in tree(),
-        seed in 1u64..,
-        cut in any::<prop::sample::Index>(),
-        flips in prop::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 0..4),
-    ) {
-        let (_, mut bytes) = jsonb_of(&t, &mut Choices(seed), NumericForm::Short);
-        for (at, byte) in flips {
-            let at = at.index(bytes.len());
-            bytes[at] ^= byte;
-        }
-        bytes.truncate(cut.index(bytes.len() + 1));
+    fn damaged_jsonb_never_panics(bytes in damaged_jsonb()) {
         let mut out = String::from("kept");
         if write_canonical(&bytes, &mut out).is_err() {
             prop_assert_eq!(out, "kept");
@@ -695,20 +703,10 @@ fn check_schemas() -> Vec<KindSchema> {
 /// whose digits reach past PostgreSQL's numeric range (which `jsonb_of` would
 /// move) become 0.
 fn within_double(t: &Tree) -> Tree {
-    match t {
-        Tree::Num(n) => Tree::Num(match n.parse::<f64>() {
-            Ok(x) if x == 0.0 || (1e-280..1e280).contains(&x.abs()) => format!("{x:?}"),
-            _ => "0".to_string(),
-        }),
-        Tree::Arr(items) => Tree::Arr(items.iter().map(within_double).collect()),
-        Tree::Obj(members) => Tree::Obj(
-            members
-                .iter()
-                .map(|(k, v)| (k.clone(), within_double(v)))
-                .collect(),
-        ),
-        other => other.clone(),
-    }
+    map_numbers(t, &|n| match n.parse::<f64>() {
+        Ok(x) if x == 0.0 || (1e-280..1e280).contains(&x.abs()) => format!("{x:?}"),
+        _ => "0".to_string(),
+    })
 }
 
 /// Where a check fails, in a stable order (an object's members are visited in
@@ -793,18 +791,7 @@ proptest! {
 
     /// Damaged bytes are checked as whatever they read as, never with a panic.
     #[test]
-    fn damaged_jsonb_checks_never_panic(
-        t in tree(),
-        seed in 1u64..,
-        cut in any::<prop::sample::Index>(),
-        flips in prop::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 0..4),
-    ) {
-        let (_, mut bytes) = jsonb_of(&t, &mut Choices(seed), NumericForm::Short);
-        for (at, byte) in flips {
-            let at = at.index(bytes.len());
-            bytes[at] ^= byte;
-        }
-        bytes.truncate(cut.index(bytes.len() + 1));
+    fn damaged_jsonb_checks_never_panic(bytes in damaged_jsonb()) {
         for schema in check_schemas() {
             let _ = schema.failures_jsonb(&bytes);
         }
