@@ -17,6 +17,8 @@ pub struct Column {
     pub volatile_default: bool,
     /// a generated column: computed after BEFORE triggers, so the hash could not cover it
     pub generated: bool,
+    /// a row inserted without a value for it gets one: a default, an identity or generated
+    pub has_default: bool,
 }
 
 impl Column {
@@ -64,6 +66,7 @@ pub unsafe fn columns(rel: pg_sys::Relation) -> Vec<Column> {
             typbyval: att.attbyval,
             volatile_default,
             generated: att.attgenerated != 0,
+            has_default: has_default || att.attidentity != 0 || att.attgenerated != 0,
         });
     }
     out

@@ -48,6 +48,31 @@ pub struct TableConfig {
     pub audit: bool,
 }
 
+impl TableConfig {
+    /// The columns whose values the extension assigns to each new version: version, hash,
+    /// parent, the status and its stamps, the soft-delete marker, semantic version numbers.
+    pub fn assigned_columns(&self) -> Vec<&str> {
+        let mut assigned = vec![self.version_column.as_str()];
+        assigned.extend(self.hash_column.as_deref());
+        assigned.extend(self.parent_column.as_deref());
+        if let Some(l) = &self.lifecycle {
+            assigned.push(l.column.as_str());
+            assigned.extend(l.stamp_columns());
+        }
+        assigned.extend(self.deleted_column.as_deref());
+        if let Some(v) = &self.semver {
+            assigned.extend([
+                v.change_type.as_str(),
+                v.major.as_str(),
+                v.minor.as_str(),
+                v.patch.as_str(),
+            ]);
+            assigned.extend(v.prerelease.as_deref());
+        }
+        assigned
+    }
+}
+
 /// The columns of semantic version numbers (the `semver` option).
 #[derive(Serialize, Deserialize, Clone, PartialEq, Debug)]
 #[serde(deny_unknown_fields)]

@@ -2,6 +2,7 @@
 //! on the versioned table, so every rule of the triggers applies to it as to any client.
 //! jsonb travels as text here (sql/versions.sql wraps them): it keeps numbers exact.
 use super::{key, run_one};
+use crate::catalog;
 use crate::errors::{error, Code};
 use crate::pg;
 use crate::table_state::{self, TableState};
@@ -55,22 +56,21 @@ fn transition(tbl: PgRelation, key: &str, version: i32, to_state: &str) -> Strin
 
 /// `versioning.revert(tbl, key, to_version)`: a new version with `to_version`'s content (no
 /// dedup: the content exists on purpose), in the initial state, parent = the current latest.
+/// What else it copies: see [`reverted_columns`].
 #[pg_extern(name = "_revert")]
 fn revert(tbl: PgRelation, key: &str, to_version: i32) -> String {
     let state = state_of(&tbl);
-    let columns: Vec<String> = state
-        .key
-        .iter()
-        .map(|k| k.column.name.clone())
-        .chain(state.config.content.iter().cloned())
-        .map(|c| pg::quote_ident(&c))
+    let columns = unsafe { catalog::columns(tbl.as_ptr()) };
+    let copied: Vec<String> = reverted_columns(&state, &columns, key, to_version)
+        .into_iter()
+        .map(|c| pg::quote_ident(c))
         .collect();
-    let list = columns.join(", ");
-    let selected: Vec<String> = columns.iter().map(|c| format!("t.{c}")).collect();
+    let selected: Vec<String> = copied.iter().map(|c| format!("t.{c}")).collect();
     let sql = format!(
         "INSERT INTO {table} AS n ({list}) SELECT {selected} FROM {table} t WHERE {cond} \
          AND t.{v} OPERATOR(pg_catalog.=) $2 RETURNING pg_catalog.to_jsonb(n.*)::pg_catalog.text",
         table = state.name,
+        list = copied.join(", "),
         selected = selected.join(", "),
         cond = key::conditions(&state, key, "t"),
         v = pg::quote_ident(&state.version.name),
@@ -78,6 +78,50 @@ fn revert(tbl: PgRelation, key: &str, to_version: i32) -> String {
     let _reverting = insert::reverting_to(to_version.into());
     run_one::<String>(&sql, &[key.into(), to_version.into()])
         .unwrap_or_else(|| no_such_version(&state, key, to_version))
+}
+
+/// The columns a revert copies from the version it goes back to: the key, the content, the
+/// kind, and every other column the extension does not assign that has no default. The others
+/// get what any new row gets: assigned values, defaults (a fresh id, `created_at = now()`).
+/// A primary key column that would be copied (no default) is refused up front: the copy
+/// could only collide with the version it came from.
+fn reverted_columns<'c>(
+    state: &TableState,
+    columns: &'c [catalog::Column],
+    key: &str,
+    to_version: i32,
+) -> Vec<&'c str> {
+    let config = &state.config;
+    let assigned = config.assigned_columns();
+    let named = |c: &str| {
+        config.key.iter().chain(&config.content).any(|n| n == c)
+            || config.kind_column.as_deref() == Some(c)
+    };
+    let copied: Vec<&str> = columns
+        .iter()
+        .filter(|c| !c.generated)
+        .filter(|c| named(&c.name) || !(c.has_default || assigned.contains(&c.name.as_str())))
+        .map(|c| c.name.as_str())
+        .collect();
+    if let Some(pk) = config
+        .primary_key
+        .iter()
+        .find(|p| copied.contains(&p.as_str()) && !named(p))
+    {
+        error(
+            Code::ERRCODE_NOT_NULL_VIOLATION,
+            format!(
+                "versioning.revert cannot add a version of key {key} in table {} (to version {to_version}): primary key column \"{pk}\" has no default",
+                state.name
+            ),
+        )
+        .detail("A reverted version is a new row; its primary key would have to come from somewhere.")
+        .hint(format!(
+            "Give \"{pk}\" a default, or insert the new version yourself with the content of version {to_version}."
+        ))
+        .raise();
+    }
+    copied
 }
 
 /// `versioning.purge(tbl, key, version, reason)`: removes frozen versions (all of the key's

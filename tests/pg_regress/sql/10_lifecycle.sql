@@ -353,6 +353,49 @@ SELECT workflow_id, version, definition, status, published_at IS NOT NULL AS pub
        parent_id = lag(id) OVER (ORDER BY version) AS parent_ok
   FROM lc_wf ORDER BY workflow_id, version;
 SELECT key, version, action, from_state, to_state, detail FROM regress_util.lc_log('public.lc_wf');
+-- What a revert copies besides key and content: the kind, and every column pg_versioning does
+-- not assign that has no default (title; the mutable note). Columns with a default get it, as
+-- in any new row (a fresh id, created_at, origin); status, stamps and semantic version numbers
+-- are assigned (change_type is NULL: a patch).
+SELECT versioning.register_schema('lc_back_kind', '{"type": "object", "required": ["steps"]}') AS schema_version;
+CREATE TABLE lc_back (
+  id           bigserial PRIMARY KEY,
+  ref          text NOT NULL,
+  kind         text NOT NULL,
+  title        text NOT NULL,
+  note         text,
+  body         jsonb NOT NULL,
+  change_type  text,
+  major        int,
+  minor        int,
+  patch        int,
+  origin       text NOT NULL DEFAULT 'app',
+  created_at   timestamptz NOT NULL DEFAULT now(),
+  version      int,
+  content_hash text,
+  status       text
+);
+SELECT versioning.enable('lc_back', key => ARRAY['ref'], content => ARRAY['body'], kind_column => 'kind',
+  lifecycle => 'publish', mutable => ARRAY['note'],
+  semver => '{"change_type": "change_type", "major": "major", "minor": "minor", "patch": "patch"}');
+INSERT INTO lc_back (ref, kind, title, note, body, origin, created_at)
+VALUES ('r', 'lc_back_kind', 'First', 'n1', '{"steps": [1]}', 'import', '2020-01-01');
+UPDATE lc_back SET status = 'published' WHERE ref = 'r' AND version = 1;
+INSERT INTO lc_back (ref, kind, title, body, change_type) VALUES ('r', 'lc_back_kind', 'Second', '{"steps": [2]}', 'major');
+SELECT r ->> 'version' AS version, r ->> 'kind' AS kind, r ->> 'title' AS title, r ->> 'note' AS note,
+       r -> 'body' AS body, r ->> 'status' AS status, r ->> 'origin' AS origin,
+       (r ->> 'created_at')::timestamptz > '2020-01-02' AS fresh_created_at,
+       (r ->> 'id')::int NOT IN (SELECT id FROM lc_back WHERE version < 3) AS fresh_id,
+       r ->> 'change_type' AS change_type, versioning.semver('lc_back', '{"ref": "r"}', 3) AS semver
+  FROM versioning.revert('lc_back', '{"ref": "r"}', 1) AS r;
+-- A primary key without a default cannot be copied (it would collide with the version it
+-- comes from): 23502 naming the table, key, version and column, before anything is inserted.
+CREATE TABLE lc_back_pk (id text PRIMARY KEY, ref text, version int, content_hash text, body jsonb);
+SELECT versioning.enable('lc_back_pk', key => ARRAY['ref'], content => ARRAY['body']);
+INSERT INTO lc_back_pk (id, ref, body) VALUES ('a1', 'r', '{"v": 1}'), ('a2', 'r', '{"v": 2}');
+SELECT regress_util.try($$ SELECT versioning.revert('lc_back_pk', '{"ref": "r"}', 1) $$);
+SELECT count(*) AS versions FROM lc_back_pk;
+DROP TABLE lc_back, lc_back_pk;
 
 ------------------------------------------------------------------------------------------
 -- Labels: a name for one frozen version of a key; 'latest' is implicit.
