@@ -111,6 +111,17 @@ impl ToJsonb {
 
 fn parse(text: &str) -> Value {
     json::parse(text).unwrap_or_else(|e| {
+        if e.is_too_deep() {
+            error(
+                Code::ERRCODE_PROGRAM_LIMIT_EXCEEDED,
+                format!(
+                    "content nested more than {} levels deep cannot be hashed",
+                    json::MAX_DEPTH
+                ),
+            )
+            .hint("Store the content as jsonb: it is hashed from its stored form, at any depth.")
+            .raise()
+        }
         error(
             Code::ERRCODE_INTERNAL_ERROR,
             format!("pg_versioning: could not read JSON produced by PostgreSQL: {e}"),

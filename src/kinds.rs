@@ -178,23 +178,35 @@ unsafe fn failures_of(
         return schema.schema.failures(&serde_json::Value::Null);
     }
     let d = values[kinds.document.index];
-    if kinds.document.typid == pg_sys::JSONBOID {
-        return schema.schema.failures_jsonb(pg::varlena_bytes(d));
-    }
-    let text = String::from_utf8_lossy(pg::varlena_bytes(d));
-    let document = serde_json::from_str(&text).unwrap_or_else(|e| {
-        // valid json the checker cannot hold: a number beyond a double (1e400), deep nesting
+    // what the checker cannot read: a jsonb or json nesting too deep, a json number beyond a
+    // double (1e400)
+    let unreadable = |reason: String, hint: &str| -> ! {
         error(
             Code::ERRCODE_PROGRAM_LIMIT_EXCEEDED,
             format!(
-                "content of {} of key {} in table {} cannot be checked against the JSON Schema of kind \"{kind}\": {e}",
+                "content of {} of key {} in table {} cannot be checked against the JSON Schema of kind \"{kind}\": {reason}",
                 which(),
                 state.key_json(values, nulls),
                 state.name
             ),
         )
-        .hint("Store the content as jsonb, which is checked in place.")
+        .hint(hint)
         .raise()
+    };
+    if kinds.document.typid == pg_sys::JSONBOID {
+        return schema
+            .schema
+            .failures_jsonb(pg::varlena_bytes(d))
+            .unwrap_or_else(|e| {
+                unreadable(e.to_string(), "Store the document less deeply nested.")
+            });
+    }
+    let text = String::from_utf8_lossy(pg::varlena_bytes(d));
+    let document = serde_json::from_str(&text).unwrap_or_else(|e| {
+        unreadable(
+            e.to_string(),
+            "Store the content as jsonb: it is checked in place, numbers of any size included (nesting up to 127 levels either way).",
+        )
     });
     schema.schema.failures(&document)
 }

@@ -318,6 +318,16 @@ fn config(tbl: PgRelation) -> JsonB {
 #[pg_extern(immutable, strict, parallel_safe, name = "_canonical_text")]
 fn canonical_text(json: &str) -> String {
     versioning_core::canonicalize(json).unwrap_or_else(|e| {
+        if e.is_too_deep() {
+            error(
+                Code::ERRCODE_PROGRAM_LIMIT_EXCEEDED,
+                format!(
+                    "versioning.canonical and versioning.content_hash read JSON nested up to {} levels deep; this value nests deeper",
+                    versioning_core::json::MAX_DEPTH
+                ),
+            )
+            .raise()
+        }
         error(
             Code::ERRCODE_INVALID_TEXT_REPRESENTATION,
             format!("invalid JSON: {e}"),

@@ -315,6 +315,17 @@ fn diff(tbl: PgRelation, key: &str, from_version: i32, to_version: i32) -> Strin
             .raise()
         });
         versioning_core::json::parse(&text).unwrap_or_else(|e| {
+            if e.is_too_deep() {
+                error(
+                    Code::ERRCODE_PROGRAM_LIMIT_EXCEEDED,
+                    format!(
+                        "version {version} of key {key} in table {} nests its content more than {} levels deep: versioning.diff cannot compare it",
+                        state.name,
+                        versioning_core::json::MAX_DEPTH
+                    ),
+                )
+                .raise()
+            }
             error(Code::ERRCODE_INTERNAL_ERROR, format!("pg_versioning: {e}")).raise()
         })
     };

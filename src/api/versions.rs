@@ -63,7 +63,7 @@ fn revert(tbl: PgRelation, key: &str, to_version: i32) -> String {
     let columns = unsafe { catalog::columns(tbl.as_ptr()) };
     let copied: Vec<String> = reverted_columns(&state, &columns, key, to_version)
         .into_iter()
-        .map(|c| pg::quote_ident(c))
+        .map(pg::quote_ident)
         .collect();
     let selected: Vec<String> = copied.iter().map(|c| format!("t.{c}")).collect();
     let sql = format!(

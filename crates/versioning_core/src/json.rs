@@ -91,7 +91,15 @@ impl ParseError {
     pub fn offset(&self) -> usize {
         self.offset
     }
+
+    /// The text is JSON (as far as it was read) but nests deeper than [`MAX_DEPTH`]: a limit
+    /// of this parser, not an error of the text.
+    pub fn is_too_deep(&self) -> bool {
+        self.message == TOO_DEEP
+    }
 }
+
+const TOO_DEEP: &str = "nesting too deep";
 
 impl fmt::Display for ParseError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -234,7 +242,7 @@ impl Parser<'_> {
 
     fn check_depth(&self, open_containers: usize) -> Result<(), ParseError> {
         if open_containers >= MAX_DEPTH {
-            return Err(ParseError::new("nesting too deep", self.pos));
+            return Err(ParseError::new(TOO_DEEP, self.pos));
         }
         Ok(())
     }

@@ -47,6 +47,24 @@ impl fmt::Display for Failure {
     }
 }
 
+/// The deepest nesting of arrays and objects a document may have to be checked: what
+/// `serde_json` reads (json columns are parsed with it). The validator recurses once or more
+/// per level, so a deeper jsonb document could overflow the thread's stack.
+pub const MAX_NESTING: usize = 127;
+
+/// A document nested deeper than [`MAX_NESTING`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TooDeep;
+
+impl fmt::Display for TooDeep {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "it nests arrays and objects more than {MAX_NESTING} levels deep"
+        )
+    }
+}
+
 /// The `$schema` values a schema may carry: it is always read as draft 2020-12.
 const DRAFT_2020_12: [&str; 2] = [
     "https://json-schema.org/draft/2020-12/schema",
@@ -89,9 +107,13 @@ impl KindSchema {
     }
 
     /// Like [`KindSchema::failures`], for a jsonb value as PostgreSQL stores it: the
-    /// `JsonbContainer` bytes after the varlena header.
-    pub fn failures_jsonb(&self, container: &[u8]) -> Vec<Failure> {
-        failures_in(&self.jsonb, StoredJsonb::root(container))
+    /// `JsonbContainer` bytes after the varlena header. A value nested deeper than
+    /// [`MAX_NESTING`] is not checked.
+    pub fn failures_jsonb(&self, container: &[u8]) -> Result<Vec<Failure>, TooDeep> {
+        if StoredJsonb::nests_deeper_than(container, MAX_NESTING) {
+            return Err(TooDeep);
+        }
+        Ok(failures_in(&self.jsonb, StoredJsonb::root(container)))
     }
 }
 
@@ -223,11 +245,30 @@ mod tests {
                 f
             };
             assert_eq!(
-                sorted(s.failures_jsonb(&encode(&doc))),
+                sorted(s.failures_jsonb(&encode(&doc)).unwrap()),
                 sorted(s.failures(&doc)),
                 "{doc}"
             );
         }
+    }
+
+    #[test]
+    fn jsonb_is_checked_as_deep_as_json_is_read() {
+        use jsonschema_value::jsonb::encode::encode;
+        let nested = |levels: usize| (0..levels).fold(json!(1), |inner, _| json!([inner]));
+        let s = KindSchema::compile(
+            &json!({"$defs": {"t": {"items": {"$ref": "#/$defs/t"}}}, "$ref": "#/$defs/t"}),
+        )
+        .unwrap();
+        assert_eq!(s.failures_jsonb(&encode(&nested(MAX_NESTING))), Ok(vec![]));
+        assert_eq!(
+            s.failures_jsonb(&encode(&nested(MAX_NESTING + 1))),
+            Err(TooDeep)
+        );
+        // json columns are parsed with serde_json, which reads exactly as deep
+        let text = |levels: usize| "[".repeat(levels) + &"]".repeat(levels);
+        assert!(serde_json::from_str::<Value>(&text(MAX_NESTING)).is_ok());
+        assert!(serde_json::from_str::<Value>(&text(MAX_NESTING + 1)).is_err());
     }
 
     #[test]

@@ -726,7 +726,7 @@ proptest! {
         let value: serde_json::Value = serde_json::from_str(&text).unwrap();
         for (i, schema) in check_schemas().iter().enumerate() {
             prop_assert_eq!(
-                failing_pointers(schema.failures_jsonb(&bytes)),
+                failing_pointers(schema.failures_jsonb(&bytes).unwrap()),
                 failing_pointers(schema.failures(&value)),
                 "schema {} on {}", i, text
             );
@@ -750,7 +750,7 @@ proptest! {
                 serde_json::from_str(&format!(r#"{{"items": {items}}}"#)).unwrap();
             let schema = KindSchema::compile(&schema).unwrap();
             prop_assert_eq!(
-                failing_pointers(schema.failures_jsonb(&bytes)),
+                failing_pointers(schema.failures_jsonb(&bytes).unwrap()),
                 failing_pointers(schema.failures(&value)),
                 "{} on {}", items, text
             );
@@ -784,8 +784,26 @@ proptest! {
         })).unwrap();
         let bytes = jsonschema_value::jsonb::encode::encode(&document);
         prop_assert_eq!(
-            failing_pointers(schema.failures_jsonb(&bytes)),
+            failing_pointers(schema.failures_jsonb(&bytes).unwrap()),
             failing_pointers(schema.failures(&document))
+        );
+    }
+
+    /// The nesting bound counts arrays and objects as a recursive walk would.
+    #[test]
+    fn jsonb_nesting_is_measured(t in tree(), limit in 1usize..6) {
+        fn depth(v: &serde_json::Value) -> usize {
+            match v {
+                serde_json::Value::Array(items) => 1 + items.iter().map(depth).max().unwrap_or(0),
+                serde_json::Value::Object(members) => 1 + members.values().map(depth).max().unwrap_or(0),
+                _ => 0,
+            }
+        }
+        let (text, bytes) = jsonb_of(&t, &mut Choices(1), NumericForm::Short);
+        let value: serde_json::Value = serde_json::from_str(&text).unwrap();
+        prop_assert_eq!(
+            versioning_core::jsonb_instance::StoredJsonb::nests_deeper_than(&bytes, limit),
+            depth(&value) > limit
         );
     }
 

@@ -242,3 +242,20 @@ INSERT INTO layout (k, content) SELECT 1000 + i, c FROM toasted;
 SELECT count(*) AS rows,
        count(*) FILTER (WHERE content_hash = versioning.content_hash(content)) AS same_hash_as_text_form
   FROM layout;
+
+-- Nesting beyond what the text path reads (10,000 levels): the INSERT path hashes jsonb from
+-- its stored form at any depth; the SQL functions and a json content column (which go through
+-- the text) refuse with 54000, never an internal error.
+INSERT INTO layout (k, content) VALUES (2000, (repeat('[', 10001) || '1' || repeat(']', 10001))::jsonb)
+RETURNING k, length(content_hash) AS hashed;
+SELECT regress_util.try($$ SELECT versioning.canonical((repeat('[', 10001) || '1' || repeat(']', 10001))::jsonb) $$);
+SELECT regress_util.try($$ SELECT versioning.content_hash((repeat('[', 10001) || '1' || repeat(']', 10001))::jsonb) $$);
+CREATE TABLE deep_json (id int GENERATED ALWAYS AS IDENTITY, k int, version int, content_hash text, content json);
+SELECT versioning.enable('deep_json', key => ARRAY['k'], content => ARRAY['content']);
+INSERT INTO deep_json (k, content) VALUES (1, (repeat('[', 10000) || '1' || repeat(']', 10000))::json)
+RETURNING k, version;
+SELECT regress_util.try($$ INSERT INTO deep_json (k, content) VALUES (1, (repeat('[', 10001) || '1' || repeat(']', 10001))::json) $$);
+-- versioning.diff reads content through the text path too
+INSERT INTO layout (k, content) VALUES (2000, (repeat('[', 10001) || '2' || repeat(']', 10001))::jsonb);
+SELECT regress_util.try($$ SELECT versioning.diff('layout', '{"k": 2000}', 1, 2) $$);
+DROP TABLE deep_json;

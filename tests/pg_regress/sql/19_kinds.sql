@@ -354,11 +354,40 @@ DROP TABLE kind_layout;
 DROP FUNCTION regress_util.layout_doc(jsonb);
 
 ------------------------------------------------------------------------------------------
--- The registry and its log for this file's kinds (no timestamps; regress_layout is shown above).
+-- A document nested more than 127 levels deep (as deep as a json column's parser reads) is not
+-- checked: 54000 for jsonb as for json. The checker recurses per level; with a raised
+-- max_stack_depth, PostgreSQL accepts jsonb deep enough to exhaust the server's stack there.
+SELECT versioning.register_schema('regress_nested', '{"$defs": {"t": {"type": ["array", "integer"],
+  "items": {"$ref": "#/$defs/t"}}}, "$ref": "#/$defs/t"}') AS version;
+CREATE TABLE kind_nested (
+  id           bigserial PRIMARY KEY,
+  reference    text NOT NULL,
+  kind         text,
+  content      jsonb,
+  version      int,
+  content_hash text
+);
+SELECT versioning.enable('kind_nested', key => ARRAY['reference'], content => ARRAY['content'], kind_column => 'kind');
+INSERT INTO kind_nested (reference, kind, content)
+VALUES ('n', 'regress_nested', (repeat('[', 127) || '1' || repeat(']', 127))::jsonb) RETURNING reference, version;
+SELECT regress_util.try($$ INSERT INTO kind_nested (reference, kind, content)
+  VALUES ('n', 'regress_nested', (repeat('[', 127) || '"x"' || repeat(']', 127))::jsonb) $$) LIMIT 1;
+SELECT regress_util.try($$ INSERT INTO kind_nested (reference, kind, content)
+  VALUES ('n', 'regress_nested', (repeat('[', 128) || '1' || repeat(']', 128))::jsonb) $$);
+SELECT regress_util.try($$ INSERT INTO kind_strict (reference, kind, doc)
+  VALUES ('n', 'regress_nested', (repeat('[', 128) || '1' || repeat(']', 128))::json) $$);
+SET max_stack_depth = '7MB';
+SELECT regress_util.try($$ INSERT INTO kind_nested (reference, kind, content)
+  VALUES ('n', 'regress_nested', (repeat('[', 40000) || '1' || repeat(']', 40000))::jsonb) $$);
+RESET max_stack_depth;
+DROP TABLE kind_nested;
+
+------------------------------------------------------------------------------------------
+-- The registry and its log for this file's kinds (no timestamps; the last two are shown above).
 SELECT kind, version, schema, owner, registered_by FROM versioning.schemas
- WHERE kind LIKE 'regress\_%' AND kind <> 'regress_layout' ORDER BY kind, version;
+ WHERE kind LIKE 'regress\_%' AND kind NOT IN ('regress_layout', 'regress_nested') ORDER BY kind, version;
 SELECT key, version, action, actor, from_state, to_state, detail FROM versioning.log
- WHERE table_name = 'versioning.schemas' AND key->>'kind' LIKE 'regress\_%' AND key->>'kind' <> 'regress_layout'
+ WHERE table_name = 'versioning.schemas' AND key->>'kind' LIKE 'regress\_%' AND key->>'kind' NOT IN ('regress_layout', 'regress_nested')
  ORDER BY key->>'kind', version;
 
 DROP TABLE kind_docs, kind_strict;
