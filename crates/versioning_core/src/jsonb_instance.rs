@@ -57,30 +57,38 @@ impl StoredJsonb {
             Err(_) => NULL,
         }
     }
-}
 
-impl StoredJsonb {
     /// Whether the value nests arrays and objects more than `limit` deep (the root container
-    /// is level 1). An explicit stack: any depth is walked without recursion.
+    /// is level 1). An explicit stack: any depth is walked without recursion. Each level costs
+    /// at least 8 bytes (a header and the JEntry pointing at it), so a container too small to
+    /// reach the limit is not entered.
     pub fn nests_deeper_than(container: &[u8], limit: usize) -> bool {
+        let could_exceed = |c: &Container, depth: usize| depth + c.bytes.len() / 8 > limit;
         let Some(root) = Self::root(container).container() else {
             return false;
         };
-        // each open container, the child to read next, and where that child's data starts
-        let mut stack = vec![(root, 0, 0)];
-        while let Some((open, next, start)) = stack.last_mut() {
-            if *next == open.entries() {
+        if !could_exceed(&root, 1) {
+            return false;
+        }
+        // each open container and the child to look at next
+        let mut stack = vec![(root, 0)];
+        while let Some((open, next)) = stack.last_mut() {
+            let Some(index) = (*next..open.entries())
+                .find(|&i| open.entry(i) & JENTRY_TYPEMASK == JENTRY_ISCONTAINER)
+            else {
                 stack.pop();
                 continue;
-            }
-            let (child, end) = open.child(*next, *start);
-            *next += 1;
-            *start = end;
-            if let Some(nested) = child.container() {
-                if stack.len() == limit {
+            };
+            *next = index + 1;
+            let open = *open;
+            let depth = stack.len() + 1;
+            if let Some(nested) = open.child(index, open.start_of(index)).0.container() {
+                if depth > limit {
                     return true;
                 }
-                stack.push((nested, 0, 0));
+                if could_exceed(&nested, depth) {
+                    stack.push((nested, 0));
+                }
             }
         }
         false
