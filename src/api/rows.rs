@@ -193,9 +193,7 @@ fn as_of(tbl: PgRelation, key: &str, at: pgrx::datum::TimestampWithTimeZone) -> 
                     .collect()
                 })
             });
-        let Some(&(last_version, last_at)) = batch.last() else {
-            return None;
-        };
+        let &(last_version, last_at) = batch.last()?;
         let versions: Vec<i64> = batch.iter().map(|(v, _)| *v).collect();
         if let Some(row) = run_one::<String>(&existing, &[key.into(), versions.into(), at.into()]) {
             return Some(row);
