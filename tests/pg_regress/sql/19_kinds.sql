@@ -350,7 +350,6 @@ SELECT regress_util.try($$ INSERT INTO kind_layout (reference, kind, content)
 SELECT regress_util.try($$ INSERT INTO kind_layout (reference, kind, content)
   VALUES ('bad', 'regress_layout', regress_util.layout_doc(jsonb_build_object('big',
             (SELECT jsonb_agg(CASE WHEN i = 1500 THEN to_jsonb(i) ELSE to_jsonb(repeat('x', 20) || i) END) FROM generate_series(1, 2000) i)))) $$);
-DROP TABLE kind_layout;
 DROP FUNCTION regress_util.layout_doc(jsonb);
 
 ------------------------------------------------------------------------------------------
@@ -359,28 +358,19 @@ DROP FUNCTION regress_util.layout_doc(jsonb);
 -- max_stack_depth, PostgreSQL accepts jsonb deep enough to exhaust the server's stack there.
 SELECT versioning.register_schema('regress_nested', '{"$defs": {"t": {"type": ["array", "integer"],
   "items": {"$ref": "#/$defs/t"}}}, "$ref": "#/$defs/t"}') AS version;
-CREATE TABLE kind_nested (
-  id           bigserial PRIMARY KEY,
-  reference    text NOT NULL,
-  kind         text,
-  content      jsonb,
-  version      int,
-  content_hash text
-);
-SELECT versioning.enable('kind_nested', key => ARRAY['reference'], content => ARRAY['content'], kind_column => 'kind');
-INSERT INTO kind_nested (reference, kind, content)
+INSERT INTO kind_layout (reference, kind, content)
 VALUES ('n', 'regress_nested', (repeat('[', 127) || '1' || repeat(']', 127))::jsonb) RETURNING reference, version;
-SELECT regress_util.try($$ INSERT INTO kind_nested (reference, kind, content)
+SELECT regress_util.try($$ INSERT INTO kind_layout (reference, kind, content)
   VALUES ('n', 'regress_nested', (repeat('[', 127) || '"x"' || repeat(']', 127))::jsonb) $$) LIMIT 1;
-SELECT regress_util.try($$ INSERT INTO kind_nested (reference, kind, content)
+SELECT regress_util.try($$ INSERT INTO kind_layout (reference, kind, content)
   VALUES ('n', 'regress_nested', (repeat('[', 128) || '1' || repeat(']', 128))::jsonb) $$);
 SELECT regress_util.try($$ INSERT INTO kind_strict (reference, kind, doc)
   VALUES ('n', 'regress_nested', (repeat('[', 128) || '1' || repeat(']', 128))::json) $$);
 SET max_stack_depth = '7MB';
-SELECT regress_util.try($$ INSERT INTO kind_nested (reference, kind, content)
+SELECT regress_util.try($$ INSERT INTO kind_layout (reference, kind, content)
   VALUES ('n', 'regress_nested', (repeat('[', 40000) || '1' || repeat(']', 40000))::jsonb) $$);
 RESET max_stack_depth;
-DROP TABLE kind_nested;
+DROP TABLE kind_layout;
 
 ------------------------------------------------------------------------------------------
 -- The registry and its log for this file's kinds (no timestamps; the last two are shown above).
