@@ -49,9 +49,10 @@ pub struct TableConfig {
 }
 
 impl TableConfig {
-    /// The columns whose values the extension assigns to each new version: version, hash,
-    /// parent, the status and its stamps, the soft-delete marker, semantic version numbers.
-    pub fn assigned_columns(&self) -> Vec<&str> {
+    /// The columns that describe one version rather than its content: those the extension
+    /// assigns (version, hash, parent, status and stamps, soft-delete marker, semantic version
+    /// numbers) and the change type and prerelease each new version states for itself.
+    pub fn version_columns(&self) -> Vec<&str> {
         let mut assigned = vec![self.version_column.as_str()];
         assigned.extend(self.hash_column.as_deref());
         assigned.extend(self.parent_column.as_deref());

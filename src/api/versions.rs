@@ -81,8 +81,9 @@ fn revert(tbl: PgRelation, key: &str, to_version: i32) -> String {
 }
 
 /// The columns a revert copies from the version it goes back to: the key, the content, the
-/// kind, and every other column the extension does not assign that has no default. The others
-/// get what any new row gets: assigned values, defaults (a fresh id, `created_at = now()`).
+/// kind, and every other column without a default that does not describe a version of its own
+/// (see `TableConfig::version_columns`). The others get what any new row gets: assigned values,
+/// defaults (a fresh id, `created_at = now()`).
 /// A primary key column that would be copied (no default) is refused up front: the copy
 /// could only collide with the version it came from.
 fn reverted_columns<'c>(
@@ -92,7 +93,7 @@ fn reverted_columns<'c>(
     to_version: i32,
 ) -> Vec<&'c str> {
     let config = &state.config;
-    let assigned = config.assigned_columns();
+    let per_version = config.version_columns();
     let named = |c: &str| {
         config.key.iter().chain(&config.content).any(|n| n == c)
             || config.kind_column.as_deref() == Some(c)
@@ -100,7 +101,7 @@ fn reverted_columns<'c>(
     let copied: Vec<&str> = columns
         .iter()
         .filter(|c| !c.generated)
-        .filter(|c| named(&c.name) || !(c.has_default || assigned.contains(&c.name.as_str())))
+        .filter(|c| named(&c.name) || !(c.has_default || per_version.contains(&c.name.as_str())))
         .map(|c| c.name.as_str())
         .collect();
     if let Some(pk) = config
