@@ -388,6 +388,10 @@ SELECT r ->> 'version' AS version, r ->> 'kind' AS kind, r ->> 'title' AS title,
        (r ->> 'id')::int NOT IN (SELECT id FROM lc_back WHERE version < 3) AS fresh_id,
        r ->> 'change_type' AS change_type, versioning.semver('lc_back', '{"ref": "r"}', 3) AS semver
   FROM versioning.revert('lc_back', '{"ref": "r"}', 1) AS r;
+-- reverting to version 2 (a 'major' change) is a patch again: the change type is not copied
+SELECT r ->> 'version' AS version, r ->> 'title' AS title, r ->> 'change_type' AS change_type,
+       versioning.semver('lc_back', '{"ref": "r"}', 4) AS semver
+  FROM versioning.revert('lc_back', '{"ref": "r"}', 2) AS r;
 -- A primary key without a default cannot be copied (it would collide with the version it
 -- comes from): 23502 naming the table, key, version and column, before anything is inserted.
 CREATE TABLE lc_back_pk (id text PRIMARY KEY, ref text, version int, content_hash text, body jsonb);
