@@ -8,7 +8,7 @@
 //! timestamptz values are written as to_jsonb writes them with TimeZone = 'UTC', so the hash
 //! does not depend on the session's time zone.
 use crate::catalog::Column;
-use crate::errors::{error, Code};
+use crate::errors::{error, Code, Error};
 use crate::pg;
 use pgrx::pg_sys::{self, Datum};
 use versioning_core::json::{self, Value};
@@ -69,11 +69,11 @@ impl ToJsonb {
     }
 
     /// Appends the canonical JSON of to_jsonb(value) (`null` for SQL NULL) to `out`.
-    pub fn write_canonical(&self, value: Option<Datum>, out: &mut String) {
+    pub fn write_canonical(&self, value: Option<Datum>, out: &mut String) -> Result<(), TooDeep> {
         use std::fmt::Write;
         let Some(d) = value else {
             out.push_str("null");
-            return;
+            return Ok(());
         };
         match self.direct {
             Direct::Text => {
@@ -84,8 +84,9 @@ impl ToJsonb {
                 let _ = write!(out, "{}", pg::int_from_datum(d, t));
             }
             Direct::Bool => out.push_str(if d.value() != 0 { "true" } else { "false" }),
-            Direct::No => out.push_str(&canonical(&self.value(Some(d)))),
+            Direct::No => out.push_str(&canonical(&self.value(Some(d))?)),
         }
+        Ok(())
     }
 
     /// The JSON text of to_jsonb(value); `null` for SQL NULL.
@@ -104,29 +105,38 @@ impl ToJsonb {
         }
     }
 
-    pub fn value(&self, value: Option<Datum>) -> Value {
+    pub fn value(&self, value: Option<Datum>) -> Result<Value, TooDeep> {
         parse(&self.text(value))
     }
 }
 
-fn parse(text: &str) -> Value {
-    json::parse(text).unwrap_or_else(|e| {
-        if e.is_too_deep() {
+/// A value whose JSON text nests deeper than the text path reads (`json::MAX_DEPTH`).
+pub struct TooDeep;
+
+impl TooDeep {
+    /// The error for the content of `which` ("a new version of key … in table …").
+    pub fn error(&self, which: &str) -> Error {
+        error(
+            Code::ERRCODE_PROGRAM_LIMIT_EXCEEDED,
+            format!(
+                "content of {which} nests more than {} levels deep and cannot be hashed",
+                json::MAX_DEPTH
+            ),
+        )
+        .hint("Store the content as jsonb: it is hashed from its stored form, at any depth.")
+    }
+}
+
+fn parse(text: &str) -> Result<Value, TooDeep> {
+    json::parse(text).map_err(|e| {
+        if !e.is_too_deep() {
             error(
-                Code::ERRCODE_PROGRAM_LIMIT_EXCEEDED,
-                format!(
-                    "content nested more than {} levels deep cannot be hashed",
-                    json::MAX_DEPTH
-                ),
+                Code::ERRCODE_INTERNAL_ERROR,
+                format!("pg_versioning: could not read JSON produced by PostgreSQL: {e}"),
             )
-            .hint("Store the content as jsonb: it is hashed from its stored form, at any depth.")
             .raise()
         }
-        error(
-            Code::ERRCODE_INTERNAL_ERROR,
-            format!("pg_versioning: could not read JSON produced by PostgreSQL: {e}"),
-        )
-        .raise()
+        TooDeep
     })
 }
 
@@ -143,11 +153,11 @@ fn canonical(value: &Value) -> String {
 }
 
 /// Canonical JSON text of a jsonb value, read from its binary layout.
-pub fn canonical_jsonb(datum: Datum) -> String {
+pub fn canonical_jsonb(datum: Datum) -> Result<String, TooDeep> {
     let container = unsafe { pg::varlena_bytes(datum) };
     let mut out = String::with_capacity(container.len());
     match versioning_core::jsonb::write_canonical(container, &mut out) {
-        Ok(()) => out,
+        Ok(()) => Ok(out),
         Err(e) => {
             // Not expected of PostgreSQL's own jsonb (a bug of the reader): the text form gives
             // the same hash, slower. Said once per session, so that it gets noticed.
@@ -155,7 +165,7 @@ pub fn canonical_jsonb(datum: Datum) -> String {
             if !WARNED.replace(true) {
                 pgrx::warning!("pg_versioning: {e}; hashing the value's text form instead");
             }
-            canonical(&parse(&unsafe { pg::jsonb_text(datum) }))
+            Ok(canonical(&parse(&unsafe { pg::jsonb_text(datum) })?))
         }
     }
 }
@@ -198,17 +208,23 @@ impl Content {
 
     /// SHA-256 of the row's canonical content (None: a single content column that is NULL).
     /// `values`/`nulls` are the deformed row.
-    pub fn hash(&self, values: &[Datum], nulls: &[bool]) -> Option<[u8; 32]> {
+    pub fn hash(&self, values: &[Datum], nulls: &[bool]) -> Result<Option<[u8; 32]>, TooDeep> {
         let get = |c: &Column| (!nulls[c.index]).then(|| values[c.index]);
         let sha = versioning_core::sha256;
         unsafe {
             match self {
-                Content::Jsonb(c) => get(c).map(|d| sha(canonical_jsonb(d).as_bytes())),
-                Content::Json(c) => get(c).map(|d| {
-                    let text = String::from_utf8_lossy(pg::varlena_bytes(d));
-                    sha(canonical(&parse(&text)).as_bytes())
-                }),
-                Content::Text(c) | Content::Bytea(c) => get(c).map(|d| sha(pg::varlena_bytes(d))),
+                Content::Jsonb(c) => get(c)
+                    .map(|d| Ok(sha(canonical_jsonb(d)?.as_bytes())))
+                    .transpose(),
+                Content::Json(c) => get(c)
+                    .map(|d| {
+                        let text = String::from_utf8_lossy(pg::varlena_bytes(d));
+                        Ok(sha(canonical(&parse(&text)?).as_bytes()))
+                    })
+                    .transpose(),
+                Content::Text(c) | Content::Bytea(c) => {
+                    Ok(get(c).map(|d| sha(pg::varlena_bytes(d))))
+                }
                 Content::Object(columns) => {
                     // columns are kept in canonical (UTF-16) order of their names
                     let mut out = String::from("{");
@@ -218,10 +234,10 @@ impl Content {
                         }
                         versioning_core::canonical::write_string(&c.name, &mut out);
                         out.push(':');
-                        f.write_canonical(get(c), &mut out);
+                        f.write_canonical(get(c), &mut out)?;
                     }
                     out.push('}');
-                    Some(sha(out.as_bytes()))
+                    Ok(Some(sha(out.as_bytes())))
                 }
             }
         }

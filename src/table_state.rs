@@ -355,10 +355,10 @@ impl TableState {
             }
             versioning_core::canonical::write_string(&k.column.name, &mut out);
             out.push(':');
-            k.to_jsonb.write_canonical(
-                (!nulls[k.column.index]).then(|| values[k.column.index]),
-                &mut out,
-            );
+            let value = (!nulls[k.column.index]).then(|| values[k.column.index]);
+            if k.to_jsonb.write_canonical(value, &mut out).is_err() {
+                out.push_str("\"(nested too deep to show)\"");
+            }
         }
         out.push('}');
         out

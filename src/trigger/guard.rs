@@ -163,7 +163,12 @@ pub unsafe fn on_change(call: &Call) -> Result<Datum, Error> {
             }
         }
         if let Some(h) = &state.hash {
-            let hash = state.content.hash(&new.values, &new.nulls);
+            let hash = state.content.hash(&new.values, &new.nulls).map_err(|e| {
+                e.error(&format!(
+                    "version {version} of key {key} in table {}",
+                    state.name
+                ))
+            })?;
             replace.push((
                 h.index,
                 hash.map(|x| match h.typid {

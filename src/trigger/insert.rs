@@ -47,7 +47,14 @@ pub unsafe fn on_insert(call: &Call) -> Result<Datum, Error> {
 
     let hash = state
         .content
-        .hash(detoasted.as_deref().unwrap_or(&row.values), &row.nulls);
+        .hash(detoasted.as_deref().unwrap_or(&row.values), &row.nulls)
+        .map_err(|e| {
+            e.error(&format!(
+                "a new version of key {} in table {}",
+                key(&row),
+                state.name
+            ))
+        })?;
     let supplied_version = row
         .get(state.version.index)
         .map(|d| pg::int_from_datum(d, state.version.typid));

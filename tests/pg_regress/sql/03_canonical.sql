@@ -255,6 +255,11 @@ SELECT versioning.enable('deep_json', key => ARRAY['k'], content => ARRAY['conte
 INSERT INTO deep_json (k, content) VALUES (1, (repeat('[', 10000) || '1' || repeat(']', 10000))::json)
 RETURNING k, version;
 SELECT regress_util.try($$ INSERT INTO deep_json (k, content) VALUES (1, (repeat('[', 10001) || '1' || repeat(']', 10001))::json) $$);
+-- the same for a draft edited to such content
+ALTER TABLE deep_json ADD COLUMN status text;
+SELECT versioning.enable('deep_json', key => ARRAY['k'], content => ARRAY['content'], lifecycle => 'publish');
+INSERT INTO deep_json (k, content) VALUES (2, '[]') RETURNING k, version, status;
+SELECT regress_util.try($$ UPDATE deep_json SET content = (repeat('[', 10001) || '1' || repeat(']', 10001))::json WHERE k = 2 $$);
 -- versioning.diff reads content through the text path too
 INSERT INTO layout (k, content) VALUES (2000, (repeat('[', 10001) || '2' || repeat(']', 10001))::jsonb);
 SELECT regress_util.try($$ SELECT versioning.diff('layout', '{"k": 2000}', 1, 2) $$);
