@@ -25,6 +25,10 @@ pub fn quote_ident(name: &str) -> String {
     }
 }
 
+/// What a C-convention function's `pg_finfo_…` symbol returns: the version-1 calling
+/// convention (the trigger functions, `versioning.canonical`/`content_hash`).
+pub const FINFO_V1: pg_sys::Pg_finfo_record = pg_sys::Pg_finfo_record { api_version: 1 };
+
 /// The bytes of a varlena datum (text, bytea, json), detoasted.
 /// The slice lives in the current memory context.
 pub unsafe fn varlena_bytes<'a>(datum: Datum) -> &'a [u8] {

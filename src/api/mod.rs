@@ -312,9 +312,50 @@ fn config(tbl: PgRelation) -> JsonB {
     }
 }
 
-/// Canonical JSON of a JSON text. `versioning.canonical(jsonb)` and
-/// `versioning.content_hash(jsonb)` (sql/json_functions.sql) pass jsonb through its text
-/// form, which keeps every number's exact decimal value.
+/// `versioning.canonical(jsonb)` and `versioning.content_hash(jsonb)` (sql/json_functions.sql)
+/// read the value from jsonb's stored form, as an INSERT hashes a jsonb content column: the
+/// same text, at any depth, without printing and parsing it. C functions, because a pgrx jsonb
+/// argument would be turned into a serde value first.
+unsafe fn canonical_of_arg(fcinfo: pg_sys::FunctionCallInfo) -> String {
+    let value = pgrx::fcinfo::pg_getarg_datum_raw(fcinfo, 0);
+    content::canonical_jsonb(value).unwrap_or_else(|e| e.error("the value").raise())
+}
+
+#[no_mangle]
+#[doc(hidden)]
+pub extern "C" fn pg_finfo_pgv_canonical_jsonb() -> &'static pg_sys::Pg_finfo_record {
+    &pg::FINFO_V1
+}
+
+/// `versioning.canonical(value jsonb) → text` (strict: never called with NULL).
+#[pgrx::pg_guard]
+#[no_mangle]
+pub unsafe extern "C-unwind" fn pgv_canonical_jsonb(
+    fcinfo: pg_sys::FunctionCallInfo,
+) -> pg_sys::Datum {
+    pg::text_datum(&canonical_of_arg(fcinfo))
+}
+
+#[no_mangle]
+#[doc(hidden)]
+pub extern "C" fn pg_finfo_pgv_content_hash_jsonb() -> &'static pg_sys::Pg_finfo_record {
+    &pg::FINFO_V1
+}
+
+/// `versioning.content_hash(value jsonb) → text` (strict).
+#[pgrx::pg_guard]
+#[no_mangle]
+pub unsafe extern "C-unwind" fn pgv_content_hash_jsonb(
+    fcinfo: pg_sys::FunctionCallInfo,
+) -> pg_sys::Datum {
+    let canonical = canonical_of_arg(fcinfo);
+    pg::text_datum(&content::hex(&versioning_core::sha256(
+        canonical.as_bytes(),
+    )))
+}
+
+/// Canonical JSON of a JSON text, through the text parser: the reference the tests compare
+/// the stored-form reader with (`versioning._canonical_text(value::text)`).
 #[pg_extern(immutable, strict, parallel_safe, name = "_canonical_text")]
 fn canonical_text(json: &str) -> String {
     versioning_core::canonicalize(json).unwrap_or_else(|e| {
@@ -322,7 +363,7 @@ fn canonical_text(json: &str) -> String {
             error(
                 Code::ERRCODE_PROGRAM_LIMIT_EXCEEDED,
                 format!(
-                    "versioning.canonical and versioning.content_hash read JSON nested up to {} levels deep; this value nests deeper",
+                    "the text path reads JSON nested up to {} levels deep; this value nests deeper",
                     versioning_core::json::MAX_DEPTH
                 ),
             )

@@ -1,6 +1,7 @@
 //! The row triggers `versioning.enable` attaches. Raw C-convention functions: the INSERT path
 //! runs once per inserted row and must not pay for conversions it does not need.
 use crate::errors::{error, Code, Error};
+use crate::pg;
 use pgrx::pg_sys::{self, Datum};
 
 pub(crate) mod guard;
@@ -112,8 +113,6 @@ pub(crate) unsafe fn modified_tuple(
     ))
 }
 
-const V1: pg_sys::Pg_finfo_record = pg_sys::Pg_finfo_record { api_version: 1 };
-
 /// Runs a trigger's work under pgrx's guard (a panic or PostgreSQL error inside becomes a
 /// PostgreSQL error, as with `#[pg_guard]`). A refusal the work returns is raised here, once
 /// its frames are gone: raising it from inside would unwind every frame (about 5 µs).
@@ -129,7 +128,7 @@ unsafe fn refusable(work: impl FnOnce() -> Result<Datum, Error>) -> Datum {
 #[no_mangle]
 #[doc(hidden)]
 pub extern "C" fn pg_finfo_pgv_on_insert() -> &'static pg_sys::Pg_finfo_record {
-    &V1
+    &pg::FINFO_V1
 }
 
 /// `versioning._on_insert()`: BEFORE INSERT FOR EACH ROW.
@@ -149,7 +148,7 @@ pub unsafe extern "C-unwind" fn pgv_on_insert(fcinfo: pg_sys::FunctionCallInfo) 
 #[no_mangle]
 #[doc(hidden)]
 pub extern "C" fn pg_finfo_pgv_on_change() -> &'static pg_sys::Pg_finfo_record {
-    &V1
+    &pg::FINFO_V1
 }
 
 /// `versioning._on_change()`: BEFORE UPDATE OR DELETE FOR EACH ROW.
@@ -169,7 +168,7 @@ pub unsafe extern "C-unwind" fn pgv_on_change(fcinfo: pg_sys::FunctionCallInfo) 
 #[no_mangle]
 #[doc(hidden)]
 pub extern "C" fn pg_finfo_pgv_after_insert() -> &'static pg_sys::Pg_finfo_record {
-    &V1
+    &pg::FINFO_V1
 }
 
 /// `versioning._after_insert()`: AFTER INSERT FOR EACH ROW on a parent with carry-forward rules.

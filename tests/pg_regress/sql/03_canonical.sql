@@ -211,11 +211,12 @@ SELECT count(DISTINCT v) AS distinct_values, count(DISTINCT hv) AS distinct_hash
   FROM spelled;
 
 ------------------------------------------------------------------------------------------
--- The INSERT path reads a jsonb content column's binary layout directly (no printing and
--- re-parsing); versioning.content_hash(jsonb) goes through jsonb's text form. They must
--- agree on every value: the generated ones and their twins, and layouts the generator does
--- not reach — containers of more than 32 children (their JEntries switch between lengths
--- and offsets), long and deep values, numbers of every size and scale, scalars at the top.
+-- The INSERT path and versioning.content_hash(jsonb) read a jsonb value's binary layout
+-- directly (no printing and re-parsing); the text path (versioning._content_hash_text of the
+-- value's text: parse, then canonicalize) is the reference. They must agree on every value:
+-- the generated ones and their twins, and layouts the generator does not reach — containers
+-- of more than 32 children (their JEntries switch between lengths and offsets), long and deep
+-- values, numbers of every size and scale, scalars at the top.
 CREATE TABLE layout (id int GENERATED ALWAYS AS IDENTITY, k int, version int, content_hash text, content jsonb);
 SELECT versioning.enable('layout', key => ARRAY['k'], content => ARRAY['content'], dedup => 'off', audit => false);
 INSERT INTO layout (k, content) SELECT i, v FROM spelled;
@@ -240,16 +241,17 @@ CREATE TEMP TABLE toasted AS
 SELECT bool_and(pg_column_size(c) < octet_length(c::text) / 10) AS stored_compressed FROM toasted;
 INSERT INTO layout (k, content) SELECT 1000 + i, c FROM toasted;
 SELECT count(*) AS rows,
-       count(*) FILTER (WHERE content_hash = versioning.content_hash(content)) AS same_hash_as_text_form
+       count(*) FILTER (WHERE content_hash = versioning._content_hash_text(content::text)) AS same_hash_as_text_form,
+       count(*) FILTER (WHERE content_hash = versioning.content_hash(content)) AS same_as_content_hash
   FROM layout;
 
--- Nesting beyond what the text path reads (10,000 levels): the INSERT path hashes jsonb from
--- its stored form at any depth; the SQL functions and a json content column (which go through
--- the text) refuse with 54000, never an internal error.
+-- Nesting beyond what the text path reads (10,000 levels): jsonb is hashed from its stored
+-- form at any depth (INSERT and the SQL functions alike); what goes through the text (the
+-- reference, a json content column, diff) refuses with 54000, never an internal error.
 INSERT INTO layout (k, content) VALUES (2000, (repeat('[', 10001) || '1' || repeat(']', 10001))::jsonb)
-RETURNING k, length(content_hash) AS hashed;
-SELECT regress_util.try($$ SELECT versioning.canonical((repeat('[', 10001) || '1' || repeat(']', 10001))::jsonb) $$);
-SELECT regress_util.try($$ SELECT versioning.content_hash((repeat('[', 10001) || '1' || repeat(']', 10001))::jsonb) $$);
+RETURNING k, content_hash = versioning.content_hash(content) AS same_as_content_hash,
+       length(versioning.canonical(content)) AS canonical_length;
+SELECT regress_util.try($$ SELECT versioning._canonical_text(repeat('[', 10001) || '1' || repeat(']', 10001)) $$);
 CREATE TABLE deep_json (id int GENERATED ALWAYS AS IDENTITY, k int, version int, content_hash text, content json);
 SELECT versioning.enable('deep_json', key => ARRAY['k'], content => ARRAY['content']);
 INSERT INTO deep_json (k, content) VALUES (1, (repeat('[', 10000) || '1' || repeat(']', 10000))::json)
