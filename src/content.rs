@@ -105,7 +105,7 @@ impl ToJsonb {
         }
     }
 
-    pub fn value(&self, value: Option<Datum>) -> Result<Value, TooDeep> {
+    fn value(&self, value: Option<Datum>) -> Result<Value, TooDeep> {
         parse(&self.text(value))
     }
 }

@@ -445,7 +445,6 @@ impl TableState {
         (sql, types)
     }
 
-    /// Restore mode: does (key, version) exist already?
     /// A read API statement, planned once per table and SQL text (which differs per pattern of
     /// NULL key columns and filters, never per value); requires an open SPI session.
     pub fn read_plan(&self, sql: &str, types: &[Oid]) -> Rc<KeptPlan> {

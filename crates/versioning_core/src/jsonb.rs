@@ -83,6 +83,16 @@ pub(crate) fn write_child(kind: u32, bytes: &[u8], out: &mut String) -> Result<(
     }
 }
 
+/// Where the data of a child of JEntry type `kind` begins, its space beginning at `start`
+/// (relative to the container's data): numerics and containers are 4-byte aligned, the padding
+/// counted in the child's length.
+pub(crate) fn data_start(kind: u32, start: usize) -> usize {
+    match kind {
+        JENTRY_ISNUMERIC | JENTRY_ISCONTAINER => (start + 3) & !3,
+        _ => start,
+    }
+}
+
 /// A container's children: where each one's data lies.
 struct Container<'a> {
     data: &'a [u8],
@@ -140,10 +150,7 @@ impl<'a> Container<'a> {
     /// The bytes of child `i`; numerics and containers without their alignment padding.
     fn bytes(&self, i: usize) -> Result<(u32, &'a [u8]), FormatError> {
         let (kind, start, end) = self.children[i];
-        let start = match kind {
-            JENTRY_ISNUMERIC | JENTRY_ISCONTAINER => (start + 3) & !3,
-            _ => start,
-        };
+        let start = data_start(kind, start);
         if start > end {
             return Err(FormatError("padding past the child's end"));
         }

@@ -24,7 +24,7 @@
 //! assert_eq!(schema.failures_jsonb(&bytes).unwrap()[0].pointer, "/a");
 //! ```
 use crate::jsonb::{
-    utf8, word, write_child, Numeric, JB_CMASK, JB_FOBJECT, JB_FSCALAR, JENTRY_HAS_OFF,
+    data_start, utf8, word, write_child, Numeric, JB_CMASK, JB_FOBJECT, JB_FSCALAR, JENTRY_HAS_OFF,
     JENTRY_ISBOOL_FALSE, JENTRY_ISBOOL_TRUE, JENTRY_ISCONTAINER, JENTRY_ISNULL, JENTRY_ISNUMERIC,
     JENTRY_ISSTRING, JENTRY_OFFLENMASK, JENTRY_TYPEMASK,
 };
@@ -197,11 +197,7 @@ impl<'a> Container<'a> {
         let entry = self.entry(index);
         let end = self.end_of(index, start);
         let kind = entry & JENTRY_TYPEMASK;
-        // numerics and containers are 4-byte aligned, the padding counted in the child's length
-        let first = match kind {
-            JENTRY_ISNUMERIC | JENTRY_ISCONTAINER => (start + 3) & !3,
-            _ => start,
-        };
+        let first = data_start(kind, start);
         let data = if first == end {
             // nothing stored (null, a boolean, ""): borrow the JEntry's place, which no other
             // child's data shares, so each instance keeps an address of its own
