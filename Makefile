@@ -9,7 +9,7 @@ PG_MAJOR   := $(shell scripts/toolchain.sh pg-major)
 PG_CONFIG  := $(shell scripts/toolchain.sh pg-config $(PG_MAJOR))
 PG         := scripts/pg.sh
 
-.PHONY: demo test bench deps install unit regress isolation dump-restore cluster stop clean print-toolchain
+.PHONY: demo test bench deps install unit regress isolation dump-restore races replication cluster stop clean print-toolchain
 
 demo: install
 	@$(PG) start
@@ -22,7 +22,9 @@ test: install
 	  $(MAKE) --no-print-directory regress || status=1; \
 	  $(MAKE) --no-print-directory isolation || status=1; \
 	  $(MAKE) --no-print-directory dump-restore || status=1; \
+	  $(MAKE) --no-print-directory races || status=1; \
 	  $(PG) stop; \
+	  $(MAKE) --no-print-directory replication || status=1; \
 	  if [ $$status = 0 ]; then echo "make test: every tier passed"; else echo "make test: FAILED (see above)"; fi; \
 	  exit $$status
 
@@ -54,6 +56,14 @@ isolation:
 # pg_dump -Fc + pg_restore round trip, then versioning continues.
 dump-restore:
 	@tests/dump_restore/run.sh
+
+# Races under load that an isolation spec cannot time (pgbench against the running cluster).
+races:
+	@tests/races/run.sh
+
+# Logical replication to a subscriber, then failover (two throwaway clusters of its own).
+replication:
+	@tests/replication/run.sh
 
 cluster:
 	@$(PG) start && $(PG) env

@@ -128,7 +128,7 @@ fn copy(
     }
 }
 
-/// `INSERT INTO child (…) SELECT … FROM child WHERE parent = $2 AND when IN (…)`, with $1 the
+/// `INSERT INTO child (…) SELECT … FROM child WHERE parent = $2 AND when = ANY (…)`, with $1 the
 /// new parent's key; None when the child table no longer exists. Needs an open SPI session.
 fn prepare(rule: &Rule, pk: &catalog::Column) -> Option<Prepared> {
     let child_oid = (unsafe {
@@ -175,17 +175,14 @@ fn prepare(rule: &Rule, pk: &catalog::Column) -> Option<Prepared> {
         .collect();
     let sql = format!(
         "INSERT INTO {child} ({target}) SELECT {source} FROM {child} c \
-         WHERE c.{parent} OPERATOR(pg_catalog.=) $2 AND c.{when}::pg_catalog.text IN ({values})",
+         WHERE c.{parent} OPERATOR(pg_catalog.=) $2 \
+           AND c.{when}::pg_catalog.text OPERATOR(pg_catalog.=) ANY (ARRAY[{values}]::pg_catalog.text[])",
         child = rule.child,
         target = target.join(", "),
         source = source.join(", "),
         parent = q(&rule.parent_column),
         when = q(&rule.when_column),
-        values = if values.is_empty() {
-            "NULL".into()
-        } else {
-            values.join(", ")
-        },
+        values = values.join(", "),
     );
     Some(Prepared {
         plan: KeptPlan::prepare(&sql, &[pk.typid, pk.typid]),

@@ -22,9 +22,19 @@ pub struct Column {
 }
 
 impl Column {
+    /// The type's name for messages (schema-qualified only where the search_path needs it).
     pub fn type_name(&self) -> String {
         unsafe {
             CStr::from_ptr(pg_sys::format_type_be(self.typid))
+                .to_string_lossy()
+                .into_owned()
+        }
+    }
+    /// The type's name for SQL the extension runs: always schema-qualified, so the caller's
+    /// search_path cannot put another type of that name in its place.
+    pub fn sql_type(&self) -> String {
+        unsafe {
+            CStr::from_ptr(pg_sys::format_type_be_qualified(self.typid))
                 .to_string_lossy()
                 .into_owned()
         }

@@ -69,7 +69,7 @@ impl ToJsonb {
     }
 
     /// Appends the canonical JSON of to_jsonb(value) (`null` for SQL NULL) to `out`.
-    pub fn write_canonical(&self, value: Option<Datum>, out: &mut String) -> Result<(), TooDeep> {
+    pub fn write_canonical(&self, value: Option<Datum>, out: &mut String) -> Result<(), Unhashable> {
         use std::fmt::Write;
         let Some(d) = value else {
             out.push_str("null");
@@ -105,38 +105,49 @@ impl ToJsonb {
         }
     }
 
-    fn value(&self, value: Option<Datum>) -> Result<Value, TooDeep> {
+    fn value(&self, value: Option<Datum>) -> Result<Value, Unhashable> {
         parse(&self.text(value))
     }
 }
 
-/// A value whose JSON text nests deeper than the text path reads (`json::MAX_DEPTH`).
-pub struct TooDeep;
+/// Content read through its JSON text that has no canonical form.
+pub enum Unhashable {
+    /// nested deeper than the text path reads (`json::MAX_DEPTH`)
+    TooDeep,
+    /// text PostgreSQL's json type accepts but canonical JSON (RFC 8785, I-JSON) does not,
+    /// e.g. a lone surrogate `"\ud800"`
+    Invalid(json::ParseError),
+}
 
-impl TooDeep {
+impl Unhashable {
     /// The error for the content of `which` ("a new version of key … in table …").
     pub fn error(&self, which: &str) -> Error {
-        error(
-            Code::ERRCODE_PROGRAM_LIMIT_EXCEEDED,
-            format!(
-                "content of {which} nests more than {} levels deep and cannot be hashed",
-                json::MAX_DEPTH
-            ),
-        )
-        .hint("Store the content as jsonb: it is hashed from its stored form, at any depth.")
+        match self {
+            Unhashable::TooDeep => error(
+                Code::ERRCODE_PROGRAM_LIMIT_EXCEEDED,
+                format!(
+                    "content of {which} nests more than {} levels deep and cannot be hashed",
+                    json::MAX_DEPTH
+                ),
+            )
+            .hint("Store the content as jsonb: it is hashed from its stored form, at any depth."),
+            Unhashable::Invalid(e) => error(
+                Code::ERRCODE_INVALID_TEXT_REPRESENTATION,
+                format!("content of {which} is JSON without a canonical form: {e}"),
+            )
+            .detail("The content hash is SHA-256 of the RFC 8785 canonical text, which only I-JSON has (no lone surrogates).")
+            .hint("Store valid Unicode text; jsonb refuses such strings on input."),
+        }
     }
 }
 
-fn parse(text: &str) -> Result<Value, TooDeep> {
+fn parse(text: &str) -> Result<Value, Unhashable> {
     json::parse(text).map_err(|e| {
-        if !e.is_too_deep() {
-            error(
-                Code::ERRCODE_INTERNAL_ERROR,
-                format!("pg_versioning: could not read JSON produced by PostgreSQL: {e}"),
-            )
-            .raise()
+        if e.is_too_deep() {
+            Unhashable::TooDeep
+        } else {
+            Unhashable::Invalid(e)
         }
-        TooDeep
     })
 }
 
@@ -153,7 +164,7 @@ fn canonical(value: &Value) -> String {
 }
 
 /// Canonical JSON text of a jsonb value, read from its binary layout.
-pub fn canonical_jsonb(datum: Datum) -> Result<String, TooDeep> {
+pub fn canonical_jsonb(datum: Datum) -> Result<String, Unhashable> {
     let container = unsafe { pg::varlena_bytes(datum) };
     let mut out = String::with_capacity(container.len());
     match versioning_core::jsonb::write_canonical(container, &mut out) {
@@ -208,7 +219,7 @@ impl Content {
 
     /// SHA-256 of the row's canonical content (None: a single content column that is NULL).
     /// `values`/`nulls` are the deformed row.
-    pub fn hash(&self, values: &[Datum], nulls: &[bool]) -> Result<Option<[u8; 32]>, TooDeep> {
+    pub fn hash(&self, values: &[Datum], nulls: &[bool]) -> Result<Option<[u8; 32]>, Unhashable> {
         let get = |c: &Column| (!nulls[c.index]).then(|| values[c.index]);
         let sha = versioning_core::sha256;
         unsafe {

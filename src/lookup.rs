@@ -3,9 +3,9 @@
 //! same hash.
 //!
 //! Two implementations give the same answers:
-//! - `index` (default): direct probes of the btree indexes `enable` created, with
-//!   SnapshotSelf — every committed row plus this transaction's rows so far, including
-//!   earlier rows of the current statement. About 2 µs a probe.
+//! - `index` (default): direct probes of the btree indexes `enable` created, with a fresh
+//!   snapshot that also sees this transaction's rows so far, including earlier rows of the
+//!   current statement (`KeySnapshot`). About 2 µs a probe.
 //! - `spi`: one kept SQL plan per NULL pattern of the key, run with a fresh snapshot. The
 //!   readable reference (`SET versioning.lookup_method = spi`); the tests run both.
 use crate::guc::{self, LookupMethod};
@@ -103,7 +103,7 @@ impl IndexProbe {
     unsafe fn first<R>(
         &self,
         heap: pg_sys::Relation,
-        snapshot: pg_sys::Snapshot,
+        sees: Sees,
         row: (&[Datum], &[bool]),
         constrained: usize,
         lower_bound: Option<Datum>,
@@ -114,7 +114,7 @@ impl IndexProbe {
         let mut result = None;
         self.each(
             heap,
-            snapshot,
+            sees,
             row,
             constrained,
             lower_bound,
@@ -134,13 +134,13 @@ impl IndexProbe {
     unsafe fn each(
         &self,
         heap: pg_sys::Relation,
-        snapshot: pg_sys::Snapshot,
+        sees: Sees,
         (values, nulls): (&[Datum], &[bool]),
         constrained: usize,
         lower_bound: Option<Datum>,
         direction: pg_sys::ScanDirection::Type,
         mut f: impl FnMut(*mut pg_sys::TupleTableSlot) -> bool,
-    ) {
+    ) -> Option<InFlight> {
         // The INSERT already holds RowExclusiveLock on every index of the table.
         let index = pg_sys::index_open(self.index, pg_sys::NoLock as i32);
         let mut keys: Vec<pg_sys::ScanKeyData> = vec![std::mem::zeroed(); constrained];
@@ -184,6 +184,12 @@ impl IndexProbe {
                 );
             }
         }
+        let (snapshot, recheck, wait) = match sees {
+            Sees::Snapshot(s) => (s, None, false),
+            Sees::Stable(s) => (std::ptr::addr_of_mut!(pg_sys::SnapshotAnyData), Some(s), false),
+            Sees::StableWaiting(s) => (std::ptr::addr_of_mut!(pg_sys::SnapshotAnyData), Some(s), true),
+        };
+        let mut in_flight = None;
         let scan = pg_sys::index_beginscan(heap, index, snapshot, keys.len() as i32, 0);
         pg_sys::index_rescan(
             scan,
@@ -194,6 +200,13 @@ impl IndexProbe {
         );
         let slot = pg_sys::MakeSingleTupleTableSlot((*heap).rd_att, &pg_sys::TTSOpsBufferHeapTuple);
         while pg_sys::index_getnext_slot(scan, direction, slot) {
+            if recheck.is_some_and(|s| !satisfies(slot, s)) {
+                in_flight = if wait { in_flight_insert(slot) } else { None };
+                if in_flight.is_some() {
+                    break;
+                }
+                continue;
+            }
             pg_sys::slot_getsomeattrs_int(slot, (*(*heap).rd_att).natts);
             if !f(slot) {
                 break;
@@ -202,7 +215,58 @@ impl IndexProbe {
         pg_sys::ExecDropSingleTupleTableSlot(slot);
         pg_sys::index_endscan(scan);
         pg_sys::index_close(index, pg_sys::NoLock as i32);
+        in_flight
     }
+}
+
+/// Which tuples a probe finds.
+#[derive(Clone, Copy)]
+pub(crate) enum Sees {
+    /// those an MVCC snapshot sees, the index scan reading with it (under SERIALIZABLE the read
+    /// is tracked by SSI, as any query's)
+    Snapshot(pg_sys::Snapshot),
+    /// those a [`KeySnapshot`] sees: the scan reads every tuple (SnapshotAny) and each is
+    /// checked against the snapshot, so the check is as of one instant for the whole scan and
+    /// the probe, a lookup of the extension's own, takes no SSI predicate locks
+    Stable(pg_sys::Snapshot),
+    /// as `Stable`, but a row another transaction is still inserting as a new row (without the
+    /// key's lock: a session with triggers off, such as logical replication's apply worker)
+    /// stops the scan and is reported, to be waited for
+    StableWaiting(pg_sys::Snapshot),
+}
+
+/// A row another transaction is still inserting: that transaction and the row's TID.
+pub(crate) struct InFlight(pg_sys::TransactionId, pg_sys::ItemPointerData);
+
+impl InFlight {
+    /// Waits until the inserting transaction has ended (as PostgreSQL's unique check does).
+    unsafe fn wait(mut self, heap: pg_sys::Relation) {
+        pg_sys::XactLockTableWait(self.0, heap, &mut self.1, pg_sys::XLTW_Oper::XLTW_InsertIndexUnique);
+    }
+}
+
+/// The tuple in `slot`, which the key snapshot does not see, as a row in flight: inserted — not
+/// by an UPDATE, whose old row the snapshot sees — by another transaction still in progress.
+unsafe fn in_flight_insert(slot: *mut pg_sys::TupleTableSlot) -> Option<InFlight> {
+    let tuple = (*(slot as *mut pg_sys::BufferHeapTupleTableSlot)).base.tuple;
+    let header = &*(*tuple).t_data;
+    let infomask = header.t_infomask as u32;
+    if infomask & (pg_sys::HEAP_XMIN_COMMITTED | pg_sys::HEAP_XMIN_INVALID | pg_sys::HEAP_UPDATED) != 0 {
+        return None;
+    }
+    let xmin = header.t_choice.t_heap.t_xmin;
+    (!pg_sys::TransactionIdIsCurrentTransactionId(xmin) && pg_sys::TransactionIdIsInProgress(xmin))
+        .then(|| InFlight(xmin, (*slot).tts_tid))
+}
+
+/// Whether `snapshot` sees the heap tuple in `slot` (a buffer heap tuple slot, pinned).
+unsafe fn satisfies(slot: *mut pg_sys::TupleTableSlot, snapshot: pg_sys::Snapshot) -> bool {
+    let slot = slot as *mut pg_sys::BufferHeapTupleTableSlot;
+    let buffer = (*slot).buffer;
+    pg_sys::LockBuffer(buffer, pg_sys::BUFFER_LOCK_SHARE as i32);
+    let visible = pg_sys::HeapTupleSatisfiesVisibility((*slot).base.tuple, snapshot, buffer);
+    pg_sys::LockBuffer(buffer, pg_sys::BUFFER_LOCK_UNLOCK as i32);
+    visible
 }
 
 /// Reads the key's state; `values`/`nulls` are the new row with its computed hash filled in,
@@ -232,8 +296,38 @@ pub struct Probes {
     pub hash: Option<IndexProbe>,
 }
 
-fn snapshot_self() -> pg_sys::Snapshot {
-    std::ptr::addr_of_mut!(pg_sys::SnapshotSelfData)
+/// The snapshot the probes read a key with, taken after its lock is held: everything committed
+/// now, and this transaction's own rows so far — earlier rows of the current statement too —
+/// as SnapshotSelf shows them, but fixed for the whole read. (A non-MVCC snapshot is checked
+/// when a tuple is fetched, after the scan copied its index page: an UPDATE of the latest
+/// version that commits in between shows neither the old tuple, now dead, nor the new one,
+/// whose index entry the copy predates — and the insert would number that version again.)
+pub(crate) struct KeySnapshot(pg_sys::Snapshot);
+
+impl KeySnapshot {
+    pub(crate) fn take() -> KeySnapshot {
+        unsafe {
+            // a registered copy: ours to change, and valid whatever runs meanwhile
+            let snapshot = pg_sys::RegisterSnapshot(pg_sys::GetLatestSnapshot());
+            // rows of the current command count as those of earlier commands do
+            (*snapshot).curcid = pg_sys::GetCurrentCommandId(false) + 1;
+            KeySnapshot(snapshot)
+        }
+    }
+
+    pub(crate) fn sees(&self) -> Sees {
+        Sees::Stable(self.0)
+    }
+
+    pub(crate) fn sees_waiting(&self) -> Sees {
+        Sees::StableWaiting(self.0)
+    }
+}
+
+impl Drop for KeySnapshot {
+    fn drop(&mut self) {
+        unsafe { pg_sys::UnregisterSnapshot(self.0) }
+    }
 }
 
 thread_local! {
@@ -293,16 +387,25 @@ unsafe fn read_index(
                 || visible_to_transaction(slot),
         }
     };
-    let latest_from = |lower_bound: Option<i64>| {
-        probes.version.first(
+    let latest_from = |lower_bound: Option<i64>| loop {
+        let now = KeySnapshot::take();
+        let mut latest = None;
+        let in_flight = probes.version.each(
             heap,
-            snapshot_self(),
+            now.sees_waiting(),
             (values, nulls),
             state.key.len(),
             lower_bound.map(|v| pg::int_datum(v, state.version.typid)),
             backward,
-            read_latest,
-        )
+            |slot| {
+                latest = Some(read_latest(slot));
+                false
+            },
+        );
+        match in_flight {
+            Some(insert) => insert.wait(heap), // then look again
+            None => break latest,
+        }
     };
     let hint = VERSION_HINTS.with(|h| h.borrow().get(&(state.relid, key_hash)).copied());
     let mut latest = match hint {
@@ -321,7 +424,7 @@ unsafe fn read_index(
         // reference) is whether the transaction sees the same latest version number.
         let seen = probes.version.first(
             heap,
-            pg_sys::GetTransactionSnapshot(),
+            Sees::Snapshot(pg_sys::GetTransactionSnapshot()),
             (values, nulls),
             state.key.len(),
             None,
@@ -333,7 +436,7 @@ unsafe fn read_index(
     let duplicate = match (&latest, &probes.hash, state.config.dedup) {
         (Some(_), Some(probe), crate::config::Dedup::Any) if hash.is_some() => probe.first(
             heap,
-            snapshot_self(),
+            KeySnapshot::take().sees(),
             (values, nulls),
             state.key.len() + 1,
             None,
@@ -363,9 +466,10 @@ pub fn duplicate(
 ) -> Option<i64> {
     let probe = state.probes.as_ref()?.hash.as_ref()?;
     pg::as_user(state.owner, || unsafe {
+        let now = KeySnapshot::take();
         probe.first(
             heap,
-            snapshot_self(),
+            now.sees(),
             (values, nulls),
             state.key.len() + 1,
             None,
@@ -393,9 +497,10 @@ pub fn hashes(
     let mut found = std::collections::HashMap::new();
     let mut complete = true;
     pg::as_user(state.owner, || unsafe {
+        let now = KeySnapshot::take();
         probe.each(
             heap,
-            snapshot_self(),
+            now.sees(),
             (values, nulls),
             state.key.len(),
             None,
@@ -545,9 +650,10 @@ pub fn columns_of_version(
         .raise()
     };
     pg::as_user(state.owner, || unsafe {
+        let now = KeySnapshot::take();
         probes.version.first(
             heap,
-            snapshot_self(),
+            now.sees(),
             (&values, &nulls),
             state.key.len() + 1,
             None,

@@ -95,6 +95,15 @@ pub fn int_datum(value: i64, typid: Oid) -> Datum {
     }
 }
 
+/// The largest value of an integer type (int2, int4 or int8).
+pub fn int_max(typid: Oid) -> i64 {
+    match typid {
+        pg_sys::INT2OID => i16::MAX.into(),
+        pg_sys::INT4OID => i32::MAX.into(),
+        _ => i64::MAX,
+    }
+}
+
 pub fn int_from_datum(datum: Datum, typid: Oid) -> i64 {
     match typid {
         pg_sys::INT2OID => datum.value() as i16 as i64,

@@ -1,14 +1,13 @@
 //! `versioning.enable_carry_forward` (SPEC section 6): checks the rule against both tables,
 //! stores it in versioning.carry_forward and attaches the parent's AFTER INSERT trigger.
-use super::versions::state_of;
-use super::{names, required, run};
+use super::args::{self, required, required_elements, Table};
+use super::run;
 use crate::carry_forward::Rule;
 use crate::catalog::{self, Column};
 use crate::errors::{error, Code};
 use crate::pg;
 use crate::trigger::CARRY_TRIGGER;
 use pgrx::prelude::*;
-use pgrx::PgRelation;
 
 fn column<'a>(table: &str, columns: &'a [Column], option: &str, name: &str) -> &'a Column {
     catalog::find(columns, name).unwrap_or_else(|| {
@@ -38,20 +37,21 @@ fn same_type(table: &str, option: &str, c: &Column, want: &Column, what: &str) {
 #[allow(clippy::too_many_arguments)]
 #[pg_extern]
 fn enable_carry_forward(
-    child: Option<PgRelation>,
-    parent: Option<PgRelation>,
+    child: Option<Table>,
+    parent: Option<Table>,
     parent_column: Option<String>,
     when_column: Option<String>,
     when_values: Option<Vec<Option<String>>>,
     from_parent_column: default!(Option<String>, "NULL"),
     from_row_column: default!(Option<String>, "NULL"),
 ) {
-    let child = required("versioning.enable_carry_forward: the child table", child);
-    let parent = required("parent", parent);
-    let parent_column = required("parent_column", parent_column);
-    let when_column = required("when_column", when_column);
-    let when_values = names("when_values", required("when_values", when_values));
-    let state = state_of(&parent);
+    const F: &str = "versioning.enable_carry_forward";
+    let child = args::table(F, "child", child);
+    let parent = args::table(F, "parent", parent);
+    let parent_column = required(F, "parent_column", parent_column);
+    let when_column = required(F, "when_column", when_column);
+    let when_values = required_elements(F, "when_values", when_values);
+    let state = super::state_of(&parent);
     let child_name = pg::qualified_name(child.oid());
     for (oid, name) in [(child.oid(), &child_name), (state.relid, &state.name)] {
         if !pg::current_user_owns(oid) {

@@ -60,7 +60,7 @@ pub fn normalized(state: &TableState, key_json: &str, n: usize) -> String {
         .map(|k| {
             let c = &k.column;
             let value =
-                given(c, key.get(&c.name), n).unwrap_or_else(|| format!("NULL::{}", c.type_name()));
+                given(c, key.get(&c.name), n).unwrap_or_else(|| format!("NULL::{}", c.sql_type()));
             format!(
                 "{}, {}",
                 pg::quote_literal(&c.name),
@@ -98,7 +98,7 @@ fn given(
         Some(_) => Some(format!(
             "CAST(${n}::pg_catalog.jsonb OPERATOR(pg_catalog.->>) {} AS {})",
             pg::quote_literal(&c.name),
-            c.type_name()
+            c.sql_type()
         )),
     }
 }

@@ -1,5 +1,5 @@
 //! `versioning.register_schema(kind, schema)`: the versioned registry of kinds' JSON Schemas.
-use super::required;
+use super::args::required;
 use crate::audit;
 use crate::errors::{error, Code};
 use crate::kinds;
@@ -15,8 +15,9 @@ use versioning_core::schema::KindSchema;
 /// text, which keeps its numbers exact.)
 #[pg_extern(name = "_register_schema")]
 fn register_schema(kind: Option<&str>, schema_text: Option<&str>) -> i32 {
-    let kind = required("versioning.register_schema: kind", kind);
-    let schema_text = required("versioning.register_schema: schema", schema_text);
+    const F: &str = "versioning.register_schema";
+    let kind = required(F, "kind", kind);
+    let schema_text = required(F, "schema", schema_text);
     if kind.is_empty() {
         error(
             Code::ERRCODE_INVALID_PARAMETER_VALUE,

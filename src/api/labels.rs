@@ -1,17 +1,21 @@
 //! Labels (SPEC section 5): a name pointing at one frozen version of a key, stored in
 //! `versioning.labels`; `latest` is implicit. Moving a label is logged; a protected label may
 //! be moved only by members of its role.
-use super::versions::state_of;
+use super::args::{required, Table};
+use super::versioned;
 use super::{key, run_one};
 use crate::errors::{error, Code};
 use crate::pg;
 use pgrx::prelude::*;
-use pgrx::PgRelation;
 
 /// `versioning.set_label(tbl, key, label, version)`
 #[pg_extern(name = "_set_label")]
-fn set_label(tbl: PgRelation, key: &str, label: &str, version: i32) {
-    let state = state_of(&tbl);
+fn set_label(tbl: Option<Table>, key: Option<&str>, label: Option<&str>, version: Option<i32>) {
+    const F: &str = "versioning.set_label";
+    let (_, state) = versioned(F, tbl);
+    let key = required(F, "key", key);
+    let label = required(F, "label", label);
+    let version = required(F, "version", version);
     if label == "latest" {
         error(
             Code::ERRCODE_INVALID_PARAMETER_VALUE,
@@ -136,8 +140,11 @@ fn set_label(tbl: PgRelation, key: &str, label: &str, version: i32) {
 /// `versioning.label(tbl, key, label) → int`: the version a label points at; `latest` is the
 /// highest version (not soft-deleted). NULL when there is none.
 #[pg_extern(name = "_label")]
-fn label(tbl: PgRelation, key: &str, label: &str) -> Option<i32> {
-    let state = state_of(&tbl);
+fn label(tbl: Option<Table>, key: Option<&str>, label: Option<&str>) -> Option<i32> {
+    const F: &str = "versioning.label";
+    let (_, state) = versioned(F, tbl);
+    let key = required(F, "key", key);
+    let label = required(F, "label", label);
     let cond = key::conditions(&state, key, "t");
     let v = pg::quote_ident(&state.version.name);
     let sql = if label == "latest" {
@@ -168,8 +175,11 @@ fn label(tbl: PgRelation, key: &str, label: &str) -> Option<i32> {
 
 /// `versioning.protect_label(tbl, label, role)`: only members of `role` may move the label.
 #[pg_extern]
-fn protect_label(tbl: PgRelation, label: &str, role: &str) {
-    let state = state_of(&tbl);
+fn protect_label(tbl: Option<Table>, label: Option<&str>, role: Option<&str>) {
+    const F: &str = "versioning.protect_label";
+    let (_, state) = versioned(F, tbl);
+    let label = required(F, "label", label);
+    let role = required(F, "role", role);
     if !pg::current_user_owns(state.relid) {
         error(
             Code::ERRCODE_INSUFFICIENT_PRIVILEGE,

@@ -6,8 +6,10 @@ use crate::errors::{error, Code};
 use crate::pg;
 use crate::table_state;
 use pgrx::prelude::*;
-use pgrx::{JsonB, PgRelation};
+use args::{elements, required, required_elements, Table};
+use pgrx::JsonB;
 
+pub(crate) mod args;
 mod carry;
 mod key;
 mod kinds;
@@ -16,32 +18,6 @@ mod rows;
 mod versions;
 
 use crate::trigger::{CARRY_TRIGGER, CHANGE_TRIGGER, INSERT_TRIGGER};
-
-/// A required option; NULL is a clear 22023, not an internal error.
-fn required<T>(option: &str, value: Option<T>) -> T {
-    value.unwrap_or_else(|| {
-        error(
-            Code::ERRCODE_INVALID_PARAMETER_VALUE,
-            format!("{option} must not be NULL"),
-        )
-        .raise()
-    })
-}
-
-fn names(option: &str, values: Vec<Option<String>>) -> Vec<String> {
-    values
-        .into_iter()
-        .map(|v| {
-            v.unwrap_or_else(|| {
-                error(
-                    Code::ERRCODE_INVALID_PARAMETER_VALUE,
-                    format!("{option} must not contain NULL"),
-                )
-                .raise()
-            })
-        })
-        .collect()
-}
 
 fn run(sql: &str) {
     if let Err(e) = Spi::run(sql) {
@@ -81,7 +57,7 @@ fn spi_bool(sql: &str, args: &[pgrx::datum::DatumWithOid]) -> bool {
 #[allow(clippy::too_many_arguments)]
 #[pg_extern]
 fn enable(
-    tbl: Option<PgRelation>,
+    tbl: Option<Table>,
     key: Option<Vec<Option<String>>>,
     content: default!(Option<Vec<Option<String>>>, "NULL"),
     version_column: default!(Option<String>, "'version'"),
@@ -98,7 +74,8 @@ fn enable(
     audit: default!(Option<bool>, true),
     require_schema: default!(Option<bool>, false),
 ) {
-    let tbl = required("versioning.enable: the table", tbl);
+    const F: &str = "versioning.enable";
+    let tbl = args::table(F, "tbl", tbl);
     let relid = tbl.oid();
     let name = pg::qualified_name(relid);
     unsafe {
@@ -124,21 +101,21 @@ fn enable(
     let primary_key = unsafe { catalog::primary_key(tbl.as_ptr(), &columns) };
     drop(tbl); // DDL below refuses a table this function still holds open
     let options = Options {
-        key: names("key", required("key", key)),
-        content: content.map(|c| names("content", c)),
-        version_column: required("version_column", version_column),
+        key: required_elements(F, "key", key),
+        content: content.map(|c| elements(F, "content", c)),
+        version_column: required(F, "version_column", version_column),
         hash_column,
         parent_column,
-        dedup: required("dedup", dedup),
-        on_duplicate: required("on_duplicate", on_duplicate),
+        dedup: required(F, "dedup", dedup),
+        on_duplicate: required(F, "on_duplicate", on_duplicate),
         lifecycle,
-        mutable: names("mutable", required("mutable", mutable)),
+        mutable: required_elements(F, "mutable", mutable),
         deleted_column,
         kind_column,
-        require_schema: required("require_schema", require_schema),
+        require_schema: required(F, "require_schema", require_schema),
         semver: semver.map(|j| j.0),
-        check_version: required("check_version", check_version),
-        audit: required("audit", audit),
+        check_version: required(F, "check_version", check_version),
+        audit: required(F, "audit", audit),
     };
     let config = config::validate(&name, &columns, &primary_key, options);
     let unchanged = config::load(&name).as_ref() == Some(&config) && triggers_exist(relid);
@@ -172,7 +149,7 @@ fn drop_triggers(name: &str, relid: pg_sys::Oid, triggers: &[&str]) {
 fn triggers_exist(relid: pg_sys::Oid) -> bool {
     spi_bool(
         "SELECT pg_catalog.count(*) OPERATOR(pg_catalog.=) 2 FROM pg_catalog.pg_trigger \
-         WHERE tgrelid OPERATOR(pg_catalog.=) $1 AND tgname IN ($2, $3)",
+         WHERE tgrelid OPERATOR(pg_catalog.=) $1 AND tgname OPERATOR(pg_catalog.=) ANY (ARRAY[$2, $3]::pg_catalog.name[])",
         &[relid.into(), INSERT_TRIGGER.into(), CHANGE_TRIGGER.into()],
     )
 }
@@ -258,8 +235,8 @@ fn store(name: &str, config: &TableConfig) {
 /// Turns versioning off: removes the triggers and the configuration, keeps every row
 /// (and the indexes, which the application may rely on).
 #[pg_extern]
-fn disable(tbl: Option<PgRelation>) {
-    let tbl = required("versioning.disable: the table", tbl);
+fn disable(tbl: Option<Table>) {
+    let tbl = args::table("versioning.disable", "tbl", tbl);
     let relid = tbl.oid();
     let name = pg::qualified_name(relid);
     if !pg::current_user_owns(relid) {
@@ -291,6 +268,21 @@ fn disable(tbl: Option<PgRelation>) {
     unsafe { pg_sys::CacheInvalidateRelcacheByRelid(relid) };
 }
 
+/// The state of a versioned table (55000 when it is not versioned).
+fn state_of(tbl: &pgrx::PgRelation) -> std::rc::Rc<table_state::TableState> {
+    table_state::try_get(tbl.as_ptr()).unwrap_or_else(|| not_versioned(&pg::qualified_name(tbl.oid())))
+}
+
+/// The table argument of `function`, opened (see [`args::table`]), and its versioning state.
+fn versioned(
+    function: &str,
+    tbl: Option<Table>,
+) -> (pgrx::PgRelation, std::rc::Rc<table_state::TableState>) {
+    let rel = args::table(function, "tbl", tbl);
+    let state = state_of(&rel);
+    (rel, state)
+}
+
 pub(crate) fn not_versioned(name: &str) -> ! {
     error(
         Code::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
@@ -303,8 +295,9 @@ pub(crate) fn not_versioned(name: &str) -> ! {
 }
 
 /// The effective configuration of a versioned table.
-#[pg_extern(stable, strict)]
-fn config(tbl: PgRelation) -> JsonB {
+#[pg_extern(stable)]
+fn config(tbl: Option<Table>) -> JsonB {
+    let tbl = args::table("versioning.config", "tbl", tbl);
     let name = pg::qualified_name(tbl.oid());
     match config::load(&name) {
         Some(c) => JsonB(serde_json::to_value(c).expect("configuration serializes")),

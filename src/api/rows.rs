@@ -1,7 +1,8 @@
 //! Reading and writing versions by key (SPEC section 5): put, latest, get, history. Rows come
 //! back as `to_jsonb(row)`; each lookup is an index scan on (key…, version). jsonb travels as
 //! text (sql/versions.sql wraps these), which keeps numbers exact.
-use super::versions::state_of;
+use super::args::{required, Table};
+use super::versioned;
 use super::{key, run_one};
 use crate::errors::{error, Code};
 use crate::pg;
@@ -10,7 +11,6 @@ use crate::table_state::TableState;
 use crate::trigger::insert;
 use pgrx::pg_sys::{self, Datum};
 use pgrx::prelude::*;
-use pgrx::PgRelation;
 
 /// Conditions for a state filter and for hiding soft-deleted versions; `$n` is the state.
 fn filters(state: &TableState, with_state: bool, include_deleted: bool, n: usize) -> String {
@@ -38,8 +38,10 @@ fn filters(state: &TableState, with_state: bool, include_deleted: bool, n: usize
 /// `versioning.latest(tbl, key, state DEFAULT NULL)`: the highest version (in `state`, if
 /// given), soft-deleted versions excluded.
 #[pg_extern(name = "_latest")]
-fn latest(tbl: PgRelation, key: &str, state_name: Option<&str>) -> Option<String> {
-    let state = state_of(&tbl);
+fn latest(tbl: Option<Table>, key: Option<&str>, state_name: Option<&str>) -> Option<String> {
+    const F: &str = "versioning.latest";
+    let (_, state) = versioned(F, tbl);
+    let key = required(F, "key", key);
     let sql = format!(
         "SELECT pg_catalog.to_jsonb(t.*)::pg_catalog.text FROM {table} t WHERE {cond}{filters} ORDER BY {order} LIMIT 1",
         table = state.name,
@@ -52,8 +54,11 @@ fn latest(tbl: PgRelation, key: &str, state_name: Option<&str>) -> Option<String
 
 /// `versioning.get(tbl, key, version)`
 #[pg_extern(name = "_get")]
-fn get(tbl: PgRelation, key: &str, version: i32) -> Option<String> {
-    let state = state_of(&tbl);
+fn get(tbl: Option<Table>, key: Option<&str>, version: Option<i32>) -> Option<String> {
+    const F: &str = "versioning.get";
+    let (_, state) = versioned(F, tbl);
+    let key = required(F, "key", key);
+    let version = required(F, "version", version);
     get_version(&state, key, version as i64)
 }
 
@@ -101,14 +106,18 @@ fn read_one(state: &TableState, sql: &str, args: &[Arg]) -> Option<String> {
 /// reach the caller as jsonb without a detour through text.
 #[pg_extern(name = "_history_sql")]
 fn history_sql(
-    tbl: PgRelation,
-    key: &str,
+    tbl: Option<Table>,
+    key: Option<&str>,
     state_name: Option<&str>,
-    include_deleted: bool,
+    include_deleted: Option<bool>,
     lim: Option<i64>,
-    off: i64,
+    off: Option<i64>,
 ) -> String {
-    let state = state_of(&tbl);
+    const F: &str = "versioning.history";
+    let (_, state) = versioned(F, tbl);
+    let key = required(F, "key", key);
+    let include_deleted = required(F, "include_deleted", include_deleted);
+    let off = off.unwrap_or(0); // like OFFSET NULL
     if lim.is_some_and(|l| l < 0) || off < 0 {
         error(
             Code::ERRCODE_INVALID_PARAMETER_VALUE,
@@ -131,8 +140,15 @@ fn history_sql(
 /// had not been soft-deleted by then. Versions are returned as they are now (a draft's later
 /// edits included).
 #[pg_extern(name = "_as_of")]
-fn as_of(tbl: PgRelation, key: &str, at: pgrx::datum::TimestampWithTimeZone) -> Option<String> {
-    let state = state_of(&tbl);
+fn as_of(
+    tbl: Option<Table>,
+    key: Option<&str>,
+    at: Option<pgrx::datum::TimestampWithTimeZone>,
+) -> Option<String> {
+    const F: &str = "versioning.as_of";
+    let (_, state) = versioned(F, tbl);
+    let key = required(F, "key", key);
+    let at = required(F, "at", at);
     if !state.config.audit {
         error(
             Code::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
@@ -142,12 +158,19 @@ fn as_of(tbl: PgRelation, key: &str, at: pgrx::datum::TimestampWithTimeZone) -> 
         .raise();
     }
     let cond = key::conditions(&state, key, "t");
+    // The key as the log holds it, computed as the caller: it casts to the key columns' types,
+    // whose input functions and domain checks must never run as the log's owner.
+    let log_key = run_one::<String>(
+        &format!("SELECT ({})::pg_catalog.text", key::normalized(&state, key, 1)),
+        &[key.into()],
+    )
+    .expect("jsonb_build_object returns a value");
     // Creation times come from the log, read as its owner (its rows are visible to the table's
     // owners only); the rows themselves are read with the caller's privileges.
     const BATCH: i64 = 1000;
     let created = format!(
         "SELECT l.version, l.at FROM versioning.log l \
-          WHERE l.table_name OPERATOR(pg_catalog.=) $2 AND l.key OPERATOR(pg_catalog.=) {log_key} \
+          WHERE l.table_name OPERATOR(pg_catalog.=) $2 AND l.key OPERATOR(pg_catalog.=) $1::pg_catalog.jsonb \
             AND l.action OPERATOR(pg_catalog.=) 'create' AND l.at OPERATOR(pg_catalog.<=) $3 \
             AND (l.at, l.version) OPERATOR(pg_catalog.<) ($4, $5) \
             AND NOT EXISTS (SELECT FROM versioning.log r \
@@ -155,7 +178,6 @@ fn as_of(tbl: PgRelation, key: &str, at: pgrx::datum::TimestampWithTimeZone) -> 
                    AND r.at OPERATOR(pg_catalog.>) $3 AND r.version OPERATOR(pg_catalog.=) l.version \
                    AND r.action OPERATOR(pg_catalog.=) 'create') \
           ORDER BY l.at DESC, l.version DESC LIMIT {BATCH}",
-        log_key = key::normalized(&state, key, 1),
     );
     let deleted = state.deleted.as_ref().map_or(String::new(), |d| {
         let d = pg::quote_ident(&d.name);
@@ -179,7 +201,7 @@ fn as_of(tbl: PgRelation, key: &str, at: pgrx::datum::TimestampWithTimeZone) -> 
                         &created,
                         None,
                         &[
-                            key.into(),
+                            log_key.as_str().into(),
                             state.name.as_str().into(),
                             at.into(),
                             before_at.into(),
@@ -209,8 +231,10 @@ fn as_of(tbl: PgRelation, key: &str, at: pgrx::datum::TimestampWithTimeZone) -> 
 /// returns the stored version: the new one, or the existing one when the content was a
 /// duplicate. Columns missing from `row` get their defaults.
 #[pg_extern(name = "_put")]
-fn put(tbl: PgRelation, row: &str) -> String {
-    let state = state_of(&tbl);
+fn put(tbl: Option<Table>, row: Option<&str>) -> String {
+    const F: &str = "versioning.put";
+    let (tbl, state) = versioned(F, tbl);
+    let row = required(F, "row", row);
     let value: serde_json::Value = serde_json::from_str(row).unwrap_or(serde_json::Value::Null);
     let Some(object) = value.as_object() else {
         error(
@@ -286,8 +310,17 @@ fn put(tbl: PgRelation, row: &str) -> String {
 /// column's value, another single column as to_jsonb(value) (a text column: a JSON string),
 /// otherwise the object of the content columns.
 #[pg_extern(name = "_diff")]
-fn diff(tbl: PgRelation, key: &str, from_version: i32, to_version: i32) -> String {
-    let state = state_of(&tbl);
+fn diff(
+    tbl: Option<Table>,
+    key: Option<&str>,
+    from_version: Option<i32>,
+    to_version: Option<i32>,
+) -> String {
+    const F: &str = "versioning.diff";
+    let (_, state) = versioned(F, tbl);
+    let key = required(F, "key", key);
+    let from_version = required(F, "from_version", from_version);
+    let to_version = required(F, "to_version", to_version);
     let content = match state.config.content.as_slice() {
         [one] => format!("pg_catalog.to_jsonb(t.{})", pg::quote_ident(one)),
         many => format!(
@@ -324,7 +357,11 @@ fn diff(tbl: PgRelation, key: &str, from_version: i32, to_version: i32) -> Strin
                 )
                 .raise()
             }
-            error(Code::ERRCODE_INTERNAL_ERROR, format!("pg_versioning: {e}")).raise()
+            error(
+                Code::ERRCODE_INVALID_TEXT_REPRESENTATION,
+                format!("version {version} of key {key} in table {} has content without a canonical JSON form: {e}", state.name),
+            )
+            .raise()
         })
     };
     let (from, to) = (content_of(from_version), content_of(to_version));
@@ -336,8 +373,11 @@ fn diff(tbl: PgRelation, key: &str, from_version: i32, to_version: i32) -> Strin
 /// `versioning.semver(tbl, key, version) → text`: `M.m.p` (or `M.m.p-prerelease`); NULL when
 /// the version does not exist.
 #[pg_extern(name = "_semver")]
-fn semver(tbl: PgRelation, key: &str, version: i32) -> Option<String> {
-    let state = state_of(&tbl);
+fn semver(tbl: Option<Table>, key: Option<&str>, version: Option<i32>) -> Option<String> {
+    const F: &str = "versioning.semver";
+    let (_, state) = versioned(F, tbl);
+    let key = required(F, "key", key);
+    let version = required(F, "version", version);
     let Some(v) = &state.config.semver else {
         error(Code::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE, format!("table {} has no semantic versions", state.name))
             .hint("Enable it with semver => '{\"change_type\": …, \"major\": …, \"minor\": …, \"patch\": …}'.")

@@ -5,16 +5,11 @@ use super::{key, run_one};
 use crate::catalog;
 use crate::errors::{error, Code};
 use crate::pg;
-use crate::table_state::{self, TableState};
+use crate::table_state::TableState;
 use crate::trigger::{guard, insert};
 use pgrx::prelude::*;
-use pgrx::PgRelation;
-use std::rc::Rc;
-
-pub(super) fn state_of(tbl: &PgRelation) -> Rc<TableState> {
-    table_state::try_get(tbl.as_ptr())
-        .unwrap_or_else(|| super::not_versioned(&pg::qualified_name(tbl.oid())))
-}
+use super::args::{required, Table};
+use super::versioned;
 
 fn no_such_version(state: &TableState, key: &str, version: i32) -> ! {
     error(
@@ -31,8 +26,17 @@ fn no_such_version(state: &TableState, key: &str, version: i32) -> ! {
 /// `versioning.transition(tbl, key, version, to_state)`: an UPDATE of the status column, with
 /// every rule such an UPDATE has. Returns the version as it is stored afterwards.
 #[pg_extern(name = "_transition")]
-fn transition(tbl: PgRelation, key: &str, version: i32, to_state: &str) -> String {
-    let state = state_of(&tbl);
+fn transition(
+    tbl: Option<Table>,
+    key: Option<&str>,
+    version: Option<i32>,
+    to_state: Option<&str>,
+) -> String {
+    const F: &str = "versioning.transition";
+    let (_, state) = versioned(F, tbl);
+    let key = required(F, "key", key);
+    let version = required(F, "version", version);
+    let to_state = required(F, "to_state", to_state);
     let Some(l) = &state.lifecycle else {
         error(
             Code::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
@@ -46,7 +50,7 @@ fn transition(tbl: PgRelation, key: &str, version: i32, to_state: &str) -> Strin
          RETURNING pg_catalog.to_jsonb(t.*)::pg_catalog.text",
         table = state.name,
         status = pg::quote_ident(&l.status.name),
-        ty = l.status.type_name(),
+        ty = l.status.sql_type(),
         cond = key::conditions(&state, key, "t"),
         v = pg::quote_ident(&state.version.name),
     );
@@ -58,8 +62,11 @@ fn transition(tbl: PgRelation, key: &str, version: i32, to_state: &str) -> Strin
 /// dedup: the content exists on purpose), in the initial state, parent = the current latest.
 /// What else it copies: see [`reverted_columns`].
 #[pg_extern(name = "_revert")]
-fn revert(tbl: PgRelation, key: &str, to_version: i32) -> String {
-    let state = state_of(&tbl);
+fn revert(tbl: Option<Table>, key: Option<&str>, to_version: Option<i32>) -> String {
+    const F: &str = "versioning.revert";
+    let (tbl, state) = versioned(F, tbl);
+    let key = required(F, "key", key);
+    let to_version = required(F, "to_version", to_version);
     let columns = unsafe { catalog::columns(tbl.as_ptr()) };
     let copied: Vec<String> = reverted_columns(&state, &columns, key, to_version)
         .into_iter()
@@ -129,8 +136,15 @@ fn reverted_columns<'c>(
 /// when `version` is NULL). Owner only, with `SET LOCAL versioning.allow_purge = on`; the
 /// reason goes to the audit log. Returns how many versions were removed.
 #[pg_extern(name = "_purge")]
-fn purge(tbl: PgRelation, key: &str, version: Option<i32>, reason: Option<&str>) -> i64 {
-    let state = state_of(&tbl);
+fn purge(
+    tbl: Option<Table>,
+    key: Option<&str>,
+    version: Option<i32>,
+    reason: Option<&str>,
+) -> i64 {
+    const F: &str = "versioning.purge";
+    let (_, state) = versioned(F, tbl);
+    let key = required(F, "key", key);
     if !pg::current_user_owns(state.relid) {
         error(
             Code::ERRCODE_INSUFFICIENT_PRIVILEGE,

@@ -17,6 +17,18 @@ use pgrx::pg_sys::{self, Datum};
 pub unsafe fn on_insert(call: &Call) -> Result<Datum, Error> {
     let rel = call.relation();
     let restore = guc::RESTORE.get();
+    // Checked before anything else: restore mode keeps supplied versions and hashes, which only
+    // the owner may write — also into a table whose configuration cannot be found.
+    if restore && !pg::current_user_owns((*rel).rd_id) {
+        return Err(error(
+            Code::ERRCODE_INSUFFICIENT_PRIVILEGE,
+            format!(
+                "versioning.restore is on, but only the owner of table {} may restore versions",
+                pg::qualified_name((*rel).rd_id)
+            ),
+        )
+        .hint("SET versioning.restore = off, or run the load as the table's owner."));
+    }
     let state = if restore {
         // pg_restore --data-only may load a table before versioning.tables: until its
         // configuration arrives, restored rows are kept exactly as supplied (the unique
@@ -69,16 +81,6 @@ pub unsafe fn on_insert(call: &Call) -> Result<Datum, Error> {
             (Some(x), pg_sys::BYTEAOID) => pg::bytea_datum(x),
             (Some(x), _) => pg::text_datum(&content::hex(x)),
         };
-    }
-    if restore && !pg::current_user_owns(state.relid) {
-        return Err(error(
-            Code::ERRCODE_INSUFFICIENT_PRIVILEGE,
-            format!(
-                "versioning.restore is on, but only the owner of table {} may restore versions",
-                state.name
-            ),
-        )
-        .hint("SET versioning.restore = off, or run the load as the table's owner."));
     }
 
     // Everyone inserting this key waits here until the holder's transaction ends, so the
@@ -152,7 +154,10 @@ pub unsafe fn on_insert(call: &Call) -> Result<Datum, Error> {
         .detail("The version was committed after this transaction's snapshot was taken.")
         .hint("Retry the transaction."));
     }
-    let next = found.latest.as_ref().map_or(1, |l| l.version + 1);
+    let next = match found.latest.as_ref() {
+        None => 1,
+        Some(l) => next_version(&state, &key(&row), l.version)?,
+    };
     if !restore && REVERTING_TO.with(|r| r.get()).is_none() {
         if let Some(existing) = duplicate_of(&state, &found, hash.as_ref()) {
             match state.config.on_duplicate {
@@ -201,6 +206,28 @@ pub unsafe fn on_insert(call: &Call) -> Result<Datum, Error> {
         key_cache::put(state.relid, key_hash, key_bytes, k);
     }
     Ok(tuple)
+}
+
+/// The version after `latest`, or 22003 when the version column's type cannot hold it (never a
+/// wrapped number, which the unique index would then refuse with a bare 23505).
+fn next_version(state: &TableState, key: &str, latest: i64) -> Result<i64, Error> {
+    let max = pg::int_max(state.version.typid);
+    latest.checked_add(1).filter(|&n| n <= max).ok_or_else(|| {
+        error(
+            Code::ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE,
+            format!(
+                "key {key} of table {} has version {latest}, the highest its version column \"{}\" ({}) can hold",
+                state.name,
+                state.version.name,
+                state.version.type_name()
+            ),
+        )
+        .hint(format!(
+            "Widen the column: ALTER TABLE {} ALTER COLUMN {} TYPE bigint.",
+            state.name,
+            pg::quote_ident(&state.version.name)
+        ))
+    })
 }
 
 thread_local! {

@@ -285,3 +285,29 @@ SELECT version, body FROM ins_hint ORDER BY version;
 DROP TABLE ins_docs, ins_latest, ins_off, ins_strict, ins_occ, ins_tree, ins_text, ins_bytea,
            ins_multi, ins_when, ins_normalized, ins_generated, ins_audited, ins_quiet, ins_hint;
 DROP FUNCTION ins_trim();
+
+------------------------------------------------------------------------------------------
+-- Version numbers never wrap: past the version column's range the insert is refused with
+-- 22003 naming table, key and version (not a negative number, not a bare 23505).
+CREATE TABLE wrap_small (id serial PRIMARY KEY, k text, version smallint, content_hash text, content jsonb);
+SELECT versioning.enable('wrap_small', key => ARRAY['k'], content => ARRAY['content']);
+SET versioning.restore = on;
+INSERT INTO wrap_small (k, version, content) VALUES ('a', 32766, '{"n": 32766}');
+RESET versioning.restore;
+INSERT INTO wrap_small (k, content) VALUES ('a', '{"n": 32767}') RETURNING version;
+SELECT regress_util.try($$ INSERT INTO wrap_small (k, content) VALUES ('a', '{"n": 32768}') $$);
+-- the other keys go on
+INSERT INTO wrap_small (k, content) VALUES ('b', '{"n": 1}') RETURNING version;
+SELECT k, version FROM wrap_small ORDER BY k, version;
+
+CREATE TABLE wrap_int (id serial PRIMARY KEY, k text, version integer, content_hash text, content jsonb);
+SELECT versioning.enable('wrap_int', key => ARRAY['k'], content => ARRAY['content']);
+SET versioning.restore = on;
+INSERT INTO wrap_int (k, version, content) VALUES ('a', 2147483647, '{"n": 0}');
+RESET versioning.restore;
+SELECT regress_util.try($$ INSERT INTO wrap_int (k, content) VALUES ('a', '{"n": 1}') $$);
+SELECT regress_util.try($$ INSERT INTO wrap_int (k, content) VALUES ('a', '{"n": 2}') $$);
+-- widening the column, as the hint says, lets the key go on
+ALTER TABLE wrap_int ALTER COLUMN version TYPE bigint;
+INSERT INTO wrap_int (k, content) VALUES ('a', '{"n": 1}') RETURNING version;
+DROP TABLE wrap_small, wrap_int;

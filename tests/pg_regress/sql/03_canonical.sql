@@ -266,3 +266,15 @@ SELECT regress_util.try($$ UPDATE deep_json SET content = (repeat('[', 10001) ||
 INSERT INTO layout (k, content) VALUES (2000, (repeat('[', 10001) || '2' || repeat(']', 10001))::jsonb);
 SELECT regress_util.try($$ SELECT versioning.diff('layout', '{"k": 2000}', 1, 2) $$);
 DROP TABLE deep_json;
+
+------------------------------------------------------------------------------------------
+-- PostgreSQL's json type accepts a lone surrogate escape that canonical JSON (I-JSON) has no
+-- form for: such content is refused with 22P02 naming table and key, and nothing is stored.
+CREATE TABLE lone_surrogate (id serial PRIMARY KEY, k text, version int, content_hash text, c json);
+SELECT versioning.enable('lone_surrogate', key => ARRAY['k'], content => ARRAY['c']);
+SELECT regress_util.try($$ INSERT INTO lone_surrogate (k, c) VALUES ('a', '"\ud800"') $$);
+SELECT regress_util.try($$ INSERT INTO lone_surrogate (k, c) VALUES ('a', '{"x": ["\udc00 low"]}') $$);
+-- a proper pair is hashed as the character it encodes
+INSERT INTO lone_surrogate (k, c) VALUES ('a', '"\ud83d\ude00"') RETURNING version, content_hash = versioning.content_hash('"😀"') AS same_hash;
+SELECT count(*) FROM lone_surrogate;
+DROP TABLE lone_surrogate;

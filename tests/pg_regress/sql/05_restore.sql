@@ -90,4 +90,22 @@ INSERT INTO rs_docs (id, reference, version, content) VALUES (52, 'wf', 99, '{"s
 RESET ROLE;
 ROLLBACK;
 
+-- The same on a table whose configuration cannot be found (renamed after enable): restore
+-- mode is the owner's whatever the configuration, so a writer cannot store a forged version.
+BEGIN;
+CREATE ROLE regress_pgv_restore_writer;
+CREATE TABLE rs_renamed (id serial PRIMARY KEY, reference text, version int, content_hash text, content jsonb);
+SELECT versioning.enable('rs_renamed', key => ARRAY['reference'], content => ARRAY['content']);
+INSERT INTO rs_renamed (reference, content) VALUES ('wf', '{"step": 1}');
+ALTER TABLE rs_renamed RENAME TO rs_renamed_now;
+GRANT INSERT, SELECT ON rs_renamed_now TO regress_pgv_restore_writer;
+GRANT USAGE ON SEQUENCE rs_renamed_id_seq TO regress_pgv_restore_writer;
+SET ROLE regress_pgv_restore_writer;
+SET LOCAL versioning.restore = on;
+SELECT regress_util.try($$ INSERT INTO rs_renamed_now (reference, version, content_hash, content)
+                      VALUES ('wf', 7, 'forged', '{"step": 7}') $$);
+RESET ROLE;
+SELECT reference, version, content FROM rs_renamed_now ORDER BY version;
+ROLLBACK;
+
 DROP TABLE rs_docs;

@@ -226,6 +226,64 @@ CREATE TRIGGER sneaky BEFORE UPDATE ON sec_app.plain FOR EACH STATEMENT EXECUTE 
 SELECT regress_util.try($$ UPDATE sec_app.plain SET body = 'y' $$);
 RESET ROLE;
 
+------------------------------------------------------------------------------------------
+-- No code of a table owner runs with the extension owner's rights. A plain role's domain
+-- CHECK on a key column, which tries to make its owner a superuser whenever it runs as one:
+-- versioning.as_of casts the key to the column's type as the caller, and reads the log as
+-- its owner with the key already cast, so the check never runs as the superuser.
+SET ROLE regress_pgv_owner;
+CREATE FUNCTION sec_app.escalate(text) RETURNS bool LANGUAGE plpgsql AS $f$
+BEGIN
+  IF (SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname = current_user) THEN
+    EXECUTE 'ALTER ROLE regress_pgv_owner SUPERUSER';
+  END IF;
+  RETURN true;
+END $f$;
+CREATE DOMAIN sec_app.ekey AS text CHECK (sec_app.escalate(VALUE));
+CREATE TABLE sec_app.et (id serial PRIMARY KEY, k sec_app.ekey, version int, content_hash text, content jsonb);
+SELECT versioning.enable('sec_app.et', key => ARRAY['k'], content => ARRAY['content']);
+INSERT INTO sec_app.et (k, content) VALUES ('x', '{}');
+SELECT versioning.as_of('sec_app.et', '{"k": "x"}', now()) ->> 'version' AS as_of_version;
+SELECT versioning.set_label('sec_app.et', '{"k": "x"}', 'prod', 1);
+SELECT versioning.label('sec_app.et', '{"k": "x"}', 'prod') AS labelled;
+SELECT versioning.latest('sec_app.et', '{"k": "x"}') ->> 'version' AS latest;
+RESET ROLE;
+SELECT rolsuper AS owner_became_superuser FROM pg_roles WHERE rolname = 'regress_pgv_owner';
+
+------------------------------------------------------------------------------------------
+-- The caller's search_path does not choose the operators of what runs as a table's owner:
+-- a writer's own text = operator in public, first on its search_path, is not called when its
+-- insert carries approved child rows forward (that statement runs as the child's owner).
+SET ROLE regress_pgv_owner;
+CREATE TABLE sec_app.cf_parent (id serial PRIMARY KEY, ref text, version int, content_hash text, content jsonb);
+SELECT versioning.enable('sec_app.cf_parent', key => ARRAY['ref'], content => ARRAY['content']);
+CREATE TABLE sec_app.cf_child (id serial PRIMARY KEY, parent_id int REFERENCES sec_app.cf_parent, decision text);
+SELECT versioning.enable_carry_forward('sec_app.cf_child', parent => 'sec_app.cf_parent',
+  parent_column => 'parent_id', when_column => 'decision', when_values => ARRAY['approved']);
+INSERT INTO sec_app.cf_parent (ref, content) VALUES ('r', '{"v": 1}');
+INSERT INTO sec_app.cf_child (parent_id, decision) VALUES (1, 'approved'), (1, 'rejected');
+GRANT INSERT ON sec_app.cf_parent TO regress_pgv_writer;
+GRANT USAGE ON SEQUENCE sec_app.cf_parent_id_seq TO regress_pgv_writer;
+RESET ROLE;
+CREATE TABLE public.sec_trap_calls (who text);
+GRANT INSERT ON public.sec_trap_calls TO PUBLIC;
+CREATE FUNCTION public.sec_trap_eq(a text, b text) RETURNS bool LANGUAGE plpgsql AS $f$
+BEGIN
+  INSERT INTO public.sec_trap_calls VALUES (current_user);
+  RETURN a OPERATOR(pg_catalog.=) b;
+END $f$;
+CREATE OPERATOR public.= (LEFTARG = text, RIGHTARG = text, FUNCTION = public.sec_trap_eq);
+SET ROLE regress_pgv_writer;
+SET search_path = public, pg_catalog;
+INSERT INTO sec_app.cf_parent (ref, content) VALUES ('r', '{"v": 2}');
+RESET search_path;
+RESET ROLE;
+SELECT count(*) AS trap_calls FROM public.sec_trap_calls;
+SELECT parent_id, decision FROM sec_app.cf_child ORDER BY id;
+DROP OPERATOR public.= (text, text);
+DROP FUNCTION public.sec_trap_eq(text, text);
+DROP TABLE public.sec_trap_calls;
+
 -- Clean up: the roles are cluster-wide.
 SET client_min_messages = warning;
 DROP SCHEMA sec_app CASCADE;

@@ -1,0 +1,109 @@
+//! The arguments of the SQL functions, checked before anything else runs: a NULL where a value
+//! is needed is 22004 (null_value_not_allowed), a table that does not exist is 42P01
+//! (undefined_table) — never an internal error (docs/reference.md, "Errors").
+//!
+//! A `regclass` argument arrives as [`Table`]: only its OID, so that a dropped table or
+//! `0::regclass` can be refused with a clear error instead of pgrx's failing `relation_open`.
+use crate::errors::{error, Code};
+use pgrx::callconv::{Arg, ArgAbi};
+use pgrx::datum::FromDatum;
+use pgrx::nullable::Nullable;
+use pgrx::pg_sys::{self, Oid};
+use pgrx::pgrx_sql_entity_graph::metadata::{
+    ArgumentError, ReturnsError, ReturnsRef, SqlMappingRef, SqlTranslatable,
+};
+use pgrx::PgRelation;
+
+/// A `regclass` argument, not yet opened.
+pub struct Table(Oid);
+
+impl FromDatum for Table {
+    unsafe fn from_polymorphic_datum(datum: pg_sys::Datum, is_null: bool, _: Oid) -> Option<Self> {
+        (!is_null).then(|| Table(Oid::from(datum.value() as u32)))
+    }
+}
+
+// Safety: a regclass is an OID passed by value; reading it needs nothing else.
+unsafe impl<'fcx> ArgAbi<'fcx> for Table {
+    unsafe fn unbox_arg_unchecked(arg: Arg<'_, 'fcx>) -> Self {
+        arg.unbox_arg_using_from_datum().unwrap_or(Table(Oid::INVALID))
+    }
+
+    unsafe fn unbox_nullable_arg(arg: Arg<'_, 'fcx>) -> Nullable<Self> {
+        arg.unbox_arg_using_from_datum().into()
+    }
+}
+
+// Safety: the SQL type is regclass, whose values are OIDs, as `from_polymorphic_datum` reads them.
+unsafe impl SqlTranslatable for Table {
+    const TYPE_IDENT: &'static str = pgrx::pgrx_resolved_type!(Table);
+    const TYPE_ORIGIN: pgrx::pgrx_sql_entity_graph::metadata::TypeOrigin =
+        pgrx::pgrx_sql_entity_graph::metadata::TypeOrigin::External;
+    const ARGUMENT_SQL: Result<SqlMappingRef, ArgumentError> =
+        Ok(SqlMappingRef::literal("regclass"));
+    const RETURN_SQL: Result<ReturnsRef, ReturnsError> =
+        Ok(ReturnsRef::One(SqlMappingRef::literal("regclass")));
+}
+
+/// `value`, or 22004 naming the function and the argument.
+pub fn required<T>(function: &str, argument: &str, value: Option<T>) -> T {
+    value.unwrap_or_else(|| {
+        error(
+            Code::ERRCODE_NULL_VALUE_NOT_ALLOWED,
+            format!("{function}: {argument} must not be NULL"),
+        )
+        .raise()
+    })
+}
+
+/// Every element of an array argument (itself not NULL), or 22004.
+pub fn required_elements(
+    function: &str,
+    argument: &str,
+    values: Option<Vec<Option<String>>>,
+) -> Vec<String> {
+    elements(function, argument, required(function, argument, values))
+}
+
+/// Every element of an array, or 22004 when one is NULL.
+pub fn elements(function: &str, argument: &str, values: Vec<Option<String>>) -> Vec<String> {
+    values
+        .into_iter()
+        .map(|v| {
+            v.unwrap_or_else(|| {
+                error(
+                    Code::ERRCODE_NULL_VALUE_NOT_ALLOWED,
+                    format!("{function}: {argument} must not contain NULL"),
+                )
+                .raise()
+            })
+        })
+        .collect()
+}
+
+/// The table argument `argument` of `function`, opened with AccessShareLock: 22004 when NULL,
+/// 42P01 when no relation has that OID (dropped, or `0::regclass`).
+pub fn table(function: &str, argument: &str, tbl: Option<Table>) -> PgRelation {
+    let Table(oid) = required(function, argument, tbl);
+    unsafe {
+        // lock first, then look: a concurrent DROP cannot remove it between the two
+        pg_sys::LockRelationOid(oid, pg_sys::AccessShareLock as pg_sys::LOCKMODE);
+        let exists = pg_sys::SearchSysCacheExists(
+            pg_sys::SysCacheIdentifier::RELOID as i32,
+            pg_sys::Datum::from(oid),
+            pg_sys::Datum::from(0),
+            pg_sys::Datum::from(0),
+            pg_sys::Datum::from(0),
+        );
+        if !exists {
+            pg_sys::UnlockRelationOid(oid, pg_sys::AccessShareLock as pg_sys::LOCKMODE);
+            error(
+                Code::ERRCODE_UNDEFINED_TABLE,
+                format!("{function}: there is no table with OID {}", oid.to_u32()),
+            )
+            .hint("The table may have been dropped; name it as 'schema.table'.")
+            .raise();
+        }
+        PgRelation::with_lock(oid, pg_sys::AccessShareLock as pg_sys::LOCKMODE)
+    }
+}
