@@ -6,3 +6,11 @@ CREATE FUNCTION versioning._on_change() RETURNS trigger
     LANGUAGE c AS 'MODULE_PATHNAME', 'pgv_on_change';
 CREATE FUNCTION versioning._after_insert() RETURNS trigger
     LANGUAGE c AS 'MODULE_PATHNAME', 'pgv_after_insert';
+-- A change of a kind's schemas (register_schema, or a row that logical replication applies)
+-- makes every session drop its compiled schemas at commit. ALWAYS: it fires in the apply
+-- worker too, which runs with session_replication_role = replica.
+CREATE FUNCTION versioning._schemas_changed() RETURNS trigger
+    LANGUAGE c AS 'MODULE_PATHNAME', 'pgv_schemas_changed';
+CREATE TRIGGER schemas_changed AFTER INSERT OR UPDATE OR DELETE ON versioning.schemas
+    FOR EACH ROW EXECUTE FUNCTION versioning._schemas_changed();
+ALTER TABLE versioning.schemas ENABLE ALWAYS TRIGGER schemas_changed;

@@ -38,6 +38,14 @@ DECLARE
     pk text := (SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]
                  WHERE i.indrelid = child AND i.indisprimary AND i.indnkeyatts = 1);
 BEGIN
+    IF child IS NULL OR id IS NULL THEN
+        RAISE EXCEPTION 'versioning.lineage: % must not be NULL', CASE WHEN child IS NULL THEN 'child' ELSE 'id' END
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF child_name IS NULL THEN
+        RAISE EXCEPTION 'versioning.lineage: there is no table with OID %', child::oid
+            USING ERRCODE = 'undefined_table', HINT = 'The table may have been dropped; name it as ''schema.table''.';
+    END IF;
     IF from_row IS NULL OR pk IS NULL THEN
         RAISE EXCEPTION 'table % has no carry-forward rule with a from_row_column', child_name
             USING ERRCODE = 'object_not_in_prerequisite_state',

@@ -175,12 +175,13 @@ fn prepare(rule: &Rule, pk: &catalog::Column) -> Option<Prepared> {
         .collect();
     let sql = format!(
         "INSERT INTO {child} ({target}) SELECT {source} FROM {child} c \
-         WHERE c.{parent} OPERATOR(pg_catalog.=) $2 \
+         WHERE c.{parent} {equals} $2 \
            AND c.{when}::pg_catalog.text OPERATOR(pg_catalog.=) ANY (ARRAY[{values}]::pg_catalog.text[])",
         child = rule.child,
         target = target.join(", "),
         source = source.join(", "),
         parent = q(&rule.parent_column),
+        equals = catalog::find(&columns, &rule.parent_column).map_or("OPERATOR(pg_catalog.=)".into(), |c| c.equality()),
         when = q(&rule.when_column),
         values = values.join(", "),
     );

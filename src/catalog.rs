@@ -39,6 +39,42 @@ impl Column {
                 .into_owned()
         }
     }
+    /// `OPERATOR(schema.=)`: the equality of the type's default btree operator class — the one
+    /// the (key…, version) index compares with, so that SQL and the index probes agree (citext
+    /// keys compare case-insensitively in both) — named by its schema, whatever the
+    /// search_path. pg_catalog's `=` for a type without a btree class.
+    pub fn equality(&self) -> String {
+        unsafe {
+            let opclass = pg_sys::GetDefaultOpClass(self.typid, pg_sys::BTREE_AM_OID);
+            let operator = if opclass == Oid::INVALID {
+                Oid::INVALID
+            } else {
+                let input = pg_sys::get_opclass_input_type(opclass);
+                pg_sys::get_opfamily_member(
+                    pg_sys::get_opclass_family(opclass),
+                    input,
+                    input,
+                    pg_sys::BTEqualStrategyNumber as i16,
+                )
+            };
+            let tuple = pg_sys::SearchSysCache1(
+                pg_sys::SysCacheIdentifier::OPEROID as i32,
+                pg_sys::Datum::from(operator),
+            );
+            if tuple.is_null() {
+                return "OPERATOR(pg_catalog.=)".into();
+            }
+            let form = pg_sys::heap_tuple_get_struct::<pg_sys::FormData_pg_operator>(tuple);
+            let schema = CStr::from_ptr(pg_sys::get_namespace_name((*form).oprnamespace))
+                .to_string_lossy()
+                .into_owned();
+            let name = CStr::from_ptr((*form).oprname.data.as_ptr())
+                .to_string_lossy()
+                .into_owned();
+            pg_sys::ReleaseSysCache(tuple);
+            format!("OPERATOR({}.{name})", crate::pg::quote_ident(&schema))
+        }
+    }
     pub fn is_integer(&self) -> bool {
         matches!(
             self.typid,

@@ -39,7 +39,7 @@ thread_local! {
 }
 
 /// versioning.schemas's OID, looked up once per backend (and again after an invalidation).
-pub fn registry_relid() -> Oid {
+fn registry_relid() -> Oid {
     REGISTRY_RELID.with(|c| {
         if c.get() == Oid::INVALID {
             c.set(pg::extension_table(c"schemas"));

@@ -374,7 +374,7 @@ impl TableState {
                 conds.push(format!("{c} IS NULL"));
             } else {
                 types.push(k.column.typid);
-                conds.push(format!("{c} OPERATOR(pg_catalog.=) ${}", types.len()));
+                conds.push(format!("{c} {} ${}", k.column.equality(), types.len()));
             }
         }
         (conds.join(" AND "), types)

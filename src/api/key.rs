@@ -42,7 +42,7 @@ pub fn conditions(state: &TableState, key_json: &str, alias: &str) -> String {
             let column = format!("{alias}.{}", pg::quote_ident(&c.name));
             match given(c, object.get(&c.name), 1) {
                 None => format!("{column} IS NULL"),
-                Some(value) => format!("{column} OPERATOR(pg_catalog.=) {value}"),
+                Some(value) => format!("{column} {} {value}", c.equality()),
             }
         })
         .collect::<Vec<_>>()

@@ -2,7 +2,6 @@
 use super::args::required;
 use crate::audit;
 use crate::errors::{error, Code};
-use crate::kinds;
 use crate::pg;
 use crate::table_state::extension_owner;
 use pgrx::prelude::*;
@@ -97,8 +96,8 @@ fn register_schema(kind: Option<&str>, schema_text: Option<&str>) -> i32 {
         action: "register_schema",
         ..Default::default()
     });
-    // Every session (this one included) recompiles the kind's schema on next use.
-    unsafe { pg_sys::CacheInvalidateRelcacheByRelid(kinds::registry_relid()) };
+    // Every session (this one included) recompiles the kind's schema on next use: the
+    // registry's trigger sends the invalidation (sql/triggers.sql).
     version
 }
 

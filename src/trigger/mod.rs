@@ -184,3 +184,29 @@ pub unsafe extern "C-unwind" fn pgv_after_insert(fcinfo: pg_sys::FunctionCallInf
     crate::carry_forward::after_insert(&call);
     Datum::from(0)
 }
+
+#[no_mangle]
+#[doc(hidden)]
+pub extern "C" fn pg_finfo_pgv_schemas_changed() -> &'static pg_sys::Pg_finfo_record {
+    &pg::FINFO_V1
+}
+
+/// `versioning._schemas_changed()`: AFTER INSERT OR UPDATE OR DELETE FOR EACH ROW on
+/// `versioning.schemas`, enabled ALWAYS: at commit every session drops its compiled schemas
+/// (`kinds::forget`) — also when the row was written by logical replication's apply worker.
+#[pgrx::pg_guard]
+#[no_mangle]
+pub unsafe extern "C-unwind" fn pgv_schemas_changed(fcinfo: pg_sys::FunctionCallInfo) -> Datum {
+    let call = Call::check(
+        fcinfo,
+        "versioning._schemas_changed()",
+        pg_sys::TRIGGER_EVENT_AFTER,
+        &[
+            pg_sys::TRIGGER_EVENT_INSERT,
+            pg_sys::TRIGGER_EVENT_UPDATE,
+            pg_sys::TRIGGER_EVENT_DELETE,
+        ],
+    );
+    pg_sys::CacheInvalidateRelcacheByRelid((*call.relation()).rd_id);
+    Datum::from(0)
+}

@@ -25,8 +25,7 @@
 #      (the same steps run on the publisher too, to prove the expectations themselves).
 #
 # Checks print "PASS  …" / "FAIL  …"; the last line is "replication: N passed, M failed"; the
-# exit status is non-zero on any failure. A check of a known extension bug prints "KNOWN BUG  …"
-# and counts neither way until the bug is fixed (then it passes).
+# exit status is non-zero on any failure.
 set -euo pipefail
 cd "$(dirname "$0")"
 here=$(pwd)
@@ -62,18 +61,9 @@ fail() {
 }
 # check NAME EXPECTED ACTUAL
 check() { if [ "$2" = "$3" ]; then pass "$1"; else fail "$1" "expected: $2" "actual:   $3"; fi; }
-# known_bug NAME EXPECTED ACTUAL: a check of a known, reported extension bug. It passes once the
-# bug is fixed (then make it a plain check); until then it prints KNOWN BUG and counts neither way.
-known=0
-known_bug() {
-  if [ "$2" = "$3" ]; then pass "$1"; return; fi
-  known=$((known + 1)); printf 'KNOWN BUG  %s\n' "$1"
-  printf '%s\n' "expected: $2" "actual:   $3" | sed 's/^/        /'
-}
 summarized=0
 summary() {
   summarized=1
-  [ "$known" = 0 ] || printf 'replication: %d known bug(s), reported, not counted (KNOWN BUG above)\n' "$known"
   printf 'replication: %d passed, %d failed\n' "$passed" "$failed"
 }
 abort() { fail "$@"; echo "aborting: the remaining checks need this step"; exit 1; }
@@ -232,12 +222,9 @@ END \$\$;
 $probe
 EOF
 )
-# Known bug: the session keeps checking against the schema it compiled (its second insert is
-# accepted, "1"). register_schema invalidates other sessions' compiled schemas with a relcache
-# invalidation sent by its own transaction; a row the apply worker inserts into
-# versioning.schemas sends none, so only sessions that have not compiled the kind yet (below)
-# see the replicated version.
-known_bug "subscriber: a session that compiled a kind's schema sees the replicated next schema version (insert, register on the publisher, insert)" \
+# The session that compiled the kind's schema checks against the replicated next version: the
+# registry's row trigger (enabled ALWAYS) sends the invalidation in the apply worker too.
+check "subscriber: a session that compiled a kind's schema sees the replicated next schema version (insert, register on the publisher, insert)" \
   "1|2|ERROR:  23514" "$(paste -sd '|' <<<"$out")"
 check "subscriber: a new session checks content against the replicated schema version 2 (23514)" "ERROR:  23514" \
   "$(sqlstate "$sub_port" "$probe")"
