@@ -1,6 +1,8 @@
 # pg_versioning — every entry point a person or CI uses.
 #   make demo   installs what is missing, builds, starts a throwaway PostgreSQL, runs demo/demo.sql
-#   make test   installs what is missing and runs every test tier
+#   make test   installs what is missing, lints, and runs every test tier
+#   make lint   rustfmt and clippy (warnings are errors)
+#   make regress TEST=02_insert, make isolation TEST=same_key_insert   one test (cluster running)
 #   make bench  the benchmark (ratios against plain inserts), printed
 # The toolchain (pgrx version, PostgreSQL majors, pg_config paths) is named in pgrx.toml.
 
@@ -9,13 +11,16 @@ PG_MAJOR   := $(shell scripts/toolchain.sh pg-major)
 PG_CONFIG  := $(shell scripts/toolchain.sh pg-config $(PG_MAJOR))
 PG         := scripts/pg.sh
 
-.PHONY: demo test bench deps install unit regress isolation dump-restore races replication cluster stop clean print-toolchain
+.PHONY: demo test bench deps install lint unit regress isolation dump-restore races replication cluster stop clean print-toolchain
 
 demo: install
 	@$(PG) start
 	@$(PG) psql -q -f demo/demo.sql; status=$$?; $(PG) stop; exit $$status
 
-test: install
+# lint runs first, before the (slower) install, so a formatting or clippy error fails fast.
+test:
+	@$(MAKE) --no-print-directory lint
+	@$(MAKE) --no-print-directory install
 	@$(MAKE) --no-print-directory unit
 	@$(PG) start
 	@status=0; \
@@ -41,17 +46,27 @@ install: deps
 	@mkdir -p target && cargo pgrx install --release --pg-config $(PG_CONFIG) --features pg$(PG_MAJOR) --no-default-features >target/install.log 2>&1 \
 	  || { tail -n 40 target/install.log; exit 1; }
 
+# rustfmt, and clippy over every crate and target with warnings as errors. The extension
+# crate builds only with a PostgreSQL feature: the default major of pgrx.toml.
+lint: deps
+	cargo fmt --all --check
+	cargo clippy --workspace --all-targets --features pg$(PG_MAJOR) --no-default-features -- -D warnings
+
 # Plain Rust tests of the pure logic (canonical JSON, hashing, …), with property tests.
-unit: deps
+# versioning_core is a plain crate: this needs cargo only (no pgrx, no PostgreSQL).
+unit:
 	cargo test --release -p versioning_core
 
-# The SQL surface as a user sees it (pg_regress, against the running throwaway cluster).
+# The SQL surface as a user sees it (pg_regress, against the running throwaway cluster):
+# tests/pg_regress, then examples/. TEST=02_insert (or TEST=001_review_workflow) runs one
+# file; 00_setup runs before any tests/pg_regress file.
 regress:
-	@scripts/run-regress.sh
+	@scripts/run-regress.sh $(TEST)
 
-# Concurrency promises (isolation specs), each at READ COMMITTED, REPEATABLE READ and SERIALIZABLE.
+# Concurrency promises (isolation specs), each at READ COMMITTED, REPEATABLE READ and
+# SERIALIZABLE. TEST=same_key_insert runs one spec (at all three levels).
 isolation:
-	@scripts/run-isolation.sh
+	@scripts/run-isolation.sh $(TEST)
 
 # pg_dump -Fc + pg_restore round trip, then versioning continues.
 dump-restore:

@@ -14,7 +14,7 @@
 #               duration, alternating; the ratio is of transactions per second. Also 2,000
 #               single-row INSERT statements from one session (one transaction each).
 #               (Each series also starts with 10 rolled-back warm-up statements.)
-#   history     2,000 single-row INSERTs (one transaction each) into a seed-000 key
+#   history     2,000 single-row INSERTs (one transaction each) into a definitions-style key
 #               (reference, NULL, NULL) with 100,000 versions vs one with 10 (a fresh key per
 #               round), through pg_versioning and, for reference, into a plain table with the
 #               same rows and indexes: a long key range costs index maintenance in any table.

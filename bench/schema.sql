@@ -88,7 +88,8 @@ SELECT versioning.enable('t_pgv', key => ARRAY['reference'], content => ARRAY['c
 SELECT versioning.enable('t_pgv_noaudit', key => ARRAY['reference'], content => ARRAY['content'], audit => false);
 SELECT versioning.enable('pb_pgv', key => ARRAY['reference'], content => ARRAY['content']);
 
--- History depth: a seed-000 key (reference + scope, scope NULL) with 100,000 versions vs one
+-- History depth: a definitions-style key (reference + scope, scope NULL; see
+-- examples/000_definitions.sql) with 100,000 versions vs one
 -- with 10, beside 1,000 ordinary keys. Loaded with versioning.restore = on (supplied versions
 -- kept, hashes computed and verified, nothing logged), then analyzed. t_hist_plain holds the
 -- same rows with the same indexes and no trigger: what a deep key costs any table (inserts

@@ -7,7 +7,7 @@ CREATE DATABASE pgv_demo;
 \c pgv_demo
 SET client_min_messages = warning;
 \echo
-\echo '== 1. An application table, as the application defines it (seed 000: one "definitions" table)'
+\echo '== 1. An application table, as the application defines it (one "definitions" table, examples/000)'
 CREATE EXTENSION pg_versioning;
 CREATE TABLE definitions (
     id           uuid PRIMARY KEY DEFAULT gen_random_uuid(),
@@ -91,7 +91,7 @@ SELECT action, key, version FROM versioning.log
 WHERE key->>'reference' = 'onboarding' ORDER BY at, version LIMIT 5;
 
 \echo
-\echo '== 10. Drafts and publishing (seed 003): a lifecycle on another table'
+\echo '== 10. Drafts and publishing (examples/003): a lifecycle on another table'
 CREATE TABLE workflow_versions (
     id             uuid PRIMARY KEY DEFAULT gen_random_uuid(),
     workflow_id    text NOT NULL,
@@ -132,7 +132,7 @@ SELECT version_number, state, definition FROM workflow_versions ORDER BY version
 SELECT versioning.label('workflow_versions', '{"workflow_id": "signup"}', 'production') AS production,
        versioning.label('workflow_versions', '{"workflow_id": "signup"}', 'latest') AS latest;
 
-\echo '== 11. Approved rows carried forward (seed 001): a review with its decisions'
+\echo '== 11. Approved rows carried forward (examples/001): a review with its decisions'
 CREATE TABLE selection_versions (
     version_id     uuid PRIMARY KEY DEFAULT gen_random_uuid(),
     report_id      int NOT NULL,

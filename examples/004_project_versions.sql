@@ -1,14 +1,16 @@
--- Seed 004: the consolidated project_versions table. Every build of a project is a version;
--- the metadata worker fills in build results, change type and semantic version right away;
--- users publish and unpublish versions; deleted versions are soft-deleted and hidden from
--- the version history query.
+-- Example 004: the consolidated project_versions table. Every build of a project is a
+-- version; the metadata worker fills in build results, change type and semantic version
+-- right away; users publish and unpublish versions; deleted versions are soft-deleted and
+-- hidden from the version history query. Lifecycles, semantic versions and soft delete:
+-- docs/versioning.md; the options and errors: docs/reference.md.
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS pg_versioning;
 RESET client_min_messages;
 CREATE SCHEMA example_004;
 SET search_path = example_004, public;
 
--- The seed's consolidated schema ("Enhanced project_versions table with essential metadata").
+-- The application's consolidated schema ("Enhanced project_versions table with essential
+-- metadata").
 CREATE TABLE project_versions (
     -- Existing Core Identity & Build Data (preserved as-is)
     id uuid DEFAULT gen_random_uuid() NOT NULL,
@@ -83,14 +85,14 @@ CREATE TABLE project_versions (
     CONSTRAINT chk_artifact_checksum_format
         CHECK ((artifact_checksum IS NULL) OR ((artifact_checksum)::text ~ '^[a-fA-F0-9]{64}$'::text))
 );
--- "Set up triggers for updated_at" (the seed's migration plan). Its name sorts before the
+-- "Set up triggers for updated_at" (the application's migration plan). Its name sorts before the
 -- extension's zz_ triggers, so it runs first.
 CREATE FUNCTION touch_updated_at() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN NEW.updated_at := now(); RETURN NEW; END $$;
 CREATE TRIGGER project_versions_updated_at BEFORE UPDATE ON project_versions
   FOR EACH ROW EXECUTE FUNCTION touch_updated_at();
 
--- The migration. Two columns the seed does not have yet: a per-project version number (its
+-- The migration. Two columns the schema does not have yet: a per-project version number (its
 -- version_id is a ULID) and soft_deleted_at, which its history query filters on ("Will need
 -- to add this column").
 ALTER TABLE project_versions ADD COLUMN version_number integer,
@@ -112,6 +114,10 @@ SELECT versioning.enable('project_versions',
   lifecycle      => '{"column": "is_published", "initial": "false", "editable": ["false"],
                       "transitions": {"false": ["true"], "true": ["false"]},
                       "stamps": {"true": {"at": "published_at", "by": "published_by_user_id"}}}');
+-- The lifecycle as stored: a boolean column's states are "false" and "true"; a version may
+-- only be inserted in the initial one.
+SELECT l -> 'insertable' AS insertable, l -> 'editable' AS editable, l -> 'transitions' AS transitions
+  FROM (SELECT versioning.config('project_versions') -> 'lifecycle' AS l) AS c;
 SELECT now() AS started \gset
 
 -- Build start: the build worker creates the version; handleMetadataGeneration then fills in
@@ -141,6 +147,10 @@ SELECT p.project_id, p.version_number, q.version_number AS parent, p.status, p.c
   FROM project_versions p LEFT JOIN project_versions q ON q.version_id = p.parent_version_id
  ORDER BY p.project_id, p.version_number;
 
+-- A version cannot be created as published: it is published afterwards.
+INSERT INTO project_versions (version_id, user_id, project_id, prompt, status, is_published)
+VALUES ('01J00000000000000000000005', 'user-1', 'proj-a', 'a copy', 'deployed', true);
+
 -- Publish (canPublish: deployed and not yet published), as user-1.
 BEGIN;
 SET LOCAL versioning.actor = 'user-1';
@@ -149,10 +159,11 @@ UPDATE project_versions SET is_published = true, user_comment = 'first public re
 SELECT versioning.transition('project_versions', '{"project_id": "proj-a"}', 3, 'true') ->> 'published_by_user_id' AS published_by;
 COMMIT;
 
--- A published version is frozen: build data, metadata and its semantic version stay as
--- published; the user's comment may still change.
+-- A published version is frozen: build data, metadata, its semantic version and who
+-- published it stay as published; the user's comment may still change.
 UPDATE project_versions SET version_description = 'Renamed' WHERE version_id = '01J00000000000000000000001';
 UPDATE project_versions SET change_type = 'major' WHERE version_id = '01J00000000000000000000003';
+UPDATE project_versions SET published_by_user_id = 'user-9' WHERE version_id = '01J00000000000000000000001';
 UPDATE project_versions SET user_comment = 'first public release (stable)' WHERE version_id = '01J00000000000000000000001';
 
 -- Unpublish (canUnpublish), as user-2: allowed, but the version stays frozen.
@@ -161,6 +172,13 @@ SET LOCAL versioning.actor = 'user-2';
 UPDATE project_versions SET is_published = false WHERE version_id = '01J00000000000000000000001';
 COMMIT;
 UPDATE project_versions SET needs_rebuild = true WHERE version_id = '01J00000000000000000000001';
+-- A version that was never published is still editable.
+UPDATE project_versions SET needs_rebuild = true WHERE version_id = '01J00000000000000000000002';
+-- user-2 publishes v1 again: the publication stamps are set anew.
+BEGIN;
+SET LOCAL versioning.actor = 'user-2';
+UPDATE project_versions SET is_published = true WHERE version_id = '01J00000000000000000000001';
+COMMIT;
 
 -- Deleting a version is a soft delete: DELETE removes nothing and sets soft_deleted_at.
 BEGIN;
@@ -168,28 +186,50 @@ SET LOCAL versioning.actor = 'user-1';
 DELETE FROM project_versions WHERE version_id = '01J00000000000000000000004';
 COMMIT;
 
+-- The application's updated_at trigger ran on every change, the lifecycle's included.
 SELECT version_number, status, is_published, published_at IS NOT NULL AS published_at_set, published_by_user_id,
-       user_comment, soft_deleted_at IS NOT NULL AS deleted
+       user_comment, needs_rebuild, soft_deleted_at IS NOT NULL AS deleted, updated_at > created_at AS touched
   FROM project_versions WHERE project_id = 'proj-a' ORDER BY version_number;
 
--- The seed's getProjectVersionHistoryWithPublication with its default options
--- (includeCheckpoints = false, state = 'all', showDeleted = false): the query it builds,
--- SELECT * narrowed to stable columns, version_number DESC breaking ties in created_at.
-PREPARE version_history(text, int, int) AS
-    SELECT version_number, version_name, change_type, is_published
-    FROM project_versions
-    WHERE project_id = $1 AND change_type IN ('minor', 'major') AND soft_deleted_at IS NULL
-    ORDER BY created_at DESC, version_number DESC
-    LIMIT $2 OFFSET $3;
-EXECUTE version_history('proj-a', 20, 0);
-SELECT COUNT(*) FROM project_versions
- WHERE project_id = 'proj-a' AND change_type IN ('minor', 'major') AND soft_deleted_at IS NULL;
--- Its other options through versioning.history: state = 'published', and showDeleted.
+-- The application's getProjectVersionHistoryWithPublication: it builds its WHERE clause
+-- from the options (includeCheckpoints, state, showDeleted), then reads one page and counts
+-- the total. As a function: SELECT * narrowed to stable columns, version_number DESC
+-- breaking ties in created_at.
+CREATE FUNCTION version_history(p_project text, p_limit int, p_offset int,
+                                include_checkpoints bool, state text, show_deleted bool)
+RETURNS TABLE (version_number int, version_name varchar, change_type varchar, is_published bool,
+               deleted bool, total bigint)
+LANGUAGE plpgsql AS $$
+DECLARE conditions text[] := ARRAY['project_id = $1']; where_clause text;
+BEGIN
+  IF NOT include_checkpoints THEN conditions := conditions || $c$change_type IN ('minor', 'major')$c$::text; END IF;
+  IF state = 'published' THEN conditions := conditions || 'is_published = true'::text;
+  ELSIF state = 'unpublished' THEN conditions := conditions || 'is_published = false'::text; END IF;
+  IF NOT show_deleted THEN conditions := conditions || 'soft_deleted_at IS NULL'::text; END IF;
+  where_clause := array_to_string(conditions, ' AND ');
+  RETURN QUERY EXECUTE format(
+    'SELECT version_number, version_name, change_type, is_published, soft_deleted_at IS NOT NULL,
+            (SELECT count(*) FROM project_versions WHERE %s)
+       FROM project_versions WHERE %s
+      ORDER BY created_at DESC, version_number DESC LIMIT $2 OFFSET $3', where_clause, where_clause)
+    USING p_project, p_limit, p_offset;
+END $$;
+-- The default options (includeCheckpoints = false, state = 'all', showDeleted = false) ...
+SELECT * FROM version_history('proj-a', 20, 0, false, 'all', false);
+-- ... with checkpoints and deleted versions; published only; unpublished only; and page 2 of
+-- a one-version page size.
+SELECT * FROM version_history('proj-a', 20, 0, true, 'all', true);
+SELECT * FROM version_history('proj-a', 20, 0, true, 'published', false);
+SELECT * FROM version_history('proj-a', 20, 0, true, 'unpublished', false);
+SELECT * FROM version_history('proj-a', 1, 1, true, 'all', true);
+-- The same options through versioning.history: state = 'published', and showDeleted; the
+-- latest version skips soft-deleted ones.
 SELECT array_agg(h ->> 'version_number' ORDER BY n) AS published
   FROM versioning.history('project_versions', '{"project_id": "proj-a"}', 'true') WITH ORDINALITY AS x(h, n);
 SELECT array_agg(h ->> 'version_number' ORDER BY n) AS all_with_deleted
   FROM versioning.history('project_versions', '{"project_id": "proj-a"}', include_deleted => true)
        WITH ORDINALITY AS x(h, n);
+SELECT versioning.label('project_versions', '{"project_id": "proj-a"}', 'latest') AS latest;
 
 -- The API's response mapping (src/routes/versionHistory.ts), in SQL.
 SELECT version_id AS id,
@@ -211,7 +251,6 @@ SELECT key ->> 'project_id' AS project, version, action, from_state, to_state, a
  WHERE table_name = 'example_004.project_versions' AND at >= :'started' AND action <> 'create'
  ORDER BY at, version, action;
 
-DEALLOCATE version_history;
 SET client_min_messages = warning;
 DROP SCHEMA example_004 CASCADE;
 RESET client_min_messages;

@@ -1,16 +1,36 @@
 #!/usr/bin/env bash
-# Runs every isolation spec in tests/isolation/specs once per isolation level.
+# Runs the isolation specs in tests/isolation/specs once per isolation level.
+#   scripts/run-isolation.sh [SPEC…]   (or TEST="…" in the environment; make isolation TEST=…)
+# Without SPEC every spec runs; a SPEC is named without .spec (same_key_insert).
 # A spec names its level as @isolation@; the expected output of level L is
 # tests/isolation/expected/<spec>_<L>.out with L in rc, rr, ser.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 eval "$(scripts/pg.sh env)"
 pgxs=$(dirname "$("$(scripts/toolchain.sh pg-config)" --pgxs)")/../..
+
+if [ $# = 0 ] && [ -n "${TEST:-}" ]; then set -- $TEST; fi
+specs=()
+if [ $# = 0 ]; then
+  specs=(tests/isolation/specs/*.spec)
+else
+  for t in "$@"; do
+    spec=tests/isolation/specs/$(basename "$t" .spec).spec
+    if [ ! -f "$spec" ]; then
+      echo "run-isolation: no spec named '$t'; there are:" >&2
+      (cd tests/isolation/specs && ls *.spec | sed 's/\.spec$//') | tr '\n' ' ' | fold -s -w 100 | sed 's/^/  /' >&2
+      echo >&2
+      exit 2
+    fi
+    specs+=("$spec")
+  done
+fi
+
 work=target/isolation
 rm -rf "$work"; mkdir -p "$work/input/specs" "$work/input/expected" "$work/out"
 declare -A level=([rc]="READ COMMITTED" [rr]="REPEATABLE READ" [ser]="SERIALIZABLE")
 names=()
-for spec in tests/isolation/specs/*.spec; do
+for spec in "${specs[@]}"; do
   name=$(basename "$spec" .spec)
   for l in rc rr ser; do
     sed "s/@isolation@/${level[$l]}/g" "$spec" >"$work/input/specs/${name}_$l.spec"

@@ -4,7 +4,6 @@
 //! to a kept INSERT plan run as the log's owner.
 use crate::pg;
 use crate::spi::{self, KeptPlan, Snapshot};
-use crate::table_state::extension_owner;
 use pgrx::pg_sys::{self, Datum, Oid};
 use std::cell::{Cell, OnceCell};
 use std::ffi::CString;
@@ -156,7 +155,7 @@ thread_local! {
 fn log_relid() -> Oid {
     LOG_RELID.with(|c| {
         if c.get() == Oid::INVALID {
-            c.set(pg::extension_table(c"log"));
+            c.set(crate::extension::table(c"log"));
         }
         c.get()
     })
@@ -206,20 +205,9 @@ fn session_user_name() -> String {
     })
 }
 
-/// A role was changed (renamed, perhaps): look the session user's name up again.
-#[pgrx::pg_guard]
-unsafe extern "C-unwind" fn on_role_invalidation(_arg: Datum, _cache: i32, _hash: u32) {
+/// A role was changed (renamed, perhaps): the session user's name is looked up again.
+pub fn forget_session_user() {
     SESSION_USER.with(|c| c.borrow_mut().take());
-}
-
-pub fn register_role_invalidation_callback() {
-    unsafe {
-        pg_sys::CacheRegisterSyscacheCallback(
-            pg_sys::SysCacheIdentifier::AUTHOID as i32,
-            Some(on_role_invalidation),
-            Datum::from(0),
-        )
-    };
 }
 
 fn guc_actor() -> Option<String> {
@@ -270,7 +258,7 @@ fn write_with_sql(entry: &Entry) {
                 &[pg_sys::TEXTOID, pg_sys::TEXTOID, pg_sys::INT8OID, pg_sys::TEXTOID, pg_sys::TEXTOID, pg_sys::TEXTOID, pg_sys::TEXTOID, pg_sys::TEXTOID],
             )
         });
-        pg::as_user(extension_owner(), || {
+        pg::as_user(crate::extension::owner(), || {
             plan.execute(
                 &[
                     text(Some(entry.table)),

@@ -5,8 +5,6 @@
 use crate::catalog;
 use crate::pg;
 use crate::spi::{self, KeptPlan, Snapshot};
-use crate::table_state::{self, TableState};
-use crate::trigger::{Call, Row};
 use pgrx::pg_sys::{self, Datum, Oid};
 use serde::{Deserialize, Serialize};
 use std::cell::OnceCell;
@@ -63,45 +61,12 @@ pub fn rules_of(table: &str) -> Vec<Carry> {
         .collect()
 }
 
-pub unsafe fn after_insert(call: &Call) {
-    if crate::guc::RESTORE.get() {
-        return; // restored history keeps the child rows it had
-    }
-    let rel = call.relation();
-    let state = table_state::get(rel);
-    if state.carry.is_empty() {
-        return;
-    }
-    let row = Row::deform((*call.data).tg_trigtuple, (*rel).rd_att);
-    let version = row
-        .get(state.version.index)
-        .map_or(0, |d| pg::int_from_datum(d, state.version.typid));
-    let Some(pk) = &state.primary_key else { return };
-    if version <= 1 {
-        return;
-    }
-    let Some(Some(previous)) = crate::lookup::columns_of_version(
-        &state,
-        rel,
-        &row.values,
-        &row.nulls,
-        version - 1,
-        &[pk.index],
-    )
-    .map(|v| v[0]) else {
-        return;
-    };
-    let Some(new) = row.get(pk.index) else { return };
-    let key = state.key_json(&row.values, &row.nulls);
-    let _session = spi::Session::connect();
-    for carry in &state.carry {
-        copy(&state, carry, pk, previous, new, &key, version);
-    }
-}
-
-/// Copies one rule's child rows from the previous parent version to the new one.
-fn copy(
-    state: &TableState,
+/// Copies one rule's child rows from the previous parent version (primary key `previous`) to
+/// the new one (`new`) of `key` in `table`, as the child table's owner, and logs it.
+/// Needs an open SPI session.
+#[allow(clippy::too_many_arguments)]
+pub fn copy(
+    table: &str,
     carry: &Carry,
     pk: &catalog::Column,
     previous: Datum,
@@ -118,7 +83,7 @@ fn copy(
     });
     if count > 0 {
         crate::audit::write(&crate::audit::Entry {
-            table: &state.name,
+            table,
             key_json: key,
             version: Some(version),
             action: "carry_forward",

@@ -41,40 +41,13 @@ impl Error {
     /// PostgreSQL. The strings are dropped here, before the jump.
     #[track_caller]
     pub unsafe fn raise_here(self) -> ! {
-        use std::ffi::{c_char, c_int, CString};
-        unsafe extern "C-unwind" {
-            fn errstart(elevel: c_int, domain: *const c_char) -> bool;
-            fn errcode(sqlerrcode: c_int) -> c_int;
-            fn errmsg(fmt: *const c_char, ...) -> c_int;
-            fn errdetail(fmt: *const c_char, ...) -> c_int;
-            fn errhint(fmt: *const c_char, ...) -> c_int;
-            fn errfinish(filename: *const c_char, lineno: c_int, funcname: *const c_char);
-        }
-        let c_text = |s: String| CString::new(s.replace('\0', "")).unwrap_or_default();
-        let message = c_text(self.message);
-        let detail = self.detail.map(c_text);
-        let hint = self.hint.map(c_text);
-        // errstart always accepts an ERROR; the texts are copied into PostgreSQL's error data
-        if errstart(PgLogLevel::ERROR as c_int, std::ptr::null()) {
-            errcode(self.code as c_int);
-            errmsg(c"%s".as_ptr(), message.as_ptr());
-            if let Some(d) = &detail {
-                errdetail(c"%s".as_ptr(), d.as_ptr());
-            }
-            if let Some(h) = &hint {
-                errhint(c"%s".as_ptr(), h.as_ptr());
-            }
-        }
-        drop((message, detail, hint));
-        // the error keeps pointing at its source file name: copy it where the error lives
-        let here = std::panic::Location::caller();
-        let old = pgrx::pg_sys::MemoryContextSwitchTo(pgrx::pg_sys::ErrorContext);
-        let file = pgrx::pg_sys::pstrdup(c_text(here.file().to_string()).as_ptr());
-        pgrx::pg_sys::MemoryContextSwitchTo(old);
-        // as pgrx does before an ERROR leaves Rust code
-        pgrx::pg_sys::submodules::thread_check::active_thread::clear();
-        errfinish(file, here.line() as c_int, c"pg_versioning".as_ptr());
-        unreachable!("errfinish does not return from an ERROR")
+        crate::pgrx_internals::raise_error(
+            self.code as i32,
+            self.message,
+            self.detail,
+            self.hint,
+            std::panic::Location::caller(),
+        )
     }
 
     pub fn raise(self) -> ! {

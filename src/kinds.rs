@@ -10,7 +10,7 @@
 use crate::catalog::Column;
 use crate::errors::{error, Code};
 use crate::pg;
-use crate::table_state::TableState;
+use crate::key::Key;
 use pgrx::pg_sys::{self, Datum, Oid};
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
@@ -42,7 +42,7 @@ thread_local! {
 fn registry_relid() -> Oid {
     REGISTRY_RELID.with(|c| {
         if c.get() == Oid::INVALID {
-            c.set(pg::extension_table(c"schemas"));
+            c.set(crate::extension::table(c"schemas"));
         }
         c.get()
     })
@@ -105,20 +105,37 @@ pub fn registered(kind: &str) -> Option<Rc<Registered>> {
     compiled
 }
 
+/// A row whose document is checked: its table, key and version (None: being inserted).
+pub struct Checked<'a> {
+    pub table: &'a str,
+    pub key: &'a Key,
+    pub values: &'a [Datum],
+    pub nulls: &'a [bool],
+    pub version: Option<i64>,
+}
+
+impl Checked<'_> {
+    /// "version 3 of key {…} in table …", or "a new version of key …", for messages.
+    fn which(&self) -> String {
+        let version = match self.version {
+            Some(v) => format!("version {v}"),
+            None => "a new version".to_string(),
+        };
+        format!(
+            "{version} of key {} in table {}",
+            self.key.json(self.values, self.nulls),
+            self.table
+        )
+    }
+}
+
 /// Checks a row's document against its kind's latest schema; raises 23514 listing every
-/// failing JSON Pointer. `version` is None for a row being inserted.
-pub unsafe fn check(
-    state: &TableState,
-    kinds: &KindCheck,
-    values: &[Datum],
-    nulls: &[bool],
-    version: Option<i64>,
-) {
-    let which = || match version {
-        Some(v) => format!("version {v}"),
-        None => "a new version".to_string(),
-    };
-    let key = || state.key_json(values, nulls);
+/// failing JSON Pointer.
+///
+/// # Safety
+/// `row.values`/`row.nulls` are a deformed row of the table `kinds` was resolved for.
+pub unsafe fn check(kinds: &KindCheck, row: &Checked) {
+    let (values, nulls) = (row.values, row.nulls);
     let kind = (!nulls[kinds.kind.index])
         .then(|| String::from_utf8_lossy(pg::varlena_bytes(values[kinds.kind.index])));
     let Some(registered) = kind.as_deref().and_then(registered) else {
@@ -129,15 +146,13 @@ pub unsafe fn check(
             error(
                 Code::ERRCODE_CHECK_VIOLATION,
                 format!(
-                    "no JSON Schema is registered for kind {named} of {} of key {} in table {}",
-                    which(),
-                    key(),
-                    state.name
+                    "no JSON Schema is registered for kind {named} of {}",
+                    row.which()
                 ),
             )
             .detail(format!(
                 "Table {} is enabled with require_schema => true.",
-                state.name
+                row.table
             ))
             .hint("Register the kind's schema with versioning.register_schema(kind, schema) first.")
             .raise();
@@ -145,15 +160,13 @@ pub unsafe fn check(
         return;
     };
     let kind = kind.unwrap_or_default();
-    let failures = failures_of(state, kinds, values, nulls, &kind, &which, &registered);
+    let failures = failures_of(kinds, row, &kind, &registered);
     if !failures.is_empty() {
         error(
             Code::ERRCODE_CHECK_VIOLATION,
             format!(
-                "content of {} of key {} in table {} does not match the JSON Schema of kind \"{kind}\" (schema version {})",
-                which(),
-                key(),
-                state.name,
+                "content of {} does not match the JSON Schema of kind \"{kind}\" (schema version {})",
+                row.which(),
                 registered.version
             ),
         )
@@ -166,28 +179,23 @@ pub unsafe fn check(
 /// The failures of the row's document: jsonb is read in place; json text is parsed (SQL NULL
 /// is checked as JSON null).
 unsafe fn failures_of(
-    state: &TableState,
     kinds: &KindCheck,
-    values: &[Datum],
-    nulls: &[bool],
+    row: &Checked,
     kind: &str,
-    which: &dyn Fn() -> String,
     schema: &Registered,
 ) -> Vec<schema::Failure> {
-    if nulls[kinds.document.index] {
+    if row.nulls[kinds.document.index] {
         return schema.schema.failures(&serde_json::Value::Null);
     }
-    let d = values[kinds.document.index];
+    let d = row.values[kinds.document.index];
     // what the checker cannot read: a jsonb or json nesting too deep, a json number beyond a
     // double (1e400)
     let unreadable = |reason: String, hint: &str| -> ! {
         error(
             Code::ERRCODE_PROGRAM_LIMIT_EXCEEDED,
             format!(
-                "content of {} of key {} in table {} cannot be checked against the JSON Schema of kind \"{kind}\": {reason}",
-                which(),
-                state.key_json(values, nulls),
-                state.name
+                "content of {} cannot be checked against the JSON Schema of kind \"{kind}\": {reason}",
+                row.which()
             ),
         )
         .hint(hint)

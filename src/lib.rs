@@ -27,13 +27,20 @@ mod catalog;
 mod config;
 mod content;
 mod errors;
+mod extension;
+mod flags;
 mod guc;
+mod invalidation;
+mod key;
 mod key_cache;
 mod kinds;
 mod lifecycle;
 mod locks;
 mod lookup;
 mod pg;
+mod pgrx_internals;
+mod probe;
+mod row;
 mod semantic_version;
 mod spi;
 mod table_state;
@@ -52,8 +59,7 @@ pgrx::extension_sql_file!(
 #[pg_guard]
 pub extern "C-unwind" fn _PG_init() {
     guc::init();
-    table_state::register_invalidation_callback();
-    audit::register_role_invalidation_callback();
+    invalidation::register();
     transaction::register_callbacks();
     key_cache::register_executor_hook();
 }

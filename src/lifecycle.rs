@@ -5,7 +5,7 @@ use crate::catalog::Column;
 use crate::errors::{error, Code};
 use crate::pg;
 use crate::spi::{self, KeptPlan, Snapshot};
-use crate::trigger::Row;
+use crate::row::Row;
 use pgrx::pg_sys::{self, Datum};
 use std::collections::HashMap;
 use std::ffi::CString;
@@ -155,14 +155,14 @@ pub fn record_left_editable(table: &str, key_json: &str, version: i64) {
             )
         });
         let args = [Some(pg::text_datum(table)), Some(pg::text_datum(key_json)), Some(Datum::from(version))];
-        pg::as_user(crate::table_state::extension_owner(), || plan.execute(&args, Snapshot::Transaction, 0));
+        pg::as_user(crate::extension::owner(), || plan.execute(&args, Snapshot::Transaction, 0));
     });
 }
 
 /// Forgets that a version left an editable state (it was purged: a new version may take its number).
 pub fn forget_left_editable(table: &str, key_json: &str, version: i64) {
     let key_json = stored_key(key_json);
-    pg::as_user(crate::table_state::extension_owner(), || {
+    pg::as_user(crate::extension::owner(), || {
         pgrx::spi::Spi::run_with_args(
             "DELETE FROM versioning.left_editable WHERE table_name OPERATOR(pg_catalog.=) $1 \
              AND key OPERATOR(pg_catalog.=) $2 AND version OPERATOR(pg_catalog.=) $3",

@@ -3,15 +3,17 @@
 //! same hash.
 //!
 //! Two implementations give the same answers:
-//! - `index` (default): direct probes of the btree indexes `enable` created, with a fresh
-//!   snapshot that also sees this transaction's rows so far, including earlier rows of the
-//!   current statement (`KeySnapshot`). About 2 µs a probe.
+//! - `index` (default): direct probes of the btree indexes `enable` created (`crate::probe`),
+//!   as of a fresh snapshot that also sees this transaction's rows so far, including earlier
+//!   rows of the current statement.
 //! - `spi`: one kept SQL plan per NULL pattern of the key, run with a fresh snapshot. The
 //!   readable reference (`SET versioning.lookup_method = spi`); the tests run both.
 use crate::guc::{self, LookupMethod};
 use crate::pg;
+use crate::probe::{KeySnapshot, Probes, Sees};
 use crate::spi::{self, Snapshot};
-use crate::table_state::TableState;
+use crate::config::Dedup;
+use crate::table_state::{PlanKey, TableState};
 use pgrx::pg_sys::{self, Datum, Oid};
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -30,243 +32,6 @@ pub struct KeyState {
     pub latest: Option<Latest>,
     /// a version with the same hash (dedup 'any' only)
     pub duplicate: Option<i64>,
-}
-
-/// A btree index whose leading columns are the key columns (in any order) followed by
-/// `last` (the version or the hash column), probed with equality on all of them.
-pub struct IndexProbe {
-    index: Oid,
-    /// per index column: heap column index, equality function, collation
-    columns: Vec<(usize, Oid, Oid)>,
-    /// the last column's >= function (a lower bound for the version probe)
-    last_ge: Oid,
-}
-
-impl IndexProbe {
-    /// Finds a usable index on `rel`: btree, valid, no expressions or predicate, columns
-    /// exactly the key set followed by `last`.
-    pub unsafe fn find(rel: pg_sys::Relation, key: &[usize], last: usize) -> Option<IndexProbe> {
-        let mut found = None;
-        for oid in pg::index_oids(rel) {
-            let index = pg_sys::index_open(oid, pg_sys::AccessShareLock as i32);
-            let form = &*(*index).rd_index;
-            let natts = form.indnatts as usize;
-            let cols: Vec<usize> = form
-                .indkey
-                .values
-                .as_slice(natts)
-                .iter()
-                .map(|&a| a as usize)
-                .collect();
-            let usable = (*(*index).rd_rel).relam == pg_sys::BTREE_AM_OID
-                && form.indisvalid
-                && pg::is_plain_index(index)
-                && natts == key.len() + 1
-                && cols.iter().all(|&a| a > 0)
-                && cols[natts - 1] == last + 1
-                && key.iter().all(|k| cols[..natts - 1].contains(&(k + 1)));
-            if usable && found.is_none() {
-                let procedure = |j: usize, strategy: u32| {
-                    let family = *(*index).rd_opfamily.add(j);
-                    let intype = *(*index).rd_opcintype.add(j);
-                    pg_sys::get_opcode(pg_sys::get_opfamily_member(
-                        family,
-                        intype,
-                        intype,
-                        strategy as i16,
-                    ))
-                };
-                let columns = (0..natts)
-                    .map(|j| {
-                        (
-                            cols[j] - 1,
-                            procedure(j, pg_sys::BTEqualStrategyNumber),
-                            *(*index).rd_indcollation.add(j),
-                        )
-                    })
-                    .collect();
-                found = Some(IndexProbe {
-                    index: oid,
-                    columns,
-                    last_ge: procedure(natts - 1, pg_sys::BTGreaterEqualStrategyNumber),
-                });
-            }
-            pg_sys::index_close(index, pg_sys::AccessShareLock as i32);
-        }
-        found
-    }
-
-    /// Runs `f` on the first tuple the probe finds (in `direction`), with its deformed values.
-    /// `lower_bound` (a datum of the last column's type) limits the last column when the
-    /// others are all constrained.
-    #[allow(clippy::too_many_arguments)]
-    unsafe fn first<R>(
-        &self,
-        heap: pg_sys::Relation,
-        sees: Sees,
-        row: (&[Datum], &[bool]),
-        constrained: usize,
-        lower_bound: Option<Datum>,
-        direction: pg_sys::ScanDirection::Type,
-        f: impl FnOnce(*mut pg_sys::TupleTableSlot) -> R,
-    ) -> Option<R> {
-        let mut f = Some(f);
-        let mut result = None;
-        self.each(
-            heap,
-            sees,
-            row,
-            constrained,
-            lower_bound,
-            direction,
-            |slot| {
-                result = f.take().map(|f| f(slot));
-                false
-            },
-        );
-        result
-    }
-
-    /// Runs `f` on each tuple the probe finds (in `direction`) while it returns true, with
-    /// the first `constrained` index columns equal to the row's values (NULL matching NULL)
-    /// and the last column at least `lower_bound`, if given.
-    #[allow(clippy::too_many_arguments)]
-    unsafe fn each(
-        &self,
-        heap: pg_sys::Relation,
-        sees: Sees,
-        (values, nulls): (&[Datum], &[bool]),
-        constrained: usize,
-        lower_bound: Option<Datum>,
-        direction: pg_sys::ScanDirection::Type,
-        mut f: impl FnMut(*mut pg_sys::TupleTableSlot) -> bool,
-    ) -> Option<InFlight> {
-        // The INSERT already holds RowExclusiveLock on every index of the table.
-        let index = pg_sys::index_open(self.index, pg_sys::NoLock as i32);
-        let mut keys: Vec<pg_sys::ScanKeyData> = vec![std::mem::zeroed(); constrained];
-        if let Some(bound) = lower_bound {
-            let mut key: pg_sys::ScanKeyData = std::mem::zeroed();
-            pg_sys::ScanKeyEntryInitialize(
-                &mut key,
-                0,
-                self.columns.len() as i16,
-                pg_sys::BTGreaterEqualStrategyNumber as u16,
-                Oid::INVALID,
-                Oid::INVALID,
-                self.last_ge,
-                bound,
-            );
-            keys.push(key);
-        }
-        for (j, &(col, eq, collation)) in self.columns.iter().take(constrained).enumerate() {
-            let attno = (j + 1) as i16;
-            if nulls[col] {
-                pg_sys::ScanKeyEntryInitialize(
-                    &mut keys[j],
-                    (pg_sys::SK_ISNULL | pg_sys::SK_SEARCHNULL) as i32,
-                    attno,
-                    0,
-                    Oid::INVALID,
-                    Oid::INVALID,
-                    Oid::INVALID,
-                    Datum::from(0),
-                );
-            } else {
-                pg_sys::ScanKeyEntryInitialize(
-                    &mut keys[j],
-                    0,
-                    attno,
-                    pg_sys::BTEqualStrategyNumber as u16,
-                    Oid::INVALID,
-                    collation,
-                    eq,
-                    values[col],
-                );
-            }
-        }
-        let (snapshot, recheck, wait) = match sees {
-            Sees::Snapshot(s) => (s, None, false),
-            Sees::Stable(s) => (std::ptr::addr_of_mut!(pg_sys::SnapshotAnyData), Some(s), false),
-            Sees::StableWaiting(s) => (std::ptr::addr_of_mut!(pg_sys::SnapshotAnyData), Some(s), true),
-        };
-        let mut in_flight = None;
-        let scan = pg_sys::index_beginscan(heap, index, snapshot, keys.len() as i32, 0);
-        pg_sys::index_rescan(
-            scan,
-            keys.as_mut_ptr(),
-            keys.len() as i32,
-            std::ptr::null_mut(),
-            0,
-        );
-        let slot = pg_sys::MakeSingleTupleTableSlot((*heap).rd_att, &pg_sys::TTSOpsBufferHeapTuple);
-        while pg_sys::index_getnext_slot(scan, direction, slot) {
-            if recheck.is_some_and(|s| !satisfies(slot, s)) {
-                in_flight = if wait { in_flight_insert(slot) } else { None };
-                if in_flight.is_some() {
-                    break;
-                }
-                continue;
-            }
-            pg_sys::slot_getsomeattrs_int(slot, (*(*heap).rd_att).natts);
-            if !f(slot) {
-                break;
-            }
-        }
-        pg_sys::ExecDropSingleTupleTableSlot(slot);
-        pg_sys::index_endscan(scan);
-        pg_sys::index_close(index, pg_sys::NoLock as i32);
-        in_flight
-    }
-}
-
-/// Which tuples a probe finds.
-#[derive(Clone, Copy)]
-pub(crate) enum Sees {
-    /// those an MVCC snapshot sees, the index scan reading with it (under SERIALIZABLE the read
-    /// is tracked by SSI, as any query's)
-    Snapshot(pg_sys::Snapshot),
-    /// those a [`KeySnapshot`] sees: the scan reads every tuple (SnapshotAny) and each is
-    /// checked against the snapshot, so the check is as of one instant for the whole scan and
-    /// the probe, a lookup of the extension's own, takes no SSI predicate locks
-    Stable(pg_sys::Snapshot),
-    /// as `Stable`, but a row another transaction is still inserting as a new row (without the
-    /// key's lock: a session with triggers off, such as logical replication's apply worker)
-    /// stops the scan and is reported, to be waited for
-    StableWaiting(pg_sys::Snapshot),
-}
-
-/// A row another transaction is still inserting: that transaction and the row's TID.
-pub(crate) struct InFlight(pg_sys::TransactionId, pg_sys::ItemPointerData);
-
-impl InFlight {
-    /// Waits until the inserting transaction has ended (as PostgreSQL's unique check does).
-    unsafe fn wait(mut self, heap: pg_sys::Relation) {
-        pg_sys::XactLockTableWait(self.0, heap, &mut self.1, pg_sys::XLTW_Oper::XLTW_InsertIndexUnique);
-    }
-}
-
-/// The tuple in `slot`, which the key snapshot does not see, as a row in flight: inserted — not
-/// by an UPDATE, whose old row the snapshot sees — by another transaction still in progress.
-unsafe fn in_flight_insert(slot: *mut pg_sys::TupleTableSlot) -> Option<InFlight> {
-    let tuple = (*(slot as *mut pg_sys::BufferHeapTupleTableSlot)).base.tuple;
-    let header = &*(*tuple).t_data;
-    let infomask = header.t_infomask as u32;
-    if infomask & (pg_sys::HEAP_XMIN_COMMITTED | pg_sys::HEAP_XMIN_INVALID | pg_sys::HEAP_UPDATED) != 0 {
-        return None;
-    }
-    let xmin = header.t_choice.t_heap.t_xmin;
-    (!pg_sys::TransactionIdIsCurrentTransactionId(xmin) && pg_sys::TransactionIdIsInProgress(xmin))
-        .then(|| InFlight(xmin, (*slot).tts_tid))
-}
-
-/// Whether `snapshot` sees the heap tuple in `slot` (a buffer heap tuple slot, pinned).
-unsafe fn satisfies(slot: *mut pg_sys::TupleTableSlot, snapshot: pg_sys::Snapshot) -> bool {
-    let slot = slot as *mut pg_sys::BufferHeapTupleTableSlot;
-    let buffer = (*slot).buffer;
-    pg_sys::LockBuffer(buffer, pg_sys::BUFFER_LOCK_SHARE as i32);
-    let visible = pg_sys::HeapTupleSatisfiesVisibility((*slot).base.tuple, snapshot, buffer);
-    pg_sys::LockBuffer(buffer, pg_sys::BUFFER_LOCK_UNLOCK as i32);
-    visible
 }
 
 /// Reads the key's state; `values`/`nulls` are the new row with its computed hash filled in,
@@ -288,45 +53,6 @@ pub fn read(
             read_index(state, probes, heap, values, nulls, hash, key_hash)
         }),
         None => pg::as_user(state.owner, || read_spi(state, values, nulls)),
-    }
-}
-
-pub struct Probes {
-    pub version: IndexProbe,
-    pub hash: Option<IndexProbe>,
-}
-
-/// The snapshot the probes read a key with, taken after its lock is held: everything committed
-/// now, and this transaction's own rows so far — earlier rows of the current statement too —
-/// as SnapshotSelf shows them, but fixed for the whole read. (A non-MVCC snapshot is checked
-/// when a tuple is fetched, after the scan copied its index page: an UPDATE of the latest
-/// version that commits in between shows neither the old tuple, now dead, nor the new one,
-/// whose index entry the copy predates — and the insert would number that version again.)
-pub(crate) struct KeySnapshot(pg_sys::Snapshot);
-
-impl KeySnapshot {
-    pub(crate) fn take() -> KeySnapshot {
-        unsafe {
-            // a registered copy: ours to change, and valid whatever runs meanwhile
-            let snapshot = pg_sys::RegisterSnapshot(pg_sys::GetLatestSnapshot());
-            // rows of the current command count as those of earlier commands do
-            (*snapshot).curcid = pg_sys::GetCurrentCommandId(false) + 1;
-            KeySnapshot(snapshot)
-        }
-    }
-
-    pub(crate) fn sees(&self) -> Sees {
-        Sees::Stable(self.0)
-    }
-
-    pub(crate) fn sees_waiting(&self) -> Sees {
-        Sees::StableWaiting(self.0)
-    }
-}
-
-impl Drop for KeySnapshot {
-    fn drop(&mut self) {
-        unsafe { pg_sys::UnregisterSnapshot(self.0) }
     }
 }
 
@@ -539,14 +265,85 @@ unsafe fn visible_to_transaction(slot: *mut pg_sys::TupleTableSlot) -> bool {
         || !pg_sys::XidInMVCCSnapshot(xmin, pg_sys::GetTransactionSnapshot())
 }
 
+/// WHERE conditions on the key for a NULL pattern; parameters start at $1.
+fn key_conditions(state: &TableState, null_mask: u64, alias: &str) -> (String, Vec<Oid>) {
+    let mut conds = Vec::new();
+    let mut types = Vec::new();
+    for (i, k) in state.key.iter().enumerate() {
+        let c = format!("{alias}.{}", pg::quote_ident(&k.column.name));
+        if null_mask & (1 << i) != 0 {
+            conds.push(format!("{c} IS NULL"));
+        } else {
+            types.push(k.column.typid);
+            conds.push(format!("{c} {} ${}", k.column.equality(), types.len()));
+        }
+    }
+    (conds.join(" AND "), types)
+}
+
+/// The SPI strategy's one query per row: the latest version of the key (an index backward
+/// scan on (key…, version)), its hash, its primary key, and for dedup 'any' a version with
+/// the same hash $h (index on (key…, hash)).
+fn lookup_sql(state: &TableState, null_mask: u64) -> (String, Vec<Oid>) {
+    let q = pg::quote_ident;
+    let (conds, mut types) = key_conditions(state, null_mask, "t");
+    let version = q(&state.version.name);
+    let order: Vec<String> = state
+        .key
+        .iter()
+        .map(|k| format!("t.{} DESC", q(&k.column.name)))
+        .collect();
+    let hash_param = format!("${}", types.len() + 1);
+    let (latest_hash, duplicate) = match &state.hash {
+        Some(h) => {
+            let same = format!("l.{}", q(&h.name));
+            let dup = if state.config.dedup == Dedup::Any {
+                let (dconds, _) = key_conditions(state, null_mask, "d");
+                format!("(SELECT d.{version} FROM {} d WHERE {dconds} AND d.{} OPERATOR(pg_catalog.=) {hash_param} LIMIT 1)", state.name, q(&h.name))
+            } else {
+                "NULL".into()
+            };
+            types.push(h.typid);
+            (same, dup)
+        }
+        None => ("NULL".into(), "NULL".into()),
+    };
+    let column = |c: &Option<crate::catalog::Column>, prefix: &str| {
+        c.as_ref().map(|c| format!("{prefix}{}", q(&c.name)))
+    };
+    let pk = column(&state.primary_key, "l.").unwrap_or_else(|| "NULL".into());
+    let select_pk = column(&state.primary_key, ", t.").unwrap_or_default();
+    let hash_col = column(&state.hash, ", t.").unwrap_or_default();
+    let sql = format!(
+        "SELECT l.{version}, {latest_hash}, {pk}, {duplicate} FROM \
+         (SELECT t.{version}{hash_col}{select_pk} FROM {} t WHERE {conds} ORDER BY {}, t.{version} DESC LIMIT 1) l",
+        state.name,
+        order.join(", ")
+    );
+    (sql, types)
+}
+
+/// Does (key, version = $n) exist (restore mode, SPI strategy).
+fn exists_sql(state: &TableState, null_mask: u64) -> (String, Vec<Oid>) {
+    let (conds, mut types) = key_conditions(state, null_mask, "t");
+    types.push(state.version.typid);
+    let sql = format!(
+        "SELECT 1 FROM {} t WHERE {conds} AND t.{} OPERATOR(pg_catalog.=) ${} LIMIT 1",
+        state.name,
+        pg::quote_ident(&state.version.name),
+        types.len()
+    );
+    (sql, types)
+}
+
 fn read_spi(state: &TableState, values: &[Datum], nulls: &[bool]) -> KeyState {
     let args = spi_args(state, values, nulls);
     let args = &args;
     let _session = spi::Session::connect();
-    let null_mask = state.null_mask(nulls);
-    let plans = state.plans(null_mask);
+    let null_mask = state.key.null_mask(nulls);
+    let plan = state.plan(PlanKey::Lookup(null_mask), || lookup_sql(state, null_mask));
     let run = |snapshot| {
-        if plans.lookup.execute(args, snapshot, 1) == 0 {
+        if plan.execute(args, snapshot, 1) == 0 {
             return None;
         }
         let int = |d: Datum| pg::int_from_datum(d, state.version.typid);
@@ -585,7 +382,7 @@ fn read_spi(state: &TableState, values: &[Datum], nulls: &[bool]) -> KeyState {
 
 /// The SPI plans' parameters: the non-NULL key values, then the hash.
 fn spi_args(state: &TableState, values: &[Datum], nulls: &[bool]) -> Vec<Option<Datum>> {
-    let mut args = state.key_args(values, nulls);
+    let mut args = state.key.args(values, nulls);
     if let Some(h) = &state.hash {
         args.push((!nulls[h.index]).then(|| values[h.index]));
     }
@@ -609,14 +406,11 @@ pub fn version_exists(
             Some(_) => columns_of_version(state, heap, values, nulls, version, &[]).is_some(),
             None => {
                 let _session = spi::Session::connect();
-                let null_mask = state.null_mask(nulls);
-                let plans = state.plans(null_mask);
-                let mut args = state.key_args(values, nulls);
+                let null_mask = state.key.null_mask(nulls);
+                let plan = state.plan(PlanKey::Exists(null_mask), || exists_sql(state, null_mask));
+                let mut args = state.key.args(values, nulls);
                 args.push(Some(pg::int_datum(version, state.version.typid)));
-                state
-                    .exists_plan(&plans, null_mask)
-                    .execute(&args, Snapshot::Latest, 1)
-                    > 0
+                plan.execute(&args, Snapshot::Latest, 1) > 0
             }
         }
     })

@@ -147,14 +147,6 @@ pub unsafe fn is_plain_index(index: pg_sys::Relation) -> bool {
         && pg_sys::RelationGetIndexPredicate(index).is_null()
 }
 
-/// The OID of the extension's table `versioning.<name>` (InvalidOid if there is none).
-pub fn extension_table(name: &std::ffi::CStr) -> Oid {
-    unsafe {
-        let nsp = pg_sys::get_namespace_oid(c"versioning".as_ptr(), false);
-        pg_sys::get_relname_relid(name.as_ptr(), nsp)
-    }
-}
-
 pub fn relation_owner(relid: Oid) -> Oid {
     unsafe {
         let tuple = pg_sys::SearchSysCache1(

@@ -4,7 +4,7 @@
 use crate::errors::{error, Code};
 use crate::pg;
 use crate::table_state::TableState;
-use crate::trigger::Row;
+use crate::row::Row;
 use pgrx::pg_sys::{self, Datum};
 use versioning_core::semver::{bump, ChangeType};
 
@@ -26,7 +26,7 @@ pub fn replacements(
             Code::ERRCODE_INVALID_PARAMETER_VALUE,
             format!(
                 "version {version} of key {} in table {}: {e}",
-                state.key_json(&row.values, &row.nulls),
+                state.key.json(&row.values, &row.nulls),
                 state.name
             ),
         )

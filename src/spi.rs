@@ -1,4 +1,5 @@
-//! Raw SPI with kept plans, for the per-row trigger path.
+//! SPI: raw kept plans for the per-row trigger path, and one-off statements (through pgrx's
+//! `Spi`) for the SQL functions.
 //!
 //! pgrx's `Spi` picks the read-only flag (and with it the snapshot) per statement; the trigger
 //! must choose the snapshot itself: after waiting for a key's lock it has to see what the
@@ -157,3 +158,40 @@ pub fn text(row: u64, col: i32) -> Option<String> {
             .into_owned()
     })
 }
+
+/// Runs one statement of a SQL function (DDL, writes of the extension's tables).
+pub fn run(sql: &str) {
+    if let Err(e) = pgrx::spi::Spi::run(sql) {
+        error(
+            Code::ERRCODE_INTERNAL_ERROR,
+            format!("pg_versioning: {e}: {sql}"),
+        )
+        .raise();
+    }
+}
+
+/// Runs one statement (it may write) and returns the first column of its first row.
+pub fn run_one<T: pgrx::FromDatum + pgrx::IntoDatum>(
+    sql: &str,
+    args: &[pgrx::datum::DatumWithOid],
+) -> Option<T> {
+    pgrx::spi::Spi::connect_mut(|c| {
+        let rows = c.update(sql, Some(1), args).unwrap_or_else(|e| {
+            error(Code::ERRCODE_INTERNAL_ERROR, format!("pg_versioning: {e}")).raise()
+        });
+        if rows.is_empty() {
+            None
+        } else {
+            rows.first().get_one::<T>().ok().flatten()
+        }
+    })
+}
+
+/// The boolean a one-row query answers (false when it gives none).
+pub fn answer(sql: &str, args: &[pgrx::datum::DatumWithOid]) -> bool {
+    pgrx::spi::Spi::get_one_with_args::<bool>(sql, args)
+        .ok()
+        .flatten()
+        .unwrap_or(false)
+}
+

@@ -5,45 +5,10 @@
 //! A `regclass` argument arrives as [`Table`]: only its OID, so that a dropped table or
 //! `0::regclass` can be refused with a clear error instead of pgrx's failing `relation_open`.
 use crate::errors::{error, Code};
-use pgrx::callconv::{Arg, ArgAbi};
-use pgrx::datum::FromDatum;
-use pgrx::nullable::Nullable;
-use pgrx::pg_sys::{self, Oid};
-use pgrx::pgrx_sql_entity_graph::metadata::{
-    ArgumentError, ReturnsError, ReturnsRef, SqlMappingRef, SqlTranslatable,
-};
+use pgrx::pg_sys;
 use pgrx::PgRelation;
 
-/// A `regclass` argument, not yet opened.
-pub struct Table(Oid);
-
-impl FromDatum for Table {
-    unsafe fn from_polymorphic_datum(datum: pg_sys::Datum, is_null: bool, _: Oid) -> Option<Self> {
-        (!is_null).then(|| Table(Oid::from(datum.value() as u32)))
-    }
-}
-
-// Safety: a regclass is an OID passed by value; reading it needs nothing else.
-unsafe impl<'fcx> ArgAbi<'fcx> for Table {
-    unsafe fn unbox_arg_unchecked(arg: Arg<'_, 'fcx>) -> Self {
-        arg.unbox_arg_using_from_datum().unwrap_or(Table(Oid::INVALID))
-    }
-
-    unsafe fn unbox_nullable_arg(arg: Arg<'_, 'fcx>) -> Nullable<Self> {
-        arg.unbox_arg_using_from_datum().into()
-    }
-}
-
-// Safety: the SQL type is regclass, whose values are OIDs, as `from_polymorphic_datum` reads them.
-unsafe impl SqlTranslatable for Table {
-    const TYPE_IDENT: &'static str = pgrx::pgrx_resolved_type!(Table);
-    const TYPE_ORIGIN: pgrx::pgrx_sql_entity_graph::metadata::TypeOrigin =
-        pgrx::pgrx_sql_entity_graph::metadata::TypeOrigin::External;
-    const ARGUMENT_SQL: Result<SqlMappingRef, ArgumentError> =
-        Ok(SqlMappingRef::literal("regclass"));
-    const RETURN_SQL: Result<ReturnsRef, ReturnsError> =
-        Ok(ReturnsRef::One(SqlMappingRef::literal("regclass")));
-}
+pub use crate::pgrx_internals::Table;
 
 /// `value`, or 22004 naming the function and the argument.
 pub fn required<T>(function: &str, argument: &str, value: Option<T>) -> T {

@@ -1,12 +1,12 @@
 //! `versioning.enable_carry_forward` (SPEC section 6): checks the rule against both tables,
 //! stores it in versioning.carry_forward and attaches the parent's AFTER INSERT trigger.
 use super::args::{self, required, required_elements, Table};
-use super::run;
+use crate::spi;
 use crate::carry_forward::Rule;
 use crate::catalog::{self, Column};
 use crate::errors::{error, Code};
 use crate::pg;
-use crate::trigger::CARRY_TRIGGER;
+use crate::extension::CARRY_TRIGGER;
 use pgrx::prelude::*;
 
 fn column<'a>(table: &str, columns: &'a [Column], option: &str, name: &str) -> &'a Column {
@@ -120,7 +120,7 @@ fn enable_carry_forward(
         from_row_column,
     };
     let config = serde_json::to_value(&rule).expect("rule serializes");
-    pg::as_user(crate::table_state::extension_owner(), || {
+    pg::as_user(crate::extension::owner(), || {
         Spi::run_with_args(
             "INSERT INTO versioning.carry_forward (parent_table, child_table, config) VALUES ($1, $2, $3) \
              ON CONFLICT (parent_table, child_table) DO UPDATE SET config = excluded.config",
@@ -128,13 +128,13 @@ fn enable_carry_forward(
         )
     })
     .unwrap_or_else(|e| error(Code::ERRCODE_INTERNAL_ERROR, format!("pg_versioning: {e}")).raise());
-    let exists = super::spi_bool(
+    let exists = spi::answer(
         "SELECT EXISTS (SELECT FROM pg_catalog.pg_trigger WHERE tgrelid OPERATOR(pg_catalog.=) $1 \
          AND tgname OPERATOR(pg_catalog.=) $2)",
         &[state.relid.into(), CARRY_TRIGGER.into()],
     );
     if !exists {
-        run(&format!(
+        spi::run(&format!(
             "CREATE TRIGGER {} AFTER INSERT ON {} FOR EACH ROW EXECUTE FUNCTION versioning._after_insert()",
             pg::quote_ident(CARRY_TRIGGER),
             state.name

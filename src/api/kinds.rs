@@ -3,7 +3,6 @@ use super::args::required;
 use crate::audit;
 use crate::errors::{error, Code};
 use crate::pg;
-use crate::table_state::extension_owner;
 use pgrx::prelude::*;
 use versioning_core::schema::KindSchema;
 
@@ -45,7 +44,7 @@ fn register_schema(kind: Option<&str>, schema_text: Option<&str>) -> i32 {
     let caller_name = role_name(caller);
     // One registration at a time: the next version number and the no-op check below read the
     // registry as committed now.
-    pg::as_user(extension_owner(), || {
+    pg::as_user(crate::extension::owner(), || {
         Spi::run("LOCK TABLE versioning.schemas IN SHARE ROW EXCLUSIVE MODE")
     })
     .unwrap_or_else(|e| error(Code::ERRCODE_INTERNAL_ERROR, format!("pg_versioning: {e}")).raise());
@@ -74,7 +73,7 @@ fn register_schema(kind: Option<&str>, schema_text: Option<&str>) -> i32 {
             (version + 1, owner)
         }
     };
-    pg::as_user(extension_owner(), || {
+    pg::as_user(crate::extension::owner(), || {
         Spi::run_with_args(
             "INSERT INTO versioning.schemas (kind, version, schema, owner, registered_by) \
              VALUES ($1, $2, $3::pg_catalog.jsonb, $4::pg_catalog.name, $5)",

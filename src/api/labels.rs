@@ -3,7 +3,8 @@
 //! be moved only by members of its role.
 use super::args::{required, Table};
 use super::versioned;
-use super::{key, run_one};
+use super::key;
+use crate::spi;
 use crate::errors::{error, Code};
 use crate::pg;
 use pgrx::prelude::*;
@@ -53,7 +54,7 @@ fn set_label(tbl: Option<Table>, key: Option<&str>, label: Option<&str>, version
         cond = key::conditions(&state, key, "t"),
         v = pg::quote_ident(&state.version.name),
     );
-    let Some(found) = run_one::<String>(&sql, &[key.into(), version.into()]) else {
+    let Some(found) = spi::run_one::<String>(&sql, &[key.into(), version.into()]) else {
         error(
             Code::ERRCODE_INVALID_PARAMETER_VALUE,
             format!("table {} has no version {version} of key {key}", state.name),
@@ -75,13 +76,13 @@ fn set_label(tbl: Option<Table>, key: Option<&str>, label: Option<&str>, version
             .raise();
         }
     }
-    let protected_by = run_one::<String>(
+    let protected_by = spi::run_one::<String>(
         "SELECT role::pg_catalog.text FROM versioning.label_protections \
          WHERE table_name OPERATOR(pg_catalog.=) $1 AND label OPERATOR(pg_catalog.=) $2",
         &[state.name.as_str().into(), label.into()],
     );
     if let Some(role) = protected_by {
-        let member = run_one::<bool>(
+        let member = spi::run_one::<bool>(
             "SELECT pg_catalog.pg_has_role($1::pg_catalog.name, 'MEMBER')",
             &[role.as_str().into()],
         )
@@ -105,8 +106,8 @@ fn set_label(tbl: Option<Table>, key: Option<&str>, label: Option<&str>, version
     ];
     // Move an existing label (locking it, so the "from" is the version it pointed at), or create
     // it; when another transaction created it meanwhile, move it after all.
-    let previous: Option<i64> = pg::as_user(crate::table_state::extension_owner(), || loop {
-        let moved = run_one::<i64>(
+    let previous: Option<i64> = pg::as_user(crate::extension::owner(), || loop {
+        let moved = spi::run_one::<i64>(
             "WITH old AS (SELECT version FROM versioning.labels WHERE table_name OPERATOR(pg_catalog.=) $1 \
                AND key OPERATOR(pg_catalog.=) $2::pg_catalog.jsonb AND label OPERATOR(pg_catalog.=) $3 FOR UPDATE), \
              moved AS (UPDATE versioning.labels l SET version = $4, set_at = pg_catalog.now(), set_by = $5 FROM old \
@@ -118,7 +119,7 @@ fn set_label(tbl: Option<Table>, key: Option<&str>, label: Option<&str>, version
         if moved.is_some() {
             break moved;
         }
-        let created = run_one::<bool>(
+        let created = spi::run_one::<bool>(
             "INSERT INTO versioning.labels (table_name, key, label, version, set_by) \
              VALUES ($1, $2::pg_catalog.jsonb, $3, $4, $5) ON CONFLICT DO NOTHING RETURNING true",
             &args,
@@ -167,7 +168,7 @@ fn label(tbl: Option<Table>, key: Option<&str>, label: Option<&str>) -> Option<i
             state.name
         )
     };
-    run_one::<i32>(
+    spi::run_one::<i32>(
         &sql,
         &[key.into(), state.name.as_str().into(), label.into()],
     )
@@ -190,9 +191,9 @@ fn protect_label(tbl: Option<Table>, label: Option<&str>, role: Option<&str>) {
         )
         .raise();
     }
-    run_one::<bool>("SELECT $1::pg_catalog.regrole IS NOT NULL", &[role.into()]);
-    pg::as_user(crate::table_state::extension_owner(), || {
-        run_one::<bool>(
+    spi::run_one::<bool>("SELECT $1::pg_catalog.regrole IS NOT NULL", &[role.into()]);
+    pg::as_user(crate::extension::owner(), || {
+        spi::run_one::<bool>(
             "INSERT INTO versioning.label_protections (table_name, label, role) VALUES ($1, $2, $3::pg_catalog.name) \
              ON CONFLICT (table_name, label) DO UPDATE SET role = excluded.role RETURNING true",
             &[state.name.as_str().into(), label.into(), role.into()],

@@ -1,4 +1,5 @@
 //! The SQL functions of schema `versioning` (SPEC sections 2, 5, 7).
+use crate::spi;
 use crate::catalog;
 use crate::config::{self, Options, TableConfig};
 use crate::content;
@@ -17,41 +18,7 @@ mod labels;
 mod rows;
 mod versions;
 
-use crate::trigger::{CARRY_TRIGGER, CHANGE_TRIGGER, INSERT_TRIGGER};
-
-fn run(sql: &str) {
-    if let Err(e) = Spi::run(sql) {
-        error(
-            Code::ERRCODE_INTERNAL_ERROR,
-            format!("pg_versioning: {e}: {sql}"),
-        )
-        .raise();
-    }
-}
-
-/// Runs one statement (it may write) and returns the first column of its first row.
-pub(crate) fn run_one<T: FromDatum + IntoDatum>(
-    sql: &str,
-    args: &[pgrx::datum::DatumWithOid],
-) -> Option<T> {
-    Spi::connect_mut(|c| {
-        let rows = c.update(sql, Some(1), args).unwrap_or_else(|e| {
-            error(Code::ERRCODE_INTERNAL_ERROR, format!("pg_versioning: {e}")).raise()
-        });
-        if rows.is_empty() {
-            None
-        } else {
-            rows.first().get_one::<T>().ok().flatten()
-        }
-    })
-}
-
-fn spi_bool(sql: &str, args: &[pgrx::datum::DatumWithOid]) -> bool {
-    Spi::get_one_with_args::<bool>(sql, args)
-        .ok()
-        .flatten()
-        .unwrap_or(false)
-}
+use crate::extension::{CARRY_TRIGGER, CHANGE_TRIGGER, INSERT_TRIGGER};
 
 /// Turns versioning on for a table (or changes its configuration). Idempotent.
 #[allow(clippy::too_many_arguments)]
@@ -126,8 +93,8 @@ fn enable(
     store(&name, &config);
     let q = |s: &str| pg::quote_ident(s);
     drop_triggers(&name, relid, &[INSERT_TRIGGER, CHANGE_TRIGGER]);
-    run(&format!("CREATE TRIGGER {} BEFORE INSERT ON {name} FOR EACH ROW EXECUTE FUNCTION versioning._on_insert()", q(INSERT_TRIGGER)));
-    run(&format!(
+    spi::run(&format!("CREATE TRIGGER {} BEFORE INSERT ON {name} FOR EACH ROW EXECUTE FUNCTION versioning._on_insert()", q(INSERT_TRIGGER)));
+    spi::run(&format!(
         "CREATE TRIGGER {} BEFORE UPDATE OR DELETE ON {name} FOR EACH ROW EXECUTE FUNCTION versioning._on_change()",
         q(CHANGE_TRIGGER)
     ));
@@ -137,17 +104,17 @@ fn enable(
 
 fn drop_triggers(name: &str, relid: pg_sys::Oid, triggers: &[&str]) {
     for &trigger in triggers {
-        if spi_bool(
+        if spi::answer(
             "SELECT EXISTS (SELECT FROM pg_catalog.pg_trigger WHERE tgrelid OPERATOR(pg_catalog.=) $1 AND tgname OPERATOR(pg_catalog.=) $2)",
             &[relid.into(), trigger.into()],
         ) {
-            run(&format!("DROP TRIGGER {} ON {name}", pg::quote_ident(trigger)));
+            spi::run(&format!("DROP TRIGGER {} ON {name}", pg::quote_ident(trigger)));
         }
     }
 }
 
 fn triggers_exist(relid: pg_sys::Oid) -> bool {
-    spi_bool(
+    spi::answer(
         "SELECT pg_catalog.count(*) OPERATOR(pg_catalog.=) 2 FROM pg_catalog.pg_trigger \
          WHERE tgrelid OPERATOR(pg_catalog.=) $1 AND tgname OPERATOR(pg_catalog.=) ANY (ARRAY[$2, $3]::pg_catalog.name[])",
         &[relid.into(), INSERT_TRIGGER.into(), CHANGE_TRIGGER.into()],
@@ -173,7 +140,7 @@ fn create_indexes(
             .into_owned()
     };
     let ensure = |suffix: &str, cols: Vec<&String>, unique: bool| {
-        let exists = spi_bool(
+        let exists = spi::answer(
             "SELECT EXISTS (SELECT FROM pg_catalog.pg_index i WHERE i.indrelid OPERATOR(pg_catalog.=) $1 \
                AND pg_catalog.string_to_array(i.indkey::pg_catalog.text, ' ')::pg_catalog.int2[] OPERATOR(pg_catalog.=) $2 AND i.indpred IS NULL AND i.indexprs IS NULL \
                AND (NOT $3 OR (i.indisunique AND i.indnullsnotdistinct)))",
@@ -186,7 +153,7 @@ fn create_indexes(
         // Each column keeps its own collation, so the application's own queries on
         // (key…, hash) can use the index too.
         let list: Vec<String> = cols.iter().map(|c| pg::quote_ident(c)).collect();
-        run(&format!(
+        spi::run(&format!(
             "CREATE {} INDEX IF NOT EXISTS {} ON {name} ({}){}",
             if unique { "UNIQUE" } else { "" },
             pg::quote_ident(&index_name),
@@ -221,7 +188,7 @@ fn store(name: &str, config: &TableConfig) {
             .to_string_lossy()
             .into_owned()
     };
-    pg::as_user(table_state::extension_owner(), || {
+    pg::as_user(crate::extension::owner(), || {
         Spi::run_with_args(
             "INSERT INTO versioning.tables AS t (table_name, config, enabled_by) VALUES ($1, $2, $3) \
              ON CONFLICT (table_name) DO UPDATE SET config = excluded.config, \
@@ -254,7 +221,7 @@ fn disable(tbl: Option<Table>) {
         relid,
         &[INSERT_TRIGGER, CHANGE_TRIGGER, CARRY_TRIGGER],
     );
-    pg::as_user(table_state::extension_owner(), || {
+    pg::as_user(crate::extension::owner(), || {
         Spi::run_with_args(
             "DELETE FROM versioning.carry_forward WHERE parent_table OPERATOR(pg_catalog.=) $1",
             &[name.as_str().into()],

@@ -3,12 +3,12 @@
 //! text (sql/versions.sql wraps these), which keeps numbers exact.
 use super::args::{required, Table};
 use super::versioned;
-use super::{key, run_one};
+use super::key;
 use crate::errors::{error, Code};
 use crate::pg;
 use crate::spi::{self, Snapshot};
-use crate::table_state::TableState;
-use crate::trigger::insert;
+use crate::table_state::{PlanKey, TableState};
+use crate::flags;
 use pgrx::pg_sys::{self, Datum};
 use pgrx::prelude::*;
 
@@ -86,13 +86,13 @@ fn text_arg(value: Option<&str>) -> Arg {
 }
 
 /// Runs a one-row read of the table through the plan kept for this SQL text
-/// (`TableState::read_plan`) and returns the row's first column, text.
+/// (`TableState::plan`) and returns the row's first column, text.
 fn read_one(state: &TableState, sql: &str, args: &[Arg]) -> Option<String> {
     let _session = spi::Session::connect();
     let types: Vec<pg_sys::Oid> = args.iter().map(|(t, _)| *t).collect();
     let values: Vec<Option<Datum>> = args.iter().map(|(_, v)| *v).collect();
     if state
-        .read_plan(sql, &types)
+        .plan(PlanKey::Read(sql.to_string()), || (sql.to_string(), types))
         .execute(&values, Snapshot::Transaction, 1)
         == 0
     {
@@ -160,7 +160,7 @@ fn as_of(
     let cond = key::conditions(&state, key, "t");
     // The key as the log holds it, computed as the caller: it casts to the key columns' types,
     // whose input functions and domain checks must never run as the log's owner.
-    let log_key = run_one::<String>(
+    let log_key = spi::run_one::<String>(
         &format!("SELECT ({})::pg_catalog.text", key::normalized(&state, key, 1)),
         &[key.into()],
     )
@@ -195,7 +195,7 @@ fn as_of(
     let (mut before_at, mut before_version) = (at, i64::MAX);
     loop {
         let batch: Vec<(i64, pgrx::datum::TimestampWithTimeZone)> =
-            crate::pg::as_user(crate::table_state::extension_owner(), || {
+            crate::pg::as_user(crate::extension::owner(), || {
                 Spi::connect(|c| {
                     c.select(
                         &created,
@@ -217,7 +217,7 @@ fn as_of(
             });
         let &(last_version, last_at) = batch.last()?;
         let versions: Vec<i64> = batch.iter().map(|(v, _)| *v).collect();
-        if let Some(row) = run_one::<String>(&existing, &[key.into(), versions.into(), at.into()]) {
+        if let Some(row) = spi::run_one::<String>(&existing, &[key.into(), versions.into(), at.into()]) {
             return Some(row);
         }
         if (batch.len() as i64) < BATCH {
@@ -275,12 +275,12 @@ fn put(tbl: Option<Table>, row: Option<&str>) -> String {
             selected = selected.join(", "),
         )
     };
-    insert::take_skipped(state.relid);
-    if let Some(stored) = run_one::<String>(&sql, &[row.into()]) {
+    flags::take_skipped(state.relid);
+    if let Some(stored) = spi::run_one::<String>(&sql, &[row.into()]) {
         return stored;
     }
     // Skipped as a duplicate: the version it duplicates.
-    let existing = insert::take_skipped(state.relid);
+    let existing = flags::take_skipped(state.relid);
     let key_json = serde_json::Value::Object(
         state
             .key
@@ -338,7 +338,7 @@ fn diff(
         v = pg::quote_ident(&state.version.name),
     );
     let content_of = |version: i32| {
-        let text = run_one::<String>(&sql, &[key.into(), version.into()]).unwrap_or_else(|| {
+        let text = spi::run_one::<String>(&sql, &[key.into(), version.into()]).unwrap_or_else(|| {
             error(
                 Code::ERRCODE_INVALID_PARAMETER_VALUE,
                 format!("table {} has no version {version} of key {key}", state.name),
@@ -399,7 +399,7 @@ fn semver(tbl: Option<Table>, key: Option<&str>, version: Option<i32>) -> Option
         q(&state.version.name),
     );
     let row: serde_json::Value =
-        serde_json::from_str(&run_one::<String>(&sql, &[key.into(), version.into()])?).ok()?;
+        serde_json::from_str(&spi::run_one::<String>(&sql, &[key.into(), version.into()])?).ok()?;
     let part = |i: usize| row[i].as_i64();
     Some(versioning_core::semver::format(
         (part(0)?, part(1)?, part(2)?),

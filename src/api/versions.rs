@@ -1,12 +1,13 @@
 //! Lifecycle functions (SPEC sections 4, 5): transition, revert, purge. Each runs plain SQL
 //! on the versioned table, so every rule of the triggers applies to it as to any client.
 //! jsonb travels as text here (sql/versions.sql wraps them): it keeps numbers exact.
-use super::{key, run_one};
+use super::key;
+use crate::spi;
 use crate::catalog;
 use crate::errors::{error, Code};
 use crate::pg;
 use crate::table_state::TableState;
-use crate::trigger::{guard, insert};
+use crate::flags;
 use pgrx::prelude::*;
 use super::args::{required, Table};
 use super::versioned;
@@ -54,7 +55,7 @@ fn transition(
         cond = key::conditions(&state, key, "t"),
         v = pg::quote_ident(&state.version.name),
     );
-    run_one::<String>(&sql, &[key.into(), version.into(), to_state.into()])
+    spi::run_one::<String>(&sql, &[key.into(), version.into(), to_state.into()])
         .unwrap_or_else(|| no_such_version(&state, key, version))
 }
 
@@ -82,8 +83,8 @@ fn revert(tbl: Option<Table>, key: Option<&str>, to_version: Option<i32>) -> Str
         cond = key::conditions(&state, key, "t"),
         v = pg::quote_ident(&state.version.name),
     );
-    let _reverting = insert::reverting_to(to_version.into());
-    run_one::<String>(&sql, &[key.into(), to_version.into()])
+    let _reverting = flags::reverting_to(to_version.into());
+    spi::run_one::<String>(&sql, &[key.into(), to_version.into()])
         .unwrap_or_else(|| no_such_version(&state, key, to_version))
 }
 
@@ -179,7 +180,7 @@ fn purge(
         v = pg::quote_ident(&state.version.name),
         key_json = key::json_of_row(&state, "t"),
     );
-    let _purging = guard::purging();
+    let _purging = flags::purging();
     let removed: Vec<(i64, String)> = Spi::connect_mut(|c| {
         let rows = c
             .update(sql.as_str(), None, &[key.into(), version.into()])
@@ -198,7 +199,7 @@ fn purge(
     for (v, key_json) in &removed {
         // nothing may refer to a purged version (nor, later, to a new one of that number)
         crate::lifecycle::forget_left_editable(&state.name, key_json, *v);
-        pg::as_user(crate::table_state::extension_owner(), || {
+        pg::as_user(crate::extension::owner(), || {
             Spi::run_with_args(
                 "DELETE FROM versioning.labels WHERE table_name OPERATOR(pg_catalog.=) $1 \
                  AND key OPERATOR(pg_catalog.=) $2::pg_catalog.jsonb AND version OPERATOR(pg_catalog.=) $3",

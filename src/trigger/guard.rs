@@ -8,39 +8,15 @@
 //! - Editing a draft recomputes its hash. DELETE is a soft delete when `deleted_column` is set;
 //!   otherwise only the latest version may be removed, and only while editable.
 //!   `versioning.purge` is the way out for frozen versions.
-use super::{Call, Row};
+use crate::flags;
+use crate::row::{Call, Row};
 use crate::audit;
 use crate::content;
 use crate::errors::{error, Code, Error};
 use crate::lifecycle;
 use crate::pg;
-use crate::table_state::{self, TableState};
+use crate::table_state::{self, PlanKey, TableState};
 use pgrx::pg_sys::{self, Datum};
-use std::cell::Cell;
-
-thread_local! {
-    /// set while versioning.purge deletes versions
-    static PURGING: Cell<bool> = const { Cell::new(false) };
-    /// set while a soft delete writes the deleted column
-    static SOFT_DELETING: Cell<bool> = const { Cell::new(false) };
-}
-
-/// Sets a flag until the returned guard is dropped (also when an error unwinds).
-fn set(flag: &'static std::thread::LocalKey<Cell<bool>>) -> impl Drop {
-    struct Reset(&'static std::thread::LocalKey<Cell<bool>>);
-    impl Drop for Reset {
-        fn drop(&mut self) {
-            self.0.with(|f| f.set(false));
-        }
-    }
-    flag.with(|f| f.set(true));
-    Reset(flag)
-}
-
-/// While the returned guard lives, DELETE removes versions whatever their state.
-pub fn purging() -> impl Drop {
-    set(&PURGING)
-}
 
 /// The row's key as JSON, built on first use (only errors, logs and re-entry lookups need it).
 struct LazyKey<'a> {
@@ -52,7 +28,7 @@ struct LazyKey<'a> {
 impl LazyKey<'_> {
     fn get(&self) -> &str {
         self.json
-            .get_or_init(|| self.state.key_json(&self.row.values, &self.row.nulls))
+            .get_or_init(|| self.state.key.json(&self.row.values, &self.row.nulls))
     }
 }
 
@@ -159,7 +135,14 @@ pub unsafe fn on_change(call: &Call) -> Result<Datum, Error> {
         ));
         if let Some(kinds) = &state.kinds {
             if changed(kinds.document.index) || changed(kinds.kind.index) {
-                crate::kinds::check(&state, kinds, &new.values, &new.nulls, Some(version));
+                let checked = crate::kinds::Checked {
+                    table: &state.name,
+                    key: &state.key,
+                    values: &new.values,
+                    nulls: &new.nulls,
+                    version: Some(version),
+                };
+                crate::kinds::check(kinds, &checked);
             }
         }
         if let Some(h) = &state.hash {
@@ -178,7 +161,7 @@ pub unsafe fn on_change(call: &Call) -> Result<Datum, Error> {
             ));
         }
     } else {
-        let soft_deleting = SOFT_DELETING.with(|f| f.get());
+        let soft_deleting = flags::is_soft_deleting();
         let may_change = |i: usize| {
             state.mutable[i]
                 || (transition.is_some()
@@ -225,7 +208,7 @@ pub unsafe fn on_change(call: &Call) -> Result<Datum, Error> {
             ..Default::default()
         });
     }
-    Ok(super::modified_tuple(
+    Ok(crate::row::modified_tuple(
         (*call.data).tg_newtuple,
         desc,
         state.natts,
@@ -254,7 +237,7 @@ unsafe fn on_delete(
     old_state: Option<&str>,
 ) -> Result<Datum, Error> {
     let tuple = (*call.data).tg_trigtuple;
-    if PURGING.with(|f| f.get()) {
+    if flags::is_purging() {
         return Ok(Datum::from(tuple));
     }
     if let Some(d) = &state.deleted {
@@ -271,9 +254,17 @@ unsafe fn on_delete(
         }
         // Soft delete: set the column (once), remove nothing.
         if old.get(d.index).is_none() {
-            let _flag = set(&SOFT_DELETING);
+            let _flag = flags::soft_deleting();
             let _session = crate::spi::Session::connect();
-            state.soft_delete_plan().execute(
+            let soft_delete = state.plan(PlanKey::SoftDelete, || {
+                let sql = format!(
+                    "UPDATE {} SET {} = pg_catalog.now() WHERE ctid OPERATOR(pg_catalog.=) $1",
+                    state.name,
+                    pg::quote_ident(&d.name)
+                );
+                (sql, vec![pg_sys::TIDOID])
+            });
+            soft_delete.execute(
                 &[Some(Datum::from(&mut (*tuple).t_self as *mut _))],
                 crate::spi::Snapshot::Transaction,
                 0,
@@ -307,7 +298,7 @@ unsafe fn on_delete(
     }
     // An editable version may go only if it is the latest: numbers stay 1..N. Lock the key
     // so no new version appears meanwhile.
-    let key_hash = state.key_hash(&old.values, &old.nulls);
+    let key_hash = state.key.lock_hash(&old.values, &old.nulls);
     crate::locks::lock_key(state.relid, key_hash);
     let latest = crate::lookup::read(
         state,

@@ -1,7 +1,8 @@
 //! The INSERT path (SPEC section 3), per row:
 //! hash the content → lock the key → read the key's latest version (and a duplicate) →
 //! skip or refuse a duplicate → assign version and parent → log the creation.
-use super::{Call, Row};
+use crate::flags;
+use crate::row::{Call, Row};
 use crate::audit;
 use crate::config::{Dedup, OnDuplicate};
 use crate::content;
@@ -41,7 +42,7 @@ pub unsafe fn on_insert(call: &Call) -> Result<Datum, Error> {
         table_state::get(rel)
     };
     let mut row = Row::deform((*call.data).tg_trigtuple, (*rel).rd_att);
-    let key = |row: &Row| state.key_json(&row.values, &row.nulls);
+    let key = |row: &Row| state.key.json(&row.values, &row.nulls);
 
     // Restored rows were checked when first written; today's schema may no longer accept them.
     // The check and the hash read the document from one detoasted copy (the row keeps the
@@ -53,7 +54,14 @@ pub unsafe fn on_insert(call: &Call) -> Result<Datum, Error> {
             let d = &mut values[kinds.document.index];
             *d = Datum::from(pg_sys::pg_detoast_datum_packed(d.cast_mut_ptr()));
         }
-        crate::kinds::check(&state, kinds, &values, &row.nulls, None);
+        let checked = crate::kinds::Checked {
+            table: &state.name,
+            key: &state.key,
+            values: &values,
+            nulls: &row.nulls,
+            version: None,
+        };
+        crate::kinds::check(kinds, &checked);
         detoasted = Some(values);
     }
 
@@ -85,7 +93,7 @@ pub unsafe fn on_insert(call: &Call) -> Result<Datum, Error> {
 
     // Everyone inserting this key waits here until the holder's transaction ends, so the
     // lookup below sees every version that will ever precede ours.
-    let key_hash = state.key_hash(&row.values, &row.nulls);
+    let key_hash = state.key.lock_hash(&row.values, &row.nulls);
     crate::locks::lock_key(state.relid, key_hash);
 
     // versioning.restore: keep the supplied version (verified hash, no dedup), never twice.
@@ -103,7 +111,7 @@ pub unsafe fn on_insert(call: &Call) -> Result<Datum, Error> {
     // What is known about the key: from this transaction's cache, or read from the indexes.
     let cached = state.cacheable();
     let key_bytes = if cached {
-        state.key_bytes(&row.values, &row.nulls)
+        state.key.bytes(&row.values, &row.nulls)
     } else {
         Vec::new()
     };
@@ -158,11 +166,11 @@ pub unsafe fn on_insert(call: &Call) -> Result<Datum, Error> {
         None => 1,
         Some(l) => next_version(&state, &key(&row), l.version)?,
     };
-    if !restore && REVERTING_TO.with(|r| r.get()).is_none() {
+    if !restore && flags::reverted_version().is_none() {
         if let Some(existing) = duplicate_of(&state, &found, hash.as_ref()) {
             match state.config.on_duplicate {
                 OnDuplicate::Skip => {
-                    SKIPPED.with(|c| c.set(Some((state.relid, existing))));
+                    flags::skipped(state.relid, existing);
                     if let Some(k) = known {
                         key_cache::put(state.relid, key_hash, key_bytes, k);
                     }
@@ -228,37 +236,6 @@ fn next_version(state: &TableState, key: &str, latest: i64) -> Result<i64, Error
             pg::quote_ident(&state.version.name)
         ))
     })
-}
-
-thread_local! {
-    /// the version an insert was skipped as a duplicate of (read by versioning.put)
-    static SKIPPED: std::cell::Cell<Option<(pg_sys::Oid, i64)>> = const { std::cell::Cell::new(None) };
-}
-
-/// Takes the version the last skipped insert into `relid` duplicated, if any.
-pub fn take_skipped(relid: pg_sys::Oid) -> Option<i64> {
-    SKIPPED
-        .with(|c| c.take())
-        .filter(|(r, _)| *r == relid)
-        .map(|(_, v)| v)
-}
-
-thread_local! {
-    /// the version versioning.revert is copying, while it inserts the copy
-    static REVERTING_TO: std::cell::Cell<Option<i64>> = const { std::cell::Cell::new(None) };
-}
-
-/// While the returned guard lives, inserts are reverts to `version`: they skip dedup (an old
-/// content is inserted again on purpose) and their log record says which version they copy.
-pub fn reverting_to(version: i64) -> impl Drop {
-    struct Reset;
-    impl Drop for Reset {
-        fn drop(&mut self) {
-            REVERTING_TO.with(|r| r.set(None));
-        }
-    }
-    REVERTING_TO.with(|r| r.set(Some(version)));
-    Reset
 }
 
 /// Histories up to this many versions are read whole into the cache when a transaction
@@ -336,7 +313,7 @@ unsafe fn finish(
                     Code::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
                     format!(
                         "cannot insert version {version} of key {} in table {} in state \"{s}\"",
-                        state.key_json(&row.values, &row.nulls),
+                        state.key.json(&row.values, &row.nulls),
                         state.name
                     ),
                 )
@@ -362,7 +339,7 @@ unsafe fn finish(
             state, rel, row, version,
         ));
     }
-    let tuple = super::modified_tuple(
+    let tuple = crate::row::modified_tuple(
         (*call.data).tg_trigtuple,
         (*rel).rd_att,
         state.natts,
@@ -373,8 +350,8 @@ unsafe fn finish(
         let key_json: &str = match known {
             Some(k) => k
                 .key_json
-                .get_or_insert_with(|| state.key_json(&row.values, &row.nulls)),
-            None => computed.insert(state.key_json(&row.values, &row.nulls)),
+                .get_or_insert_with(|| state.key.json(&row.values, &row.nulls)),
+            None => computed.insert(state.key.json(&row.values, &row.nulls)),
         };
         audit::write(&audit::Entry {
             table: &state.name,
@@ -382,9 +359,7 @@ unsafe fn finish(
             version: Some(version),
             action: "create",
             to_state: entered.as_deref(),
-            detail: REVERTING_TO
-                .with(|r| r.get())
-                .map(|v| format!("{{\"reverted_to\": {v}}}")),
+            detail: flags::reverted_version().map(|v| format!("{{\"reverted_to\": {v}}}")),
             ..Default::default()
         });
     }

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# pg_dump -Fc + pg_restore round trip of versioned tables (SPEC section 8), then versioning
-# continues in the restored databases. Run by `make dump-restore` against the throwaway
-# cluster of scripts/pg.sh (which must be running).
+# pg_dump -Fc + pg_restore round trip of versioned tables (docs/operations.md, "Dump and
+# restore"), then versioning continues in the restored databases. Run by `make dump-restore`
+# against the throwaway cluster of scripts/pg.sh (which must be running).
 #
 # Two restores of one custom-format dump:
 #   whole  createdb + pg_restore -d: pg_dump puts the table data before the triggers
@@ -9,12 +9,13 @@
 #          nothing special is needed.
 #   split  pg_restore --schema-only, then pg_restore --data-only. Here the triggers already
 #          exist while COPY loads the rows, so the data step runs with
-#          PGOPTIONS='-c versioning.restore=on' (SPEC 8): without it every restored row goes
-#          through the ordinary INSERT path, which renumbers versions, re-applies dedup,
-#          re-computes parents and writes a second 'create' row per version into
-#          versioning.log (seen: every log row duplicated). With it the triggers keep the
-#          supplied versions, hashes and parents (verifying each hash) and log nothing.
-#          This is the recipe SPEC section 8 promises: no --disable-triggers, no -L reordering.
+#          PGOPTIONS='-c versioning.restore=on' (docs/operations.md, "Restore mode"):
+#          without it every restored row goes through the ordinary INSERT path, which
+#          renumbers versions, re-applies dedup, re-computes parents and writes a second
+#          'create' row per version into versioning.log (seen: every log row duplicated).
+#          With it the triggers keep the supplied versions, hashes and parents (verifying
+#          each hash) and log nothing.
+#          This is the recipe docs/operations.md gives: no --disable-triggers, no -L reordering.
 #          Beware: pg_restore loads TABLE DATA in schema-name order, so rows of a table in a
 #          schema sorting before "versioning" (public, app, …) arrive while versioning.tables
 #          is still empty, and rows of one in a later schema (workspace) after it. The test has
@@ -107,7 +108,8 @@ compare_with_source() { # LABEL DB
         "$(diff -u "$work/src/$name" "$dir/$name" | tail -n +4)"
     fi
   done
-  # every stored hash is the hash of its content (SPEC 7), checked by the extension's function
+  # every stored hash is the hash of its content (docs/versioning.md, "The content hash"),
+  # checked by the extension's function
   check "$label: every definitions.content_hash = versioning.content_hash(content)" "0" \
     "$(q "$db" "SELECT count(*) FROM public.definitions WHERE content_hash IS DISTINCT FROM versioning.content_hash(content)")"
   check "$label: versions of every key are exactly 1..N" "0|0" \

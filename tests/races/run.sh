@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Races under load that an isolation spec cannot time (README, "Concurrency"): pgbench runs
-# inserts of new versions of one key against UPDATEs of that key's latest draft, at READ
-# COMMITTED. Each UPDATE writes a second index entry for the same (key, version); an insert
-# whose probe checked the two entries on either side of the UPDATE's commit used to see
-# neither, number the version again and fail with a bare 23505 (3–7 of 8 clients within
-# 15 s). Now no client may fail, and the key's versions must be exactly 1..N afterwards.
-# Run by `make races` against the throwaway cluster of scripts/pg.sh (which must be running).
+# Races under load that an isolation spec cannot time (docs/concurrency.md, "Versions in
+# flight"): pgbench runs inserts of new versions of one key against UPDATEs of that key's
+# latest draft, at READ COMMITTED. Each UPDATE writes a second index entry for the same
+# (key, version); an insert whose probe checked the two entries on either side of the
+# UPDATE's commit used to see neither, number the version again and fail with a bare 23505
+# (3–7 of 8 clients within 15 s). Now no client may fail, and the key's versions must be
+# exactly 1..N afterwards. Run by `make races` against the throwaway cluster of scripts/pg.sh
+# (which must be running).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 eval "$(scripts/pg.sh env)"

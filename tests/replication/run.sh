@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Logical replication of versioned tables (README, "Logical replication"). Run by
+# Logical replication of versioned tables (docs/operations.md, "Logical replication"). Run by
 # `make replication`; needs the installed extension but not the cluster of scripts/pg.sh: it
 # creates two throwaway clusters of its own under /tmp (so that it also works when the checkout
 # is in a directory the postgres user cannot enter), a publisher on port 55441 (wal_level=logical)

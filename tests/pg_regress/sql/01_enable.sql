@@ -1,4 +1,5 @@
--- versioning.enable / disable / config and the versioning.tables catalog (SPEC sections 1, 2, 9).
+-- versioning.enable / disable / config and the versioning.tables catalog (docs/reference.md,
+-- "Options", "Tables", "Errors").
 SET client_min_messages = warning;  -- quiet whether or not an earlier file created it
 CREATE EXTENSION IF NOT EXISTS pg_versioning;
 RESET client_min_messages;
@@ -8,7 +9,8 @@ SELECT extname, extnamespace::regnamespace AS schema, extrelocatable
   FROM pg_extension WHERE extname = 'pg_versioning';
 
 ------------------------------------------------------------------------------------------
--- A table shaped like seed 000's "definitions", plus columns that show the default rule.
+-- A table shaped like the "definitions" of examples/000_definitions.sql, plus columns that show the
+-- default rule.
 CREATE TABLE en_definitions (
   id           text PRIMARY KEY,                          -- primary key: never content
   kind         text NOT NULL,
@@ -83,7 +85,7 @@ SELECT count(*) AS indexes FROM pg_indexes WHERE tablename = 'en_definitions';
 SELECT count(*) AS triggers FROM pg_trigger WHERE tgrelid = 'en_definitions'::regclass AND NOT tgisinternal;
 
 ------------------------------------------------------------------------------------------
--- An existing equivalent index is reused: seed-style unique constraints on exactly
+-- An existing equivalent index is reused: application-style unique constraints on exactly
 -- (key…, version) NULLS NOT DISTINCT and an index on (key…, hash) mean nothing is created.
 CREATE TABLE en_reuse (
   id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,

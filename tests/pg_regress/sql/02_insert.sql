@@ -1,5 +1,5 @@
--- What a plain INSERT into a versioned table does (SPEC sections 3 and 7): hash, dedup,
--- version numbering, parent, check_version, audit log.
+-- What a plain INSERT into a versioned table does (docs/versioning.md, "What an INSERT does", "The
+-- content hash"): hash, dedup, version numbering, parent, check_version, audit log.
 SET client_min_messages = warning;  -- quiet whether or not an earlier file created it
 CREATE EXTENSION IF NOT EXISTS pg_versioning;
 RESET client_min_messages;
@@ -9,7 +9,7 @@ CREATE TABLE ins_docs (
   id           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
   reference    text NOT NULL,
   project_id   text,
-  version      int NOT NULL DEFAULT 1,     -- as in the seeds: harmless, the trigger assigns it
+  version      int NOT NULL DEFAULT 1,     -- as in the examples: harmless, the trigger assigns it
   content_hash text NOT NULL,
   content      jsonb NOT NULL
 );

@@ -1,6 +1,6 @@
--- versioning.canonical(jsonb) and versioning.content_hash(jsonb) (SPEC section 7):
--- RFC 8785 (JCS) canonical JSON, exact for numbers no double holds, and
--- a = b (jsonb equality) if and only if content_hash(a) = content_hash(b).
+-- versioning.canonical(jsonb) and versioning.content_hash(jsonb) (docs/versioning.md, "The content
+-- hash"): RFC 8785 (JCS) canonical JSON, exact for numbers no double holds, and a = b (jsonb
+-- equality) if and only if content_hash(a) = content_hash(b).
 SET client_min_messages = warning;  -- quiet whether or not an earlier file created it
 CREATE EXTENSION IF NOT EXISTS pg_versioning;
 RESET client_min_messages;
@@ -61,7 +61,7 @@ SELECT versioning.canonical($${"\u20ac": "Euro Sign", "\r": "Carriage Return", "
        AS same_as_rfc8785;
 
 -- The RFC 8785 section 3.2.2 sample. Its first number, 333333333.33333329, is not a double:
--- JCS would print the nearest double (333333333.3333333) and SPEC 7 keeps the exact digits,
+-- JCS would print the nearest double (333333333.3333333) and pg_versioning keeps the exact digits,
 -- so two different jsonb numbers never share a hash. Written as a client's JSON library
 -- writes that double, the sample canonicalizes exactly as in the RFC.
 SELECT versioning.canonical($${

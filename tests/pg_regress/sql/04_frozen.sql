@@ -1,5 +1,6 @@
--- Without a lifecycle every version is frozen as soon as it is inserted (SPEC section 4):
--- key, version and content never change, only `mutable` columns may, DELETE is refused.
+-- Without a lifecycle every version is frozen as soon as it is inserted (docs/versioning.md,
+-- "Frozen versions"): key, version and content never change, only `mutable` columns may, DELETE is
+-- refused.
 SET client_min_messages = warning;  -- quiet whether or not an earlier file created it
 CREATE EXTENSION IF NOT EXISTS pg_versioning;
 RESET client_min_messages;

@@ -1,6 +1,6 @@
 -- SET versioning.restore = on: data-only restores and bulk loads of existing history
--- (SPEC section 8). Supplied versions and hashes are kept (hashes verified), dedup is
--- skipped, an existing (key, version) is still refused, and only the owner may do it.
+-- (docs/operations.md, "Restore mode"). Supplied versions and hashes are kept (hashes verified),
+-- dedup is skipped, an existing (key, version) is still refused, and only the owner may do it.
 SET client_min_messages = warning;  -- quiet whether or not an earlier file created it
 CREATE EXTENSION IF NOT EXISTS pg_versioning;
 RESET client_min_messages;

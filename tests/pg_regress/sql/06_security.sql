@@ -1,4 +1,4 @@
--- Security (SPEC sections 1 and 8): a non-superuser owner, a writer with INSERT privilege
+-- Security (docs/security.md): a non-superuser owner, a writer with INSERT privilege
 -- only, row-level security on the versioned table, the table's schema off the search_path,
 -- and a hostile search_path. None of it may change numbering, dedup or hashes.
 SET client_min_messages = warning;  -- quiet whether or not an earlier file created it

@@ -1,7 +1,7 @@
--- Lifecycles (SPEC section 4) and the lifecycle functions of section 5: presets, JSON
--- lifecycles, preset extension, boolean status columns, configuration errors, stamps,
--- editable drafts, transitions, soft and hard delete, transition(), revert(), purge(),
--- labels and the audit log.
+-- Lifecycles (docs/versioning.md, "Lifecycles") and the lifecycle functions (docs/reference.md):
+-- presets, JSON lifecycles, preset extension, boolean status columns, configuration errors, stamps,
+-- editable drafts, transitions, soft and hard delete, transition(), revert(), purge(), labels and
+-- the audit log.
 SET client_min_messages = warning;  -- quiet whether or not an earlier file created it
 CREATE EXTENSION IF NOT EXISTS pg_versioning;
 RESET client_min_messages;

@@ -1,7 +1,7 @@
--- Soft delete meets foreign keys (SPEC section 4: a cascading DELETE from a parent table is
--- refused the same way and leaves everything intact). A direct DELETE of a version is a soft
--- delete; a DELETE cascading from a parent row would remove the parent and keep the version
--- pointing at it, so it is refused and nothing changes.
+-- Soft delete meets foreign keys (docs/versioning.md, "Deleting versions": a cascading DELETE from
+-- a parent table is refused the same way and leaves everything intact). A direct DELETE of a
+-- version is a soft delete; a DELETE cascading from a parent row would remove the parent and keep
+-- the version pointing at it, so it is refused and nothing changes.
 CREATE TABLE sd_prompts (id bigserial PRIMARY KEY, title text NOT NULL);
 CREATE TABLE sd_versions (
     id         bigserial PRIMARY KEY,

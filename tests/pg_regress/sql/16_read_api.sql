@@ -1,5 +1,6 @@
--- put, latest, get, history (SPEC section 5): rows as jsonb (to_jsonb(row)), keys as JSON
--- objects naming key columns (missing = NULL). Each reads through the (key…, version) index.
+-- put, latest, get, history (docs/versioning.md, "The read API"): rows as jsonb (to_jsonb(row)),
+-- keys as JSON objects naming key columns (missing = NULL). Each reads through the (key…, version)
+-- index.
 CREATE TABLE ra (
     id           uuid PRIMARY KEY DEFAULT gen_random_uuid(),
     ref          text NOT NULL,

@@ -1,6 +1,7 @@
--- Semantic version numbers (SPEC section 6, seed 004): the first version is 1.0.0; each next
--- version bumps its predecessor by change_type (major → M+1.0.0, minor → M.m+1.0, patch or
--- NULL → M.m.p+1); recomputed while the version is editable, frozen with it.
+-- Semantic version numbers (docs/versioning.md, "Semantic versions";
+-- examples/004_project_versions.sql): the first version is 1.0.0; each next version bumps its
+-- predecessor by change_type (major → M+1.0.0, minor → M.m+1.0, patch or NULL → M.m.p+1);
+-- recomputed while the version is editable, frozen with it.
 CREATE TABLE sv (
     version_id     uuid PRIMARY KEY DEFAULT gen_random_uuid(),
     project_id     text NOT NULL,

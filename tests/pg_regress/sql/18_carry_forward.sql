@@ -1,6 +1,7 @@
--- Carry-forward of approved child rows (SPEC section 6, seed 001): a new version of a parent
--- key gets copies of the previous version's child rows whose when_column is in when_values,
--- in the same statement, with the back-references set and the copies logged.
+-- Carry-forward of approved child rows (docs/versioning.md, "Carrying approved rows forward";
+-- examples/001_review_workflow.sql): a new version of a parent key gets copies of the previous
+-- version's child rows whose when_column is in when_values, in the same statement, with the
+-- back-references set and the copies logged.
 CREATE TABLE cf_versions (
     version_id     uuid PRIMARY KEY DEFAULT gen_random_uuid(),
     cycle_id       int NOT NULL,
@@ -62,7 +63,7 @@ SELECT v.version_number, array_agg(d.sample_id ORDER BY d.sample_id) AS samples
 SELECT action, key, version, detail - 'child' AS detail FROM versioning.log
  WHERE table_name = 'public.cf_versions' AND action = 'carry_forward' ORDER BY key::text, version;
 
--- seed 001's own lineage query follows carried_from_decision_id back
+-- the lineage query of examples/001_review_workflow.sql follows carried_from_decision_id back
 WITH RECURSIVE sample_lineage AS (
     SELECT sd.decision_id, sd.carried_from_decision_id, ssv.version_number, 0 AS depth
       FROM cf_decisions sd JOIN cf_versions ssv ON sd.version_id = ssv.version_id

@@ -1,8 +1,8 @@
--- Kinds (SPEC section 6, errors of section 9): versioning.register_schema keeps a versioned
--- registry of JSON Schemas (draft 2020-12) per kind; a table enabled with kind_column checks
--- each new version's (and each draft edit's) jsonb content against the latest schema of its
--- row's kind, before hashing and dedup. Failure: 23514 with one DETAIL line per failing JSON
--- Pointer. Restore mode does not check.
+-- Kinds (docs/versioning.md, "Kinds: JSON Schemas for content"; errors: docs/reference.md):
+-- versioning.register_schema keeps a versioned registry of JSON Schemas (draft 2020-12) per kind; a
+-- table enabled with kind_column checks each new version's (and each draft edit's) jsonb content
+-- against the latest schema of its row's kind, before hashing and dedup. Failure: 23514 with one
+-- DETAIL line per failing JSON Pointer. Restore mode does not check.
 SET client_min_messages = warning;  -- quiet whether or not an earlier file created it
 CREATE EXTENSION IF NOT EXISTS pg_versioning;
 RESET client_min_messages;

@@ -1,6 +1,6 @@
--- versioning.as_of(tbl, key, at): the version that was latest at a time (SPEC section 5).
--- Creation times come from the log (the start time of the creating transaction); versions
--- soft-deleted by then do not count; rows come back as they are now.
+-- versioning.as_of(tbl, key, at): the version that was latest at a time (docs/reference.md,
+-- "Functions"). Creation times come from the log (the start time of the creating transaction);
+-- versions soft-deleted by then do not count; rows come back as they are now.
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS pg_versioning;
 RESET client_min_messages;

@@ -1,4 +1,4 @@
--- Nothing the extension runs may depend on the caller's search_path (README, "Security model"): every
+-- Nothing the extension runs may depend on the caller's search_path (docs/security.md): every
 -- SQL text it runs must name pg_catalog's operators, functions, aggregates and types exactly.
 -- Schema sp_trap shadows them, with search_path = sp_trap, pg_catalog: operators, functions
 -- and aggregates of the same signatures, and domains named like the base types (they catch an

@@ -1,0 +1,114 @@
+//! A row trigger's call and its tuple, as the trigger path works with them: the checked
+//! `TriggerData`, a deformed row, and a tuple with some columns replaced.
+use crate::errors::{error, Code};
+use pgrx::pg_sys::{self, Datum};
+
+/// The trigger call as PostgreSQL hands it over, checked.
+pub struct Call {
+    pub data: *mut pg_sys::TriggerData,
+    pub event: u32,
+}
+
+impl Call {
+    /// Refuses anything but a `timing` (BEFORE or AFTER) … FOR EACH ROW call of one of `ops`.
+    ///
+    /// # Safety
+    /// `fcinfo` is the call PostgreSQL made to a trigger function.
+    pub unsafe fn check(
+        fcinfo: pg_sys::FunctionCallInfo,
+        name: &str,
+        timing: u32,
+        ops: &[u32],
+    ) -> Call {
+        let ctx = (*fcinfo).context;
+        if ctx.is_null() || (*ctx).type_ != pg_sys::NodeTag::T_TriggerData {
+            error(
+                Code::ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED,
+                format!("{name} was not called as a trigger"),
+            )
+            .raise();
+        }
+        let data = ctx as *mut pg_sys::TriggerData;
+        let event = (*data).tg_event;
+        let timed = event & pg_sys::TRIGGER_EVENT_TIMINGMASK == timing;
+        let row = event & pg_sys::TRIGGER_EVENT_ROW != 0;
+        if !timed || !row || !ops.contains(&(event & pg_sys::TRIGGER_EVENT_OPMASK)) {
+            let when = if timing == pg_sys::TRIGGER_EVENT_BEFORE {
+                "BEFORE"
+            } else {
+                "AFTER"
+            };
+            error(
+                Code::ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED,
+                format!("{name} must be fired {when} … FOR EACH ROW"),
+            )
+            .hint("Attach it with versioning.enable(), not CREATE TRIGGER.")
+            .raise();
+        }
+        Call { data, event }
+    }
+
+    pub fn relation(&self) -> pg_sys::Relation {
+        unsafe { (*self.data).tg_relation }
+    }
+
+    pub fn op(&self) -> u32 {
+        self.event & pg_sys::TRIGGER_EVENT_OPMASK
+    }
+}
+
+/// Deformed tuple: one value and null flag per attribute.
+pub struct Row {
+    pub values: Vec<Datum>,
+    pub nulls: Vec<bool>,
+}
+
+impl Row {
+    /// # Safety
+    /// `tuple` and `desc` are a valid heap tuple and its descriptor.
+    pub unsafe fn deform(tuple: pg_sys::HeapTuple, desc: pg_sys::TupleDesc) -> Row {
+        let n = (*desc).natts as usize;
+        let mut row = Row {
+            values: vec![Datum::from(0); n],
+            nulls: vec![false; n],
+        };
+        pg_sys::heap_deform_tuple(tuple, desc, row.values.as_mut_ptr(), row.nulls.as_mut_ptr());
+        row
+    }
+
+    pub fn get(&self, index: usize) -> Option<Datum> {
+        (!self.nulls[index]).then(|| self.values[index])
+    }
+}
+
+/// The new tuple with `replace` applied (or as it is).
+///
+/// # Safety
+/// `tuple` is a valid heap tuple of `desc`, which has `natts` attributes; the replaced values
+/// are of the columns' types.
+pub unsafe fn modified_tuple(
+    tuple: pg_sys::HeapTuple,
+    desc: pg_sys::TupleDesc,
+    natts: usize,
+    replace: &[(usize, Option<Datum>)],
+) -> Datum {
+    if replace.is_empty() {
+        return Datum::from(tuple);
+    }
+    let mut values = vec![Datum::from(0); natts];
+    let mut nulls = vec![false; natts];
+    let mut repl = vec![false; natts];
+    for &(i, v) in replace {
+        values[i] = v.unwrap_or(Datum::from(0));
+        nulls[i] = v.is_none();
+        repl[i] = true;
+    }
+    Datum::from(pg_sys::heap_modify_tuple(
+        tuple,
+        desc,
+        values.as_mut_ptr(),
+        nulls.as_mut_ptr(),
+        repl.as_mut_ptr(),
+    ))
+}
+
