@@ -142,3 +142,15 @@ pub unsafe fn primary_key(rel: pg_sys::Relation, columns: &[Column]) -> Vec<Colu
         })
         .collect()
 }
+
+/// The column `name` that option `option` names, or 42703 naming table, option and column.
+pub fn named<'a>(table: &str, columns: &'a [Column], option: &str, name: &str) -> &'a Column {
+    find(columns, name).unwrap_or_else(|| {
+        crate::errors::error(
+            crate::errors::Code::ERRCODE_UNDEFINED_COLUMN,
+            format!("column \"{name}\" named in {option} does not exist in table {table}"),
+        )
+        .hint("Options name columns of the table itself; check the spelling and case.")
+        .raise()
+    })
+}

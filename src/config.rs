@@ -2,6 +2,7 @@
 //! against the table, and stored as jsonb in `versioning.tables` under the table's
 //! schema-qualified name.
 use crate::catalog::{self, Column};
+use crate::catalog::named as column;
 use crate::errors::{error, Code};
 use serde::{Deserialize, Serialize};
 use versioning_core::lifecycle::{self, Lifecycle};
@@ -107,17 +108,6 @@ pub struct Options {
 
 const MAX_KEY_COLUMNS: usize = 32;
 
-fn column<'a>(table: &str, columns: &'a [Column], option: &str, name: &str) -> &'a Column {
-    catalog::find(columns, name).unwrap_or_else(|| {
-        error(
-            Code::ERRCODE_UNDEFINED_COLUMN,
-            format!("column \"{name}\" named in {option} does not exist in table {table}"),
-        )
-        .hint("versioning.enable names columns of the table itself; check the spelling and case.")
-        .raise()
-    })
-}
-
 fn bad_value(option: &str, value: &str, allowed: &str) -> ! {
     error(
         Code::ERRCODE_INVALID_PARAMETER_VALUE,
@@ -125,6 +115,27 @@ fn bad_value(option: &str, value: &str, allowed: &str) -> ! {
     )
     .hint(format!("{option} must be one of {allowed}."))
     .raise()
+}
+
+/// A column of a type the option accepts, or 42703 / 42804.
+fn typed<'a>(
+    table: &str,
+    columns: &'a [Column],
+    option: &str,
+    name: &str,
+    accepts: impl Fn(&Column) -> bool,
+    hint: &str,
+) -> &'a Column {
+    let c = column(table, columns, option, name);
+    if !accepts(c) {
+        error(
+            Code::ERRCODE_DATATYPE_MISMATCH,
+            format!("{option} \"{name}\" of table {table} has type {}", c.type_name()),
+        )
+        .hint(hint.to_string())
+        .raise();
+    }
+    c
 }
 
 /// Validates the options against the table's columns and resolves defaults.
@@ -145,84 +156,7 @@ pub fn validate(
         "error" => OnDuplicate::Error,
         other => bad_value("on_duplicate", other, "'skip' or 'error'"),
     };
-    if o.key.is_empty() || o.key.len() > MAX_KEY_COLUMNS {
-        error(
-            Code::ERRCODE_INVALID_PARAMETER_VALUE,
-            format!("key of table {table} must name 1 to {MAX_KEY_COLUMNS} columns"),
-        )
-        .hint("key names the columns that identify an entity, e.g. key => ARRAY['reference'].")
-        .raise();
-    }
-    for k in &o.key {
-        column(table, columns, "key", k);
-    }
-    let version = column(table, columns, "version_column", &o.version_column);
-    if !version.is_integer() {
-        error(
-            Code::ERRCODE_DATATYPE_MISMATCH,
-            format!(
-                "version_column \"{}\" of table {table} has type {}",
-                version.name,
-                version.type_name()
-            ),
-        )
-        .hint("The version column must be smallint, integer or bigint.")
-        .raise();
-    }
-    if let Some(h) = &o.hash_column {
-        let hash = column(table, columns, "hash_column", h);
-        if !(hash.is_text() || hash.typid == pgrx::pg_sys::BYTEAOID) {
-            error(
-                Code::ERRCODE_DATATYPE_MISMATCH,
-                format!(
-                    "hash_column \"{h}\" of table {table} has type {}",
-                    hash.type_name()
-                ),
-            )
-            .hint("The hash column must be text (64 hex digits) or bytea (32 bytes).")
-            .raise();
-        }
-    } else if dedup != Dedup::Off {
-        error(
-            Code::ERRCODE_INVALID_PARAMETER_VALUE,
-            format!(
-                "dedup => '{}' on table {table} needs a hash_column",
-                o.dedup
-            ),
-        )
-        .hint("Name a text or bytea hash_column, or pass dedup => 'off'.")
-        .raise();
-    }
-    if let Some(p) = &o.parent_column {
-        let parent = column(table, columns, "parent_column", p);
-        if primary_key.len() != 1 {
-            error(
-                Code::ERRCODE_INVALID_PARAMETER_VALUE,
-                format!("parent_column of table {table} needs a single-column primary key"),
-            )
-            .detail(format!(
-                "The table's primary key has {} columns.",
-                primary_key.len()
-            ))
-            .raise();
-        }
-        if parent.typid != primary_key[0].typid {
-            error(
-                Code::ERRCODE_DATATYPE_MISMATCH,
-                format!(
-                    "parent_column \"{p}\" of table {table} has type {}, but the primary key \"{}\" has type {}",
-                    parent.type_name(),
-                    primary_key[0].name,
-                    primary_key[0].type_name()
-                ),
-            )
-            .raise();
-        }
-    }
-    for m in &o.mutable {
-        column(table, columns, "mutable", m);
-    }
-
+    check_columns(table, columns, primary_key, &o, dedup);
     let lifecycle = o
         .lifecycle
         .as_deref()
@@ -232,117 +166,12 @@ pub fn validate(
         .clone()
         .map(|spec| validate_semver(table, columns, spec));
     if let Some(d) = &o.deleted_column {
-        let deleted = column(table, columns, "deleted_column", d);
-        if !is_timestamp(deleted) {
-            error(
-                Code::ERRCODE_DATATYPE_MISMATCH,
-                format!(
-                    "deleted_column \"{d}\" of table {table} has type {}",
-                    deleted.type_name()
-                ),
-            )
-            .hint("The soft-delete column must be timestamptz (or timestamp).")
-            .raise();
-        }
+        typed(table, columns, "deleted_column", d, is_timestamp,
+              "The soft-delete column must be timestamptz (or timestamp).");
     }
-
-    // Each column plays at most one role.
-    let mut roles: Vec<(&str, &str)> = o.key.iter().map(|k| (k.as_str(), "key")).collect();
-    roles.push((o.version_column.as_str(), "version_column"));
-    if let Some(h) = &o.hash_column {
-        roles.push((h, "hash_column"));
-    }
-    if let Some(p) = &o.parent_column {
-        roles.push((p, "parent_column"));
-    }
-    roles.extend(o.mutable.iter().map(|m| (m.as_str(), "mutable")));
-    if let Some(l) = &lifecycle {
-        roles.push((l.column.as_str(), "the lifecycle's status column"));
-        // one stamp column may serve several states (reviewed_at for approved and rejected)
-        roles.extend(
-            l.stamp_columns()
-                .into_iter()
-                .map(|c| (c, "the lifecycle's stamps")),
-        );
-    }
-    if let Some(d) = &o.deleted_column {
-        roles.push((d.as_str(), "deleted_column"));
-    }
-    // The kind names what the content is, so it is not content itself (it may be part of the key).
-    if let Some(k) = o
-        .kind_column
-        .as_deref()
-        .filter(|k| !o.key.iter().any(|c| c == k))
-    {
-        roles.push((k, "kind_column"));
-    }
-    if let Some(v) = &semver {
-        roles.extend(
-            [
-                v.change_type.as_str(),
-                v.major.as_str(),
-                v.minor.as_str(),
-                v.patch.as_str(),
-            ]
-            .map(|c| (c, "semver")),
-        );
-        roles.extend(v.prerelease.as_deref().map(|c| (c, "semver")));
-    }
-    let mut seen: Vec<(&str, &str)> = Vec::new();
-    for (name, role) in &roles {
-        if let Some((_, other)) = seen.iter().find(|(n, _)| n == name) {
-            error(
-                Code::ERRCODE_INVALID_PARAMETER_VALUE,
-                format!(
-                    "column \"{name}\" of table {table} is named both in {other} and in {role}"
-                ),
-            )
-            .raise();
-        }
-        seen.push((name, role));
-    }
-
-    let (content, content_is_default) = match o.content {
-        Some(named) => {
-            if named.is_empty() {
-                error(Code::ERRCODE_INVALID_PARAMETER_VALUE, format!("content of table {table} names no column"))
-                    .hint("Omit content to use every column that is not key, version, hash, parent, mutable or generated.")
-                    .raise();
-            }
-            for c in &named {
-                if column(table, columns, "content", c).generated {
-                    error(Code::ERRCODE_INVALID_PARAMETER_VALUE, format!("column \"{c}\" of table {table} is a generated column and cannot be content"))
-                        .detail("Generated columns are computed after the versioning trigger has hashed the row.")
-                        .hint("Name the columns it is generated from instead.")
-                        .raise();
-                }
-                if let Some((_, role)) = roles.iter().find(|(n, _)| n == c) {
-                    error(Code::ERRCODE_INVALID_PARAMETER_VALUE, format!("column \"{c}\" of table {table} is named both in content and in {role}"))
-                        .raise();
-                }
-            }
-            (named, false)
-        }
-        None => {
-            let chosen: Vec<String> = columns
-                .iter()
-                .filter(|c| !c.volatile_default)
-                .filter(|c| !primary_key.iter().any(|p| p.name == c.name))
-                .filter(|c| !roles.iter().any(|(n, _)| *n == c.name))
-                .map(|c| c.name.clone())
-                .collect();
-            if chosen.is_empty() {
-                error(
-                    Code::ERRCODE_INVALID_PARAMETER_VALUE,
-                    format!("table {table} has no column left to be content"),
-                )
-                .hint("Name the content columns: content => ARRAY['…'].")
-                .raise();
-            }
-            (chosen, true)
-        }
-    };
-
+    let roles = roles(&o, lifecycle.as_ref(), semver.as_ref());
+    check_one_role_each(table, &roles);
+    let (content, content_is_default) = content(table, columns, primary_key, &o, &roles);
     if let Some(k) = &o.kind_column {
         validate_kind_column(table, columns, k, &content);
     } else if o.require_schema {
@@ -353,7 +182,6 @@ pub fn validate(
         .hint("Name the column holding each row's kind: kind_column => 'kind'.")
         .raise();
     }
-
     TableConfig {
         key: o.key,
         content,
@@ -373,6 +201,184 @@ pub fn validate(
         check_version: o.check_version,
         audit: o.audit,
     }
+}
+
+/// The key, version, hash, parent and mutable columns exist with usable types.
+fn check_columns(
+    table: &str,
+    columns: &[Column],
+    primary_key: &[Column],
+    o: &Options,
+    dedup: Dedup,
+) {
+    if o.key.is_empty() || o.key.len() > MAX_KEY_COLUMNS {
+        error(
+            Code::ERRCODE_INVALID_PARAMETER_VALUE,
+            format!("key of table {table} must name 1 to {MAX_KEY_COLUMNS} columns"),
+        )
+        .hint("key names the columns that identify an entity, e.g. key => ARRAY['reference'].")
+        .raise();
+    }
+    for k in &o.key {
+        column(table, columns, "key", k);
+    }
+    typed(table, columns, "version_column", &o.version_column, Column::is_integer,
+          "The version column must be smallint, integer or bigint.");
+    match &o.hash_column {
+        Some(h) => {
+            typed(table, columns, "hash_column", h, |c| c.is_text() || c.typid == pgrx::pg_sys::BYTEAOID,
+                  "The hash column must be text (64 hex digits) or bytea (32 bytes).");
+        }
+        None if dedup != Dedup::Off => error(
+            Code::ERRCODE_INVALID_PARAMETER_VALUE,
+            format!("dedup => '{}' on table {table} needs a hash_column", o.dedup),
+        )
+        .hint("Name a text or bytea hash_column, or pass dedup => 'off'.")
+        .raise(),
+        None => {}
+    }
+    if let Some(p) = &o.parent_column {
+        check_parent_column(table, columns, primary_key, p);
+    }
+    for m in &o.mutable {
+        column(table, columns, "mutable", m);
+    }
+}
+
+/// parent_column points at the previous version's primary key: one column, the same type.
+fn check_parent_column(table: &str, columns: &[Column], primary_key: &[Column], p: &str) {
+    let parent = column(table, columns, "parent_column", p);
+    if primary_key.len() != 1 {
+        error(
+            Code::ERRCODE_INVALID_PARAMETER_VALUE,
+            format!("parent_column of table {table} needs a single-column primary key"),
+        )
+        .detail(format!(
+            "The table's primary key has {} columns.",
+            primary_key.len()
+        ))
+        .raise();
+    }
+    if parent.typid != primary_key[0].typid {
+        error(
+            Code::ERRCODE_DATATYPE_MISMATCH,
+            format!(
+                "parent_column \"{p}\" of table {table} has type {}, but the primary key \"{}\" has type {}",
+                parent.type_name(),
+                primary_key[0].name,
+                primary_key[0].type_name()
+            ),
+        )
+        .raise();
+    }
+}
+
+/// Every column the options give a role, with that role (stamp columns may repeat).
+fn roles<'o>(
+    o: &'o Options,
+    lifecycle: Option<&'o Lifecycle>,
+    semver: Option<&'o Semver>,
+) -> Vec<(&'o str, &'static str)> {
+    let mut roles: Vec<(&str, &str)> = o.key.iter().map(|k| (k.as_str(), "key")).collect();
+    roles.push((o.version_column.as_str(), "version_column"));
+    roles.extend(o.hash_column.as_deref().map(|h| (h, "hash_column")));
+    roles.extend(o.parent_column.as_deref().map(|p| (p, "parent_column")));
+    roles.extend(o.mutable.iter().map(|m| (m.as_str(), "mutable")));
+    if let Some(l) = lifecycle {
+        roles.push((l.column.as_str(), "the lifecycle's status column"));
+        // one stamp column may serve several states (reviewed_at for approved and rejected)
+        roles.extend(
+            l.stamp_columns()
+                .into_iter()
+                .map(|c| (c, "the lifecycle's stamps")),
+        );
+    }
+    roles.extend(o.deleted_column.as_deref().map(|d| (d, "deleted_column")));
+    // The kind names what the content is, so it is not content itself (it may be part of the key).
+    if let Some(k) = o
+        .kind_column
+        .as_deref()
+        .filter(|k| !o.key.iter().any(|c| c == k))
+    {
+        roles.push((k, "kind_column"));
+    }
+    if let Some(v) = semver {
+        roles.extend(
+            [
+                v.change_type.as_str(),
+                v.major.as_str(),
+                v.minor.as_str(),
+                v.patch.as_str(),
+            ]
+            .map(|c| (c, "semver")),
+        );
+        roles.extend(v.prerelease.as_deref().map(|c| (c, "semver")));
+    }
+    roles
+}
+
+/// Each column plays at most one role.
+fn check_one_role_each(table: &str, roles: &[(&str, &str)]) {
+    let mut seen: Vec<(&str, &str)> = Vec::new();
+    for (name, role) in roles {
+        if let Some((_, other)) = seen.iter().find(|(n, _)| n == name) {
+            error(
+                Code::ERRCODE_INVALID_PARAMETER_VALUE,
+                format!(
+                    "column \"{name}\" of table {table} is named both in {other} and in {role}"
+                ),
+            )
+            .raise();
+        }
+        seen.push((name, role));
+    }
+}
+
+/// The content columns as named (checked), or by default every column without a role, a
+/// volatile default or a place in the primary key; and whether it was the default.
+fn content(
+    table: &str,
+    columns: &[Column],
+    primary_key: &[Column],
+    o: &Options,
+    roles: &[(&str, &str)],
+) -> (Vec<String>, bool) {
+    let Some(named) = &o.content else {
+        let chosen: Vec<String> = columns
+            .iter()
+            .filter(|c| !c.volatile_default)
+            .filter(|c| !primary_key.iter().any(|p| p.name == c.name))
+            .filter(|c| !roles.iter().any(|(n, _)| *n == c.name))
+            .map(|c| c.name.clone())
+            .collect();
+        if chosen.is_empty() {
+            error(
+                Code::ERRCODE_INVALID_PARAMETER_VALUE,
+                format!("table {table} has no column left to be content"),
+            )
+            .hint("Name the content columns: content => ARRAY['…'].")
+            .raise();
+        }
+        return (chosen, true);
+    };
+    if named.is_empty() {
+        error(Code::ERRCODE_INVALID_PARAMETER_VALUE, format!("content of table {table} names no column"))
+            .hint("Omit content to use every column that is not key, version, hash, parent, mutable or generated.")
+            .raise();
+    }
+    for c in named {
+        if column(table, columns, "content", c).generated {
+            error(Code::ERRCODE_INVALID_PARAMETER_VALUE, format!("column \"{c}\" of table {table} is a generated column and cannot be content"))
+                .detail("Generated columns are computed after the versioning trigger has hashed the row.")
+                .hint("Name the columns it is generated from instead.")
+                .raise();
+        }
+        if let Some((_, role)) = roles.iter().find(|(n, _)| n == c) {
+            error(Code::ERRCODE_INVALID_PARAMETER_VALUE, format!("column \"{c}\" of table {table} is named both in content and in {role}"))
+                .raise();
+        }
+    }
+    (named.clone(), false)
 }
 
 /// Checks the `semver` option: an object naming the change-type, major, minor, patch (and

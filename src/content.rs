@@ -255,14 +255,23 @@ impl Content {
     }
 }
 
-pub fn hex(hash: &[u8; 32]) -> String {
+/// The bytes as lowercase hex digits (how a text hash column stores a hash).
+pub fn hex(hash: &[u8]) -> String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut out = String::with_capacity(64);
+    let mut out = String::with_capacity(2 * hash.len());
     for b in hash {
         out.push(DIGITS[(b >> 4) as usize] as char);
         out.push(DIGITS[(b & 15) as usize] as char);
     }
     out
+}
+
+/// A hash as a value of the hash column's type: bytea, or text of 64 hex digits.
+pub fn hash_datum(hash: &[u8; 32], typid: pg_sys::Oid) -> Datum {
+    match typid {
+        pg_sys::BYTEAOID => pg::bytea_datum(hash),
+        _ => pg::text_datum(&hex(hash)),
+    }
 }
 
 /// The hash written as 64 hex digits (either case), as bytes.

@@ -1,23 +1,23 @@
 //! pg_versioning: a plain INSERT into a versioned table gets a race-free version number,
 //! a content hash and duplicate suppression. This file only wires the modules together.
+//! The layers, top to bottom (a module imports only from layers below it; docs/architecture.md
+//! draws them and walks one INSERT through them):
 //!
-//! - `config`      the options of `versioning.enable`, validated, stored in `versioning.tables`
-//! - `catalog`     relation and column lookups used at enable time and when building caches
-//! - `table_state` per-backend cache of everything the trigger needs per table (plans, fmgr)
-//! - `content`     content hash of a row (canonical JSON from `versioning_core`, SHA-256)
-//! - `locks`       per-key insert locks, escalating to a table lock for bulk loads
-//! - `key_cache`   what a transaction already knows about keys it holds locked
-//! - `lifecycle`   a row's state, stamps, versions that left an editable state
-//! - `lookup`      reading a key's latest version and duplicates (index probes, or SPI)
-//! - `transaction` forgetting per-transaction state at commit, abort and savepoint rollback
-//! - `trigger`     the row triggers: the INSERT path and the UPDATE/DELETE guard
-//! - `audit`       writing versioning.log
-//! - `semantic_version` major.minor.patch from change types (the `semver` option)
-//! - `carry_forward` copying approved child rows to a parent's new version
-//! - `kinds`       checking content against its kind's JSON Schema (cached per backend)
-//! - `api`         the SQL functions DBAs and applications call
-//! - `spi`, `pg`   thin unsafe helpers around PostgreSQL's C API
-//! - `errors`, `guc`
+//! 1. Entry points: `trigger` (the row triggers: INSERT path, UPDATE/DELETE guard,
+//!    carry-forward), `api` (the SQL functions), `invalidation` and `transaction` (callbacks
+//!    PostgreSQL calls when catalogs change and transactions end).
+//! 2. Per-row work on a table's state: `lookup` (a key's latest version and duplicates: index
+//!    probes, or SQL), `semantic_version` (major.minor.patch from change types).
+//! 3. `table_state`: the per-backend cache of a versioned table's resolved configuration.
+//! 4. Per-table pieces: `lifecycle` (states, stamps, versions that left an editable state),
+//!    `kinds` (JSON Schema checks), `carry_forward` (copying child rows), `content` (the
+//!    content hash), `key` (a row's key as bytes, lock hash, JSON), `probe` (btree index
+//!    probes), `locks` (per-key insert locks), `key_cache` (what a transaction knows about keys
+//!    it holds locked), `audit` (versioning.log), `flags` (what SQL functions tell triggers).
+//! 5. `config`: the options of `versioning.enable`, validated and stored.
+//! 6. PostgreSQL glue: `pg`, `spi`, `catalog`, `errors`, `guc`, `extension` (the extension's
+//!    own objects), `row` (a trigger call and its tuple), `pgrx_internals` (all that relies on
+//!    pgrx beyond its documented API).
 use pgrx::prelude::*;
 
 mod api;
@@ -62,13 +62,4 @@ pub extern "C-unwind" fn _PG_init() {
     invalidation::register();
     transaction::register_callbacks();
     key_cache::register_executor_hook();
-}
-
-#[cfg(test)]
-pub mod pg_test {
-    pub fn setup(_options: Vec<&str>) {}
-    #[must_use]
-    pub fn postgresql_conf_options() -> Vec<&'static str> {
-        vec![]
-    }
 }

@@ -8,7 +8,6 @@
 //!   rows of the current statement.
 //! - `spi`: one kept SQL plan per NULL pattern of the key, run with a fresh snapshot. The
 //!   readable reference (`SET versioning.lookup_method = spi`); the tests run both.
-use crate::guc::{self, LookupMethod};
 use crate::pg;
 use crate::probe::{KeySnapshot, Probes, Sees};
 use crate::spi::{self, Snapshot};
@@ -44,11 +43,7 @@ pub fn read(
     hash: Option<&[u8; 32]>,
     key_hash: u32,
 ) -> KeyState {
-    match state
-        .probes
-        .as_ref()
-        .filter(|_| guc::LOOKUP_METHOD.get() == LookupMethod::Index)
-    {
+    match state.index_probes() {
         Some(probes) => pg::as_user(state.owner, || unsafe {
             read_index(state, probes, heap, values, nulls, hash, key_hash)
         }),
@@ -79,6 +74,32 @@ pub fn hint_version(relid: Oid, key_hash: u32, version: i64) {
     });
 }
 
+/// Column `i` of the tuple in `slot` (deformed), None when NULL.
+unsafe fn column(slot: *mut pg_sys::TupleTableSlot, i: usize) -> Option<Datum> {
+    (!*(*slot).tts_isnull.add(i)).then(|| *(*slot).tts_values.add(i))
+}
+
+/// The version number of the tuple in `slot`.
+unsafe fn version_in(state: &TableState, slot: *mut pg_sys::TupleTableSlot) -> i64 {
+    column(slot, state.version.index).map_or(0, |d| pg::int_from_datum(d, state.version.typid))
+}
+
+/// The tuple in `slot` as the key's latest version.
+unsafe fn latest_in(state: &TableState, slot: *mut pg_sys::TupleTableSlot) -> Latest {
+    Latest {
+        version: version_in(state, slot),
+        hash: state
+            .hash
+            .as_ref()
+            .and_then(|h| column(slot, h.index).and_then(|d| stored_hash(d, h.typid))),
+        primary_key: state
+            .primary_key
+            .as_ref()
+            .and_then(|p| column(slot, p.index).map(|d| pg::datum_copy(d, p.typbyval, p.typlen))),
+        visible_to_transaction: !pg::uses_transaction_snapshot() || visible_to_transaction(slot),
+    }
+}
+
 #[allow(clippy::too_many_arguments)]
 unsafe fn read_index(
     state: &TableState,
@@ -89,50 +110,7 @@ unsafe fn read_index(
     hash: Option<&[u8; 32]>,
     key_hash: u32,
 ) -> KeyState {
-    let backward = pg_sys::ScanDirection::BackwardScanDirection;
-    let version_of = |slot: *mut pg_sys::TupleTableSlot| {
-        pg::int_from_datum(
-            *(*slot).tts_values.add(state.version.index),
-            state.version.typid,
-        )
-    };
-    let read_latest = |slot: *mut pg_sys::TupleTableSlot| {
-        let v = |i: usize| (!*(*slot).tts_isnull.add(i)).then(|| *(*slot).tts_values.add(i));
-        Latest {
-            version: v(state.version.index)
-                .map_or(0, |d| pg::int_from_datum(d, state.version.typid)),
-            hash: state
-                .hash
-                .as_ref()
-                .and_then(|h| v(h.index).and_then(|d| stored_hash(d, h.typid))),
-            primary_key: state
-                .primary_key
-                .as_ref()
-                .and_then(|p| v(p.index).map(|d| pg::datum_copy(d, p.typbyval, p.typlen))),
-            visible_to_transaction: !pg::uses_transaction_snapshot()
-                || visible_to_transaction(slot),
-        }
-    };
-    let latest_from = |lower_bound: Option<i64>| loop {
-        let now = KeySnapshot::take();
-        let mut latest = None;
-        let in_flight = probes.version.each(
-            heap,
-            now.sees_waiting(),
-            (values, nulls),
-            state.key.len(),
-            lower_bound.map(|v| pg::int_datum(v, state.version.typid)),
-            backward,
-            |slot| {
-                latest = Some(read_latest(slot));
-                false
-            },
-        );
-        match in_flight {
-            Some(insert) => insert.wait(heap), // then look again
-            None => break latest,
-        }
-    };
+    let latest_from = |lower_bound| latest_version(state, probes, heap, (values, nulls), lower_bound);
     let hint = VERSION_HINTS.with(|h| h.borrow().get(&(state.relid, key_hash)).copied());
     let mut latest = match hint {
         Some(v) => latest_from(Some(v)).or_else(|| latest_from(None)),
@@ -154,24 +132,47 @@ unsafe fn read_index(
             (values, nulls),
             state.key.len(),
             None,
-            backward,
-            version_of,
+            pg_sys::ScanDirection::BackwardScanDirection,
+            |slot| version_in(state, slot),
         );
         l.visible_to_transaction = seen == Some(l.version);
     }
-    let duplicate = match (&latest, &probes.hash, state.config.dedup) {
-        (Some(_), Some(probe), crate::config::Dedup::Any) if hash.is_some() => probe.first(
-            heap,
-            KeySnapshot::take().sees(),
-            (values, nulls),
-            state.key.len() + 1,
-            None,
-            pg_sys::ScanDirection::ForwardScanDirection,
-            version_of,
-        ),
+    let duplicate = match (&latest, state.config.dedup) {
+        (Some(_), crate::config::Dedup::Any) if hash.is_some() => duplicate(state, heap, values, nulls),
         _ => None,
     };
     KeyState { latest, duplicate }
+}
+
+/// The key's latest version (at least `lower_bound`, if given), waiting for a new version in
+/// flight without the key's lock (see `probe::Sees::StableWaiting`) and then looking again.
+unsafe fn latest_version(
+    state: &TableState,
+    probes: &Probes,
+    heap: pg_sys::Relation,
+    row: (&[Datum], &[bool]),
+    lower_bound: Option<i64>,
+) -> Option<Latest> {
+    loop {
+        let now = KeySnapshot::take();
+        let mut latest = None;
+        let in_flight = probes.version.each(
+            heap,
+            now.sees_waiting(),
+            row,
+            state.key.len(),
+            lower_bound.map(|v| pg::int_datum(v, state.version.typid)),
+            pg_sys::ScanDirection::BackwardScanDirection,
+            |slot| {
+                latest = Some(latest_in(state, slot));
+                false
+            },
+        );
+        match in_flight {
+            Some(insert) => insert.wait(heap),
+            None => return latest,
+        }
+    }
 }
 
 /// A stored hash (bytea, or text of 64 hex digits) as bytes; None if it is neither.
@@ -200,12 +201,7 @@ pub fn duplicate(
             state.key.len() + 1,
             None,
             pg_sys::ScanDirection::ForwardScanDirection,
-            |slot| {
-                pg::int_from_datum(
-                    *(*slot).tts_values.add(state.version.index),
-                    state.version.typid,
-                )
-            },
+            |slot| version_in(state, slot),
         )
     })
 }
@@ -236,13 +232,8 @@ pub fn hashes(
                     complete = false;
                     return false;
                 }
-                let v =
-                    |i: usize| (!*(*slot).tts_isnull.add(i)).then(|| *(*slot).tts_values.add(i));
-                if let (Some(hash), Some(version)) = (
-                    v(h.index).and_then(|d| stored_hash(d, h.typid)),
-                    v(state.version.index),
-                ) {
-                    found.insert(hash, pg::int_from_datum(version, state.version.typid));
+                if let Some(hash) = column(slot, h.index).and_then(|d| stored_hash(d, h.typid)) {
+                    found.insert(hash, version_in(state, slot));
                 }
                 true
             },
@@ -398,11 +389,7 @@ pub fn version_exists(
     version: i64,
 ) -> bool {
     pg::as_user(state.owner, || {
-        match state
-            .probes
-            .as_ref()
-            .filter(|_| guc::LOOKUP_METHOD.get() == LookupMethod::Index)
-        {
+        match state.index_probes() {
             Some(_) => columns_of_version(state, heap, values, nulls, version, &[]).is_some(),
             None => {
                 let _session = spi::Session::connect();
@@ -453,10 +440,7 @@ pub fn columns_of_version(
             None,
             pg_sys::ScanDirection::ForwardScanDirection,
             |slot| {
-                columns
-                    .iter()
-                    .map(|&i| (!*(*slot).tts_isnull.add(i)).then(|| *(*slot).tts_values.add(i)))
-                    .collect()
+                columns.iter().map(|&i| column(slot, i)).collect()
             },
         )
     })

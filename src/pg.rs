@@ -25,9 +25,20 @@ pub fn quote_ident(name: &str) -> String {
     }
 }
 
-/// What a C-convention function's `pg_finfo_…` symbol returns: the version-1 calling
-/// convention (the trigger functions, `versioning.canonical`/`content_hash`).
-pub const FINFO_V1: pg_sys::Pg_finfo_record = pg_sys::Pg_finfo_record { api_version: 1 };
+/// `PG_FUNCTION_INFO_V1` for C-convention functions written by hand (the trigger functions,
+/// `versioning.canonical`/`content_hash`): each named `pg_finfo_<symbol>` function tells
+/// PostgreSQL that `<symbol>` uses the version-1 calling convention.
+macro_rules! function_info_v1 {
+    ($($finfo:ident),* $(,)?) => {$(
+        #[no_mangle]
+        #[doc(hidden)]
+        pub extern "C" fn $finfo() -> &'static pgrx::pg_sys::Pg_finfo_record {
+            const V1: pgrx::pg_sys::Pg_finfo_record = pgrx::pg_sys::Pg_finfo_record { api_version: 1 };
+            &V1
+        }
+    )*};
+}
+pub(crate) use function_info_v1;
 
 /// The bytes of a varlena datum (text, bytea, json), detoasted.
 /// The slice lives in the current memory context.

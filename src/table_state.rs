@@ -113,25 +113,14 @@ pub fn try_get(rel: pg_sys::Relation) -> Option<Rc<TableState>> {
     Some(state)
 }
 
+/// # Safety
+/// `rel` is an open relation.
 unsafe fn build(rel: pg_sys::Relation) -> Option<TableState> {
     let relid = (*rel).rd_id;
     let name = pg::qualified_name(relid);
     let config = config::load(&name)?;
     let columns = catalog::columns(rel);
-    let col = |n: &str| {
-        catalog::find(&columns, n).cloned().unwrap_or_else(|| {
-            error(
-                Code::ERRCODE_UNDEFINED_COLUMN,
-                format!(
-                    "column \"{n}\" configured for versioning no longer exists in table {name}"
-                ),
-            )
-            .hint(format!(
-                "Call versioning.enable('{name}', …) again with the table's current columns."
-            ))
-            .raise()
-        })
-    };
+    let col = |n: &str| configured_column(&name, &columns, n);
     let mcx = pg_sys::AllocSetContextCreateExtended(
         pg_sys::CacheMemoryContext,
         c"pg_versioning table state".as_ptr(),
@@ -139,7 +128,6 @@ unsafe fn build(rel: pg_sys::Relation) -> Option<TableState> {
         pg_sys::ALLOCSET_SMALL_INITSIZE as usize,
         pg_sys::ALLOCSET_SMALL_MAXSIZE as usize,
     );
-    let key = Key::new(relid, config.key.iter().map(|k| col(k)).collect(), mcx);
     let natts = (*(*rel).rd_att).natts as usize;
     let mut mutable = vec![false; natts];
     for m in &config.mutable {
@@ -147,45 +135,26 @@ unsafe fn build(rel: pg_sys::Relation) -> Option<TableState> {
     }
     let version = col(&config.version_column);
     let hash = config.hash_column.as_deref().map(col);
-    let key_indexes: Vec<usize> = config.key.iter().map(|k| col(k).index).collect();
-    let probes = crate::probe::IndexProbe::find(rel, &key_indexes, version.index).map(|v| {
-        crate::probe::Probes {
-            version: v,
-            hash: hash
-                .as_ref()
-                .and_then(|h| crate::probe::IndexProbe::find(rel, &key_indexes, h.index)),
-        }
-    });
-    let probes = probes.filter(|p| p.hash.is_some() || config.dedup != Dedup::Any);
-    let lifecycle = config
-        .lifecycle
-        .clone()
-        .map(|l| crate::lifecycle::Rules::new(l, |c| col(c)));
-    let deleted = config.deleted_column.as_deref().map(col);
-    let semver = config.semver.as_ref().map(|v| {
-        [
-            col(&v.change_type),
-            col(&v.major),
-            col(&v.minor),
-            col(&v.patch),
-        ]
-    });
-    let kinds = config
-        .kind_column
-        .as_deref()
-        .map(|k| crate::kinds::KindCheck {
-            kind: col(k),
-            document: col(&config.content[0]),
-            require: config.require_schema,
-        });
     Some(TableState {
-        kinds,
-        lifecycle,
-        deleted,
-        semver,
+        probes: probes(rel, &config, &col, &version, hash.as_ref()),
+        kinds: config
+            .kind_column
+            .as_deref()
+            .map(|k| crate::kinds::KindCheck {
+                kind: col(k),
+                document: col(&config.content[0]),
+                require: config.require_schema,
+            }),
+        lifecycle: config
+            .lifecycle
+            .clone()
+            .map(|l| crate::lifecycle::Rules::new(l, col)),
+        deleted: config.deleted_column.as_deref().map(col),
+        semver: config.semver.as_ref().map(|v| {
+            [&v.change_type, &v.major, &v.minor, &v.patch].map(|c| col(c))
+        }),
         carry: crate::carry_forward::rules_of(&name),
         relid,
-        probes,
         no_later_insert_trigger: !has_later_insert_trigger(rel),
         owner: pg::relation_owner(relid),
         version,
@@ -193,7 +162,7 @@ unsafe fn build(rel: pg_sys::Relation) -> Option<TableState> {
         parent: config.parent_column.as_deref().map(col),
         primary_key: (config.primary_key.len() == 1).then(|| col(&config.primary_key[0])),
         content: Content::new(config.content.iter().map(|c| col(c)).collect(), mcx),
-        key,
+        key: Key::new(relid, config.key.iter().map(|k| col(k)).collect(), mcx),
         mutable,
         natts,
         name,
@@ -201,6 +170,39 @@ unsafe fn build(rel: pg_sys::Relation) -> Option<TableState> {
         plans: RefCell::new(HashMap::new()),
         mcx,
     })
+}
+
+/// A column the configuration names, or 42703 when a migration dropped it.
+fn configured_column(table: &str, columns: &[Column], name: &str) -> Column {
+    catalog::find(columns, name).cloned().unwrap_or_else(|| {
+        error(
+            Code::ERRCODE_UNDEFINED_COLUMN,
+            format!("column \"{name}\" configured for versioning no longer exists in table {table}"),
+        )
+        .hint(format!(
+            "Call versioning.enable('{table}', …) again with the table's current columns."
+        ))
+        .raise()
+    })
+}
+
+/// The direct index probes, when the indexes `enable` creates are there (else the lookups use
+/// SQL): (key…, version), and (key…, hash) where dedup 'any' needs it.
+unsafe fn probes(
+    rel: pg_sys::Relation,
+    config: &TableConfig,
+    col: &dyn Fn(&str) -> Column,
+    version: &Column,
+    hash: Option<&Column>,
+) -> Option<crate::probe::Probes> {
+    let key: Vec<usize> = config.key.iter().map(|k| col(k).index).collect();
+    let probes = crate::probe::IndexProbe::find(rel, &key, version.index).map(|v| {
+        crate::probe::Probes {
+            version: v,
+            hash: hash.and_then(|h| crate::probe::IndexProbe::find(rel, &key, h.index)),
+        }
+    });
+    probes.filter(|p| p.hash.is_some() || config.dedup != Dedup::Any)
 }
 
 /// Whether an enabled BEFORE INSERT row trigger fires after ours (triggers fire in name order).
@@ -225,10 +227,15 @@ unsafe fn has_later_insert_trigger(rel: pg_sys::Relation) -> bool {
 impl TableState {
     /// Whether inserts may use the per-transaction key cache.
     pub fn cacheable(&self) -> bool {
-        self.no_later_insert_trigger
-            && self.probes.is_some()
-            && crate::guc::LOOKUP_METHOD.get() == crate::guc::LookupMethod::Index
-            && crate::key_cache::usable()
+        self.no_later_insert_trigger && self.index_probes().is_some() && crate::key_cache::usable()
+    }
+
+    /// The direct index probes, unless they are missing or `versioning.lookup_method = spi`.
+    pub fn index_probes(&self) -> Option<&crate::probe::Probes> {
+        use crate::guc::{LookupMethod, LOOKUP_METHOD};
+        self.probes
+            .as_ref()
+            .filter(|_| LOOKUP_METHOD.get() == LookupMethod::Index)
     }
 
     /// The statement `key` names, prepared on first use from `sql()` (its text and parameter

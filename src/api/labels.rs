@@ -7,6 +7,7 @@ use super::key;
 use crate::spi;
 use crate::errors::{error, Code};
 use crate::pg;
+use crate::table_state::TableState;
 use pgrx::prelude::*;
 
 /// `versioning.set_label(tbl, key, label, version)`
@@ -17,85 +18,9 @@ fn set_label(tbl: Option<Table>, key: Option<&str>, label: Option<&str>, version
     let key = required(F, "key", key);
     let label = required(F, "label", label);
     let version = required(F, "version", version);
-    if label == "latest" {
-        error(
-            Code::ERRCODE_INVALID_PARAMETER_VALUE,
-            "the label \"latest\" is implicit and cannot be set",
-        )
-        .hint("versioning.label(tbl, key, 'latest') always gives the latest version.")
-        .raise();
-    }
-    let may_update = unsafe {
-        pg_sys::pg_class_aclcheck(
-            state.relid,
-            pg_sys::GetUserId(),
-            pg_sys::ACL_UPDATE as pg_sys::AclMode,
-        )
-    } == pg_sys::AclResult::ACLCHECK_OK;
-    if !may_update {
-        error(
-            Code::ERRCODE_INSUFFICIENT_PRIVILEGE,
-            format!(
-                "setting a label of table {} needs UPDATE privilege on it",
-                state.name
-            ),
-        )
-        .raise();
-    }
-    // The version, its key as stored, and its state.
-    let status = state.lifecycle.as_ref().map_or("NULL".to_string(), |l| {
-        format!("t.{}::pg_catalog.text", pg::quote_ident(&l.status.name))
-    });
-    let sql = format!(
-        "SELECT pg_catalog.jsonb_build_array({key_json}, {status})::pg_catalog.text FROM {table} t \
-         WHERE {cond} AND t.{v} OPERATOR(pg_catalog.=) $2",
-        key_json = key::json_of_row(&state, "t"),
-        table = state.name,
-        cond = key::conditions(&state, key, "t"),
-        v = pg::quote_ident(&state.version.name),
-    );
-    let Some(found) = spi::run_one::<String>(&sql, &[key.into(), version.into()]) else {
-        error(
-            Code::ERRCODE_INVALID_PARAMETER_VALUE,
-            format!("table {} has no version {version} of key {key}", state.name),
-        )
-        .raise()
-    };
-    let found: serde_json::Value = serde_json::from_str(&found).unwrap_or_default();
-    let row_key = found[0].to_string();
-    if let (Some(l), Some(s)) = (&state.lifecycle, found[1].as_str()) {
-        let left = l.rules.can_reenter_editable()
-            && crate::lifecycle::has_left_editable(&state.name, &row_key, version as i64);
-        if l.rules.is_editable(s) && !left {
-            error(
-                Code::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
-                format!("cannot label version {version} of key {row_key} in table {}: it is still editable (state \"{s}\")", state.name),
-            )
-            .detail("A label points at a frozen version; an editable version may still change.")
-            .hint("Labels point at frozen versions: move the version out of its editable state first.")
-            .raise();
-        }
-    }
-    let protected_by = spi::run_one::<String>(
-        "SELECT role::pg_catalog.text FROM versioning.label_protections \
-         WHERE table_name OPERATOR(pg_catalog.=) $1 AND label OPERATOR(pg_catalog.=) $2",
-        &[state.name.as_str().into(), label.into()],
-    );
-    if let Some(role) = protected_by {
-        let member = spi::run_one::<bool>(
-            "SELECT pg_catalog.pg_has_role($1::pg_catalog.name, 'MEMBER')",
-            &[role.as_str().into()],
-        )
-        .unwrap_or(false);
-        if !member {
-            error(
-                Code::ERRCODE_INSUFFICIENT_PRIVILEGE,
-                format!("label \"{label}\" of table {} is protected", state.name),
-            )
-            .detail(format!("Only members of role {role} may move it."))
-            .raise();
-        }
-    }
+    may_set(&state, label);
+    let row_key = frozen_version(&state, key, version);
+    check_protection(&state, label);
     let actor = crate::audit::actor();
     let args = [
         state.name.as_str().into(),
@@ -136,6 +61,99 @@ fn set_label(tbl: Option<Table>, key: Option<&str>, label: Option<&str>, version
         detail: Some(serde_json::json!({ "label": label, "from": previous }).to_string()),
         ..Default::default()
     });
+}
+
+/// A label other than `latest`, on a table the caller may update.
+fn may_set(state: &TableState, label: &str) {
+    if label == "latest" {
+        error(
+            Code::ERRCODE_INVALID_PARAMETER_VALUE,
+            "the label \"latest\" is implicit and cannot be set",
+        )
+        .hint("versioning.label(tbl, key, 'latest') always gives the latest version.")
+        .raise();
+    }
+    let may_update = unsafe {
+        pg_sys::pg_class_aclcheck(
+            state.relid,
+            pg_sys::GetUserId(),
+            pg_sys::ACL_UPDATE as pg_sys::AclMode,
+        )
+    } == pg_sys::AclResult::ACLCHECK_OK;
+    if !may_update {
+        error(
+            Code::ERRCODE_INSUFFICIENT_PRIVILEGE,
+            format!(
+                "setting a label of table {} needs UPDATE privilege on it",
+                state.name
+            ),
+        )
+        .raise();
+    }
+}
+
+/// The key of version `version` as its row stores it, or 22023 when there is no such version
+/// and 55000 while it is editable (a label points at a frozen version).
+fn frozen_version(state: &TableState, key: &str, version: i32) -> String {
+    // The version, its key as stored, and its state.
+    let status = state.lifecycle.as_ref().map_or("NULL".to_string(), |l| {
+        format!("t.{}::pg_catalog.text", pg::quote_ident(&l.status.name))
+    });
+    let sql = format!(
+        "SELECT pg_catalog.jsonb_build_array({key_json}, {status})::pg_catalog.text FROM {table} t \
+         WHERE {cond} AND t.{v} OPERATOR(pg_catalog.=) $2",
+        key_json = key::json_of_row(&state, "t"),
+        table = state.name,
+        cond = key::conditions(&state, key, "t"),
+        v = pg::quote_ident(&state.version.name),
+    );
+    let Some(found) = spi::run_one::<String>(&sql, &[key.into(), version.into()]) else {
+        error(
+            Code::ERRCODE_INVALID_PARAMETER_VALUE,
+            format!("table {} has no version {version} of key {key}", state.name),
+        )
+        .raise()
+    };
+    let found: serde_json::Value = serde_json::from_str(&found).unwrap_or_default();
+    let row_key = found[0].to_string();
+    if let (Some(l), Some(s)) = (&state.lifecycle, found[1].as_str()) {
+        let left = l.rules.can_reenter_editable()
+            && crate::lifecycle::has_left_editable(&state.name, &row_key, version as i64);
+        if l.rules.is_editable(s) && !left {
+            error(
+                Code::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
+                format!("cannot label version {version} of key {row_key} in table {}: it is still editable (state \"{s}\")", state.name),
+            )
+            .detail("A label points at a frozen version; an editable version may still change.")
+            .hint("Labels point at frozen versions: move the version out of its editable state first.")
+            .raise();
+        }
+    }
+    row_key
+}
+
+/// A protected label moves only for members of its role.
+fn check_protection(state: &TableState, label: &str) {
+    let protected_by = spi::run_one::<String>(
+        "SELECT role::pg_catalog.text FROM versioning.label_protections \
+         WHERE table_name OPERATOR(pg_catalog.=) $1 AND label OPERATOR(pg_catalog.=) $2",
+        &[state.name.as_str().into(), label.into()],
+    );
+    if let Some(role) = protected_by {
+        let member = spi::run_one::<bool>(
+            "SELECT pg_catalog.pg_has_role($1::pg_catalog.name, 'MEMBER')",
+            &[role.as_str().into()],
+        )
+        .unwrap_or(false);
+        if !member {
+            error(
+                Code::ERRCODE_INSUFFICIENT_PRIVILEGE,
+                format!("label \"{label}\" of table {} is protected", state.name),
+            )
+            .detail(format!("Only members of role {role} may move it."))
+            .raise();
+        }
+    }
 }
 
 /// `versioning.label(tbl, key, label) → int`: the version a label points at; `latest` is the

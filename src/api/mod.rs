@@ -281,11 +281,7 @@ unsafe fn canonical_of_arg(fcinfo: pg_sys::FunctionCallInfo) -> String {
     content::canonical_jsonb(value).unwrap_or_else(|e| e.error("the value").raise())
 }
 
-#[no_mangle]
-#[doc(hidden)]
-pub extern "C" fn pg_finfo_pgv_canonical_jsonb() -> &'static pg_sys::Pg_finfo_record {
-    &pg::FINFO_V1
-}
+pg::function_info_v1!(pg_finfo_pgv_canonical_jsonb, pg_finfo_pgv_content_hash_jsonb);
 
 /// `versioning.canonical(value jsonb) → text` (strict: never called with NULL).
 #[pgrx::pg_guard]
@@ -294,12 +290,6 @@ pub unsafe extern "C-unwind" fn pgv_canonical_jsonb(
     fcinfo: pg_sys::FunctionCallInfo,
 ) -> pg_sys::Datum {
     pg::text_datum(&canonical_of_arg(fcinfo))
-}
-
-#[no_mangle]
-#[doc(hidden)]
-pub extern "C" fn pg_finfo_pgv_content_hash_jsonb() -> &'static pg_sys::Pg_finfo_record {
-    &pg::FINFO_V1
 }
 
 /// `versioning.content_hash(value jsonb) → text` (strict).

@@ -40,11 +40,13 @@ impl std::fmt::Display for LazyKey<'_> {
 
 /// A refusal comes back as `Err`: the trigger's entry point raises it once nothing is left to
 /// unwind (see [`crate::errors::Error::raise_here`]).
+///
+/// # Safety
+/// `call` is a checked BEFORE UPDATE OR DELETE FOR EACH ROW call.
 pub unsafe fn on_change(call: &Call) -> Result<Datum, Error> {
     let rel = call.relation();
     let state = table_state::get(rel);
-    let desc = (*rel).rd_att;
-    let old = Row::deform((*call.data).tg_trigtuple, desc);
+    let old = Row::deform((*call.data).tg_trigtuple, (*rel).rd_att);
     let version = old
         .get(state.version.index)
         .map_or(0, |d| pg::int_from_datum(d, state.version.typid));
@@ -54,93 +56,143 @@ pub unsafe fn on_change(call: &Call) -> Result<Datum, Error> {
         json: std::cell::OnceCell::new(),
     };
     let old_state = state.lifecycle.as_ref().and_then(|l| l.state_of(&old));
-    let editable = is_editable(&state, old_state.as_deref(), &key, version);
+    let change = Change {
+        call,
+        state: &state,
+        editable: is_editable(&state, old_state.as_deref(), &key, version),
+        old: &old,
+        key,
+        version,
+        old_state,
+    };
     // what this transaction cached about the table's keys may no longer hold
     crate::key_cache::forget_table(state.relid);
-
     if call.op() == pg_sys::TRIGGER_EVENT_DELETE {
-        return on_delete(
-            call,
-            &state,
-            &old,
-            &key,
-            version,
-            editable,
-            old_state.as_deref(),
-        );
+        change.delete()
+    } else {
+        change.update(&Row::deform((*call.data).tg_newtuple, (*rel).rd_att))
     }
+}
 
-    let new = Row::deform((*call.data).tg_newtuple, desc);
-    let changed = |i: usize| match (old.get(i), new.get(i)) {
-        (None, None) => false,
-        (Some(a), Some(b)) => {
-            let att = &*(*desc).attrs.as_ptr().add(i);
-            !pg::same_value(a, b, att.attlen, att.attbyval)
-        }
-        _ => true,
-    };
-    let identity = state
-        .key
-        .iter()
-        .map(|k| &k.column)
-        .chain(std::iter::once(&state.version));
-    for c in identity {
-        if changed(c.index) {
-            return Err(error(
-                Code::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
-                format!(
-                    "cannot change column \"{}\" of version {version} of key {key} in table {}",
-                    c.name, state.name
-                ),
-            )
-            .detail("Key and version columns never change.")
-            .hint("Insert a row with the new key instead."));
+/// An UPDATE or DELETE of one version, as the guard sees it.
+struct Change<'a> {
+    call: &'a Call,
+    state: &'a TableState,
+    old: &'a Row,
+    key: LazyKey<'a>,
+    version: i64,
+    /// the version's state before the change (None without a lifecycle, or NULL)
+    old_state: Option<String>,
+    editable: bool,
+}
+
+impl Change<'_> {
+    /// Whether column `i` differs between the old row and `new`.
+    unsafe fn changed(&self, new: &Row, i: usize) -> bool {
+        match (self.old.get(i), new.get(i)) {
+            (None, None) => false,
+            (Some(a), Some(b)) => {
+                let att = &*(*(*self.call.relation()).rd_att).attrs.as_ptr().add(i);
+                !pg::same_value(a, b, att.attlen, att.attbyval)
+            }
+            _ => true,
         }
     }
 
-    let mut replace: Vec<(usize, Option<Datum>)> = Vec::new();
-    let mut transition = None;
-    if let Some(l) = &state.lifecycle {
-        let new_state = l.state_of(&new);
-        if new_state != old_state {
-            let from = old_state.clone().unwrap_or_default();
-            let to = new_state.clone().unwrap_or_default();
-            if !l.rules.allows(&from, &to) {
-                let allowed = l
-                    .rules
-                    .transitions
-                    .get(&from)
-                    .map(|t| t.join(", "))
-                    .filter(|t| !t.is_empty());
+    /// Key, version, transitions, then either the draft's recomputed columns or the frozen
+    /// version's rule (only mutable columns, the status and its stamps may change).
+    unsafe fn update(&self, new: &Row) -> Result<Datum, Error> {
+        self.refuse_identity_change(new)?;
+        let (mut replace, transition) = self.transition(new)?;
+        if self.editable {
+            replace.extend(self.draft_columns(new)?);
+        } else {
+            self.refuse_frozen_change(new, &replace, transition.is_some())?;
+        }
+        if let Some((from, to)) = &transition {
+            self.log_transition(from, to);
+        }
+        Ok(crate::row::modified_tuple(
+            (*self.call.data).tg_newtuple,
+            (*self.call.relation()).rd_att,
+            self.state.natts,
+            &replace,
+        ))
+    }
+
+    /// Key and version columns never change.
+    unsafe fn refuse_identity_change(&self, new: &Row) -> Result<(), Error> {
+        let state = self.state;
+        let identity = state
+            .key
+            .iter()
+            .map(|k| &k.column)
+            .chain(std::iter::once(&state.version));
+        for c in identity {
+            if self.changed(new, c.index) {
                 return Err(error(
                     Code::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
-                    format!("cannot move version {version} of key {key} in table {} from \"{from}\" to \"{to}\"", state.name),
+                    format!(
+                        "cannot change column \"{}\" of version {} of key {} in table {}",
+                        c.name, self.version, self.key, state.name
+                    ),
                 )
-                .detail(match allowed {
-                    Some(a) => format!("From \"{from}\" a version may move to: {a}."),
-                    None => format!("No transition leaves \"{from}\"."),
-                })
-                .hint("Move versions only along the lifecycle's transitions; to change content, create a new version."));
+                .detail("Key and version columns never change.")
+                .hint("Insert a row with the new key instead."));
             }
-            replace.extend(l.stamp_values(&to, &state.name));
-            transition = Some((from, to));
         }
+        Ok(())
     }
 
-    if editable {
-        // A draft: anything but key and version may change; its hash follows its content, its
-        // semantic version its change type.
-        replace.extend(crate::semantic_version::replacements(
-            &state, rel, &new, version,
-        ));
+    /// A change of state must be an allowed transition: its stamps, and (from, to).
+    #[allow(clippy::type_complexity)]
+    fn transition(
+        &self,
+        new: &Row,
+    ) -> Result<(Vec<(usize, Option<Datum>)>, Option<(String, String)>), Error> {
+        let Some(l) = &self.state.lifecycle else {
+            return Ok((Vec::new(), None));
+        };
+        let new_state = l.state_of(new);
+        if new_state == self.old_state {
+            return Ok((Vec::new(), None));
+        }
+        let from = self.old_state.clone().unwrap_or_default();
+        let to = new_state.unwrap_or_default();
+        if !l.rules.allows(&from, &to) {
+            let allowed = l
+                .rules
+                .transitions
+                .get(&from)
+                .map(|t| t.join(", "))
+                .filter(|t| !t.is_empty());
+            return Err(error(
+                Code::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
+                format!("cannot move version {} of key {} in table {} from \"{from}\" to \"{to}\"", self.version, self.key, self.state.name),
+            )
+            .detail(match allowed {
+                Some(a) => format!("From \"{from}\" a version may move to: {a}."),
+                None => format!("No transition leaves \"{from}\"."),
+            })
+            .hint("Move versions only along the lifecycle's transitions; to change content, create a new version."));
+        }
+        Ok((l.stamp_values(&to, &self.state.name), Some((from, to))))
+    }
+
+    /// A draft: anything but key and version may change; its hash follows its content (checked
+    /// against its kind's schema), its semantic version its change type.
+    unsafe fn draft_columns(&self, new: &Row) -> Result<Vec<(usize, Option<Datum>)>, Error> {
+        let state = self.state;
+        let mut replace =
+            crate::semantic_version::replacements(state, self.call.relation(), new, self.version);
         if let Some(kinds) = &state.kinds {
-            if changed(kinds.document.index) || changed(kinds.kind.index) {
+            if self.changed(new, kinds.document.index) || self.changed(new, kinds.kind.index) {
                 let checked = crate::kinds::Checked {
                     table: &state.name,
                     key: &state.key,
                     values: &new.values,
                     nulls: &new.nulls,
-                    version: Some(version),
+                    version: Some(self.version),
                 };
                 crate::kinds::check(kinds, &checked);
             }
@@ -148,23 +200,28 @@ pub unsafe fn on_change(call: &Call) -> Result<Datum, Error> {
         if let Some(h) = &state.hash {
             let hash = state.content.hash(&new.values, &new.nulls).map_err(|e| {
                 e.error(&format!(
-                    "version {version} of key {key} in table {}",
-                    state.name
+                    "version {} of key {} in table {}",
+                    self.version, self.key, state.name
                 ))
             })?;
-            replace.push((
-                h.index,
-                hash.map(|x| match h.typid {
-                    pg_sys::BYTEAOID => pg::bytea_datum(&x),
-                    _ => pg::text_datum(&content::hex(&x)),
-                }),
-            ));
+            replace.push((h.index, hash.map(|x| content::hash_datum(&x, h.typid))));
         }
-    } else {
+        Ok(replace)
+    }
+
+    /// A frozen version: only mutable columns, the status along a transition (with the stamps
+    /// it writes) and a soft delete's column may change.
+    unsafe fn refuse_frozen_change(
+        &self,
+        new: &Row,
+        replace: &[(usize, Option<Datum>)],
+        transition: bool,
+    ) -> Result<(), Error> {
+        let state = self.state;
         let soft_deleting = flags::is_soft_deleting();
         let may_change = |i: usize| {
             state.mutable[i]
-                || (transition.is_some()
+                || (transition
                     && state
                         .lifecycle
                         .as_ref()
@@ -172,17 +229,19 @@ pub unsafe fn on_change(call: &Call) -> Result<Datum, Error> {
                 || replace.iter().any(|(r, _)| *r == i)
                 || (soft_deleting && state.deleted.as_ref().is_some_and(|d| d.index == i))
         };
+        let desc = (*self.call.relation()).rd_att;
         for i in 0..state.natts {
             let att = &*(*desc).attrs.as_ptr().add(i);
-            if !att.attisdropped && !may_change(i) && changed(i) {
+            if !att.attisdropped && !may_change(i) && self.changed(new, i) {
                 let name = std::ffi::CStr::from_ptr(att.attname.data.as_ptr()).to_string_lossy();
-                let in_state = old_state
+                let in_state = self
+                    .old_state
                     .as_deref()
                     .map(|s| format!(" (state \"{s}\")"))
                     .unwrap_or_default();
                 return Err(error(
                     Code::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
-                    format!("version {version} of key {key} in table {} is frozen{in_state}", state.name),
+                    format!("version {} of key {} in table {} is frozen{in_state}", self.version, self.key, state.name),
                 )
                 .detail(if state.lifecycle.is_some() {
                     format!("Column \"{name}\" cannot change; only the mutable columns and the status of a frozen version may.")
@@ -192,28 +251,25 @@ pub unsafe fn on_change(call: &Call) -> Result<Datum, Error> {
                 .hint("create a new version instead"));
             }
         }
+        Ok(())
     }
 
-    if let (Some((from, to)), Some(l)) = (&transition, &state.lifecycle) {
+    /// Logs the transition; a version leaving an editable state for good is remembered.
+    fn log_transition(&self, from: &str, to: &str) {
+        let Some(l) = &self.state.lifecycle else { return };
         if l.rules.can_reenter_editable() && l.rules.is_editable(from) && !l.rules.is_editable(to) {
-            lifecycle::record_left_editable(&state.name, key.get(), version);
+            lifecycle::record_left_editable(&self.state.name, self.key.get(), self.version);
         }
         audit::write(&audit::Entry {
-            table: &state.name,
-            key_json: key.get(),
-            version: Some(version),
+            table: &self.state.name,
+            key_json: self.key.get(),
+            version: Some(self.version),
             action: "transition",
             from_state: Some(from),
             to_state: Some(to),
             ..Default::default()
         });
     }
-    Ok(crate::row::modified_tuple(
-        (*call.data).tg_newtuple,
-        desc,
-        state.natts,
-        &replace,
-    ))
 }
 
 /// Whether a version in `state_now` may be edited: its state is editable and it never left one.
@@ -227,33 +283,55 @@ fn is_editable(state: &TableState, state_now: Option<&str>, key: &LazyKey, versi
             && lifecycle::has_left_editable(&state.name, key.get(), version))
 }
 
-unsafe fn on_delete(
-    call: &Call,
-    state: &TableState,
-    old: &Row,
-    key: &LazyKey,
-    version: i64,
-    editable: bool,
-    old_state: Option<&str>,
-) -> Result<Datum, Error> {
-    let tuple = (*call.data).tg_trigtuple;
-    if flags::is_purging() {
-        return Ok(Datum::from(tuple));
+impl Change<'_> {
+    /// A purge removes anything; with `deleted_column` a DELETE is a soft delete; otherwise
+    /// only the latest version may go, and only while editable.
+    unsafe fn delete(&self) -> Result<Datum, Error> {
+        let tuple = (*self.call.data).tg_trigtuple;
+        if flags::is_purging() {
+            return Ok(Datum::from(tuple));
+        }
+        if let Some(d) = &self.state.deleted {
+            return self.soft_delete(d);
+        }
+        if !self.editable {
+            let in_state = self
+                .old_state
+                .as_deref()
+                .map(|s| format!(" (state \"{s}\")"))
+                .unwrap_or_default();
+            return Err(error(
+                Code::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
+                format!(
+                    "cannot delete version {} of key {} in table {}: it is frozen{in_state}",
+                    self.version, self.key, self.state.name
+                ),
+            )
+            .detail("Versions are kept once frozen; only the latest version may be deleted, and only while editable.")
+            .hint(
+                "Frozen versions are kept; versioning.purge() removes them where the law requires it.",
+            ));
+        }
+        self.delete_latest_draft()?;
+        Ok(Datum::from(tuple))
     }
-    if let Some(d) = &state.deleted {
+
+    /// Sets the soft-delete column (once) and removes nothing.
+    unsafe fn soft_delete(&self, d: &crate::catalog::Column) -> Result<Datum, Error> {
+        let state = self.state;
         // A DELETE fired from another trigger (a foreign key's ON DELETE CASCADE) must not turn
         // into a soft delete: the parent row would go while this version keeps pointing at it.
         let depth = pgrx::direct_function_call::<i32>(pg_sys::pg_trigger_depth, &[]).unwrap_or(0);
         if depth > 1 {
             return Err(error(
                 Code::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
-                format!("cannot delete version {version} of key {key} in table {} as part of a cascade", state.name),
+                format!("cannot delete version {} of key {} in table {} as part of a cascade", self.version, self.key, state.name),
             )
             .detail("Deleting from this table is a soft delete: the version would stay and point at a removed row.")
             .hint("Delete the versions explicitly first, or use ON DELETE RESTRICT for references to the soft-delete table."));
         }
-        // Soft delete: set the column (once), remove nothing.
-        if old.get(d.index).is_none() {
+        if self.old.get(d.index).is_none() {
+            let tuple = (*self.call.data).tg_trigtuple;
             let _flag = flags::soft_deleting();
             let _session = crate::spi::Session::connect();
             let soft_delete = state.plan(PlanKey::SoftDelete, || {
@@ -271,63 +349,54 @@ unsafe fn on_delete(
             );
             audit::write(&audit::Entry {
                 table: &state.name,
-                key_json: key.get(),
-                version: Some(version),
+                key_json: self.key.get(),
+                version: Some(self.version),
                 action: "soft_delete",
-                from_state: old_state,
+                from_state: self.old_state.as_deref(),
                 ..Default::default()
             });
         }
-        return Ok(Datum::from(0));
+        Ok(Datum::from(0))
     }
-    if !editable {
-        let in_state = old_state
-            .map(|s| format!(" (state \"{s}\")"))
-            .unwrap_or_default();
-        return Err(error(
-            Code::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
-            format!(
-                "cannot delete version {version} of key {key} in table {}: it is frozen{in_state}",
-                state.name
-            ),
+
+    /// An editable version may go only if it is the latest, so that numbers stay 1..N; the
+    /// key's lock keeps a new version from appearing meanwhile.
+    unsafe fn delete_latest_draft(&self) -> Result<(), Error> {
+        let state = self.state;
+        let old = self.old;
+        let key_hash = state.key.lock_hash(&old.values, &old.nulls);
+        crate::locks::lock_key(state.relid, key_hash);
+        let latest = crate::lookup::read(
+            state,
+            self.call.relation(),
+            &old.values,
+            &old.nulls,
+            None,
+            key_hash,
         )
-        .detail("Versions are kept once frozen; only the latest version may be deleted, and only while editable.")
-        .hint(
-            "Frozen versions are kept; versioning.purge() removes them where the law requires it.",
-        ));
+        .latest
+        .map(|l| l.version);
+        if latest != Some(self.version) {
+            return Err(error(
+                Code::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
+                format!(
+                    "cannot delete version {} of key {} in table {}: version {} is newer",
+                    self.version,
+                    self.key,
+                    state.name,
+                    latest.unwrap_or(0)
+                ),
+            )
+            .detail("Only the latest version may be deleted, so versions stay numbered 1..N."));
+        }
+        audit::write(&audit::Entry {
+            table: &state.name,
+            key_json: self.key.get(),
+            version: Some(self.version),
+            action: "delete",
+            from_state: self.old_state.as_deref(),
+            ..Default::default()
+        });
+        Ok(())
     }
-    // An editable version may go only if it is the latest: numbers stay 1..N. Lock the key
-    // so no new version appears meanwhile.
-    let key_hash = state.key.lock_hash(&old.values, &old.nulls);
-    crate::locks::lock_key(state.relid, key_hash);
-    let latest = crate::lookup::read(
-        state,
-        call.relation(),
-        &old.values,
-        &old.nulls,
-        None,
-        key_hash,
-    )
-    .latest
-    .map(|l| l.version);
-    if latest != Some(version) {
-        return Err(error(
-            Code::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
-            format!(
-                "cannot delete version {version} of key {key} in table {}: version {} is newer",
-                state.name,
-                latest.unwrap_or(0)
-            ),
-        )
-        .detail("Only the latest version may be deleted, so versions stay numbered 1..N."));
-    }
-    audit::write(&audit::Entry {
-        table: &state.name,
-        key_json: key.get(),
-        version: Some(version),
-        action: "delete",
-        from_state: old_state,
-        ..Default::default()
-    });
-    Ok(Datum::from(tuple))
 }

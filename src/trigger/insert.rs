@@ -15,20 +15,14 @@ use crate::table_state::{self, TableState};
 use pgrx::pg_sys::{self, Datum};
 
 /// Refusals come back as `Err`, raised by the trigger's entry point (see `guard::on_change`).
+///
+/// # Safety
+/// `call` is a checked BEFORE INSERT FOR EACH ROW call.
 pub unsafe fn on_insert(call: &Call) -> Result<Datum, Error> {
     let rel = call.relation();
     let restore = guc::RESTORE.get();
-    // Checked before anything else: restore mode keeps supplied versions and hashes, which only
-    // the owner may write — also into a table whose configuration cannot be found.
-    if restore && !pg::current_user_owns((*rel).rd_id) {
-        return Err(error(
-            Code::ERRCODE_INSUFFICIENT_PRIVILEGE,
-            format!(
-                "versioning.restore is on, but only the owner of table {} may restore versions",
-                pg::qualified_name((*rel).rd_id)
-            ),
-        )
-        .hint("SET versioning.restore = off, or run the load as the table's owner."));
+    if restore {
+        restore_allowed(rel)?;
     }
     let state = if restore {
         // pg_restore --data-only may load a table before versioning.tables: until its
@@ -42,11 +36,75 @@ pub unsafe fn on_insert(call: &Call) -> Result<Datum, Error> {
         table_state::get(rel)
     };
     let mut row = Row::deform((*call.data).tg_trigtuple, (*rel).rd_att);
-    let key = |row: &Row| state.key.json(&row.values, &row.nulls);
+    let supplied_version = row
+        .get(state.version.index)
+        .map(|d| pg::int_from_datum(d, state.version.typid));
+    let hash = checked_hash(&state, &mut row, restore)?;
 
-    // Restored rows were checked when first written; today's schema may no longer accept them.
-    // The check and the hash read the document from one detoasted copy (the row keeps the
-    // value as it came, compressed or not).
+    // Everyone inserting this key waits here until the holder's transaction ends, so the
+    // lookup below sees every version that will ever precede ours.
+    let key_hash = state.key.lock_hash(&row.values, &row.nulls);
+    crate::locks::lock_key(state.relid, key_hash);
+
+    // versioning.restore: keep the supplied version (verified hash, no dedup), never twice.
+    if let (true, Some(v)) = (restore, supplied_version) {
+        return restore_version(&state, call, &row, v);
+    }
+    if restore {
+        key_cache::forget_table(state.relid);
+    }
+    let mut knowledge = Knowledge::of(&state, rel, &row, hash.as_ref(), key_hash);
+    let found = &knowledge.found;
+    if let Some(latest) = found.latest.as_ref().filter(|l| !l.visible_to_transaction) {
+        // REPEATABLE READ / SERIALIZABLE: another transaction gave the key a version this
+        // transaction's snapshot cannot see. Numbering against it would act on a state the
+        // transaction never read; PostgreSQL answers a concurrently updated row the same way.
+        return Err(error(
+            Code::ERRCODE_T_R_SERIALIZATION_FAILURE,
+            format!("could not serialize access: key {} of table {} got version {} in a concurrent transaction", state.key.json(&row.values, &row.nulls), state.name, latest.version),
+        )
+        .detail("The version was committed after this transaction's snapshot was taken.")
+        .hint("Retry the transaction."));
+    }
+    let next = match found.latest.as_ref() {
+        None => 1,
+        Some(l) => next_version(&state, &state.key.json(&row.values, &row.nulls), l.version)?,
+    };
+    if !restore && flags::reverted_version().is_none() {
+        if let Some(existing) = duplicate_of(&state, found, hash.as_ref()) {
+            return skip_duplicate(&state, &row, existing, hash.as_ref(), knowledge);
+        }
+        check_supplied_version(&state, &row, supplied_version, next)?;
+    }
+    let parent = (!restore).then(|| found.latest.as_ref().and_then(|l| l.primary_key));
+    let tuple = finish(&state, call, &row, next, parent, knowledge.known.as_mut(), restore)?;
+    lookup::hint_version(state.relid, key_hash, next);
+    knowledge.remember_new(&state, &row, next, hash);
+    Ok(tuple)
+}
+
+/// Restore mode keeps supplied versions and hashes, which only the owner may write — checked
+/// first, also for a table whose configuration cannot be found.
+unsafe fn restore_allowed(rel: pg_sys::Relation) -> Result<(), Error> {
+    if pg::current_user_owns((*rel).rd_id) {
+        return Ok(());
+    }
+    Err(error(
+        Code::ERRCODE_INSUFFICIENT_PRIVILEGE,
+        format!(
+            "versioning.restore is on, but only the owner of table {} may restore versions",
+            pg::qualified_name((*rel).rd_id)
+        ),
+    )
+    .hint("SET versioning.restore = off, or run the load as the table's owner."))
+}
+
+/// Checks the row's document against its kind's schema (not for restored rows: they were
+/// checked when first written, and today's schema may no longer accept them), computes the
+/// content hash, refuses a supplied hash that differs, and writes the hash into the row (the
+/// dedup probe uses it). The check and the hash read the document from one detoasted copy;
+/// the row keeps the value as it came, compressed or not.
+unsafe fn checked_hash(state: &TableState, row: &mut Row, restore: bool) -> Result<Option<[u8; 32]>, Error> {
     let mut detoasted = None;
     if let Some(kinds) = state.kinds.as_ref().filter(|_| !restore) {
         let mut values = row.values.clone();
@@ -64,156 +122,131 @@ pub unsafe fn on_insert(call: &Call) -> Result<Datum, Error> {
         crate::kinds::check(kinds, &checked);
         detoasted = Some(values);
     }
-
+    let key = |row: &Row| state.key.json(&row.values, &row.nulls);
     let hash = state
         .content
         .hash(detoasted.as_deref().unwrap_or(&row.values), &row.nulls)
-        .map_err(|e| {
-            e.error(&format!(
-                "a new version of key {} in table {}",
-                key(&row),
-                state.name
-            ))
-        })?;
-    let supplied_version = row
-        .get(state.version.index)
-        .map(|d| pg::int_from_datum(d, state.version.typid));
+        .map_err(|e| e.error(&format!("a new version of key {} in table {}", key(row), state.name)))?;
     if let Some(h) = &state.hash {
         if let Some(supplied) = row.get(h.index) {
-            check_supplied_hash(&state, &key(&row), h.typid, supplied, hash.as_ref())?;
+            check_supplied_hash(state, &key(row), h.typid, supplied, hash.as_ref())?;
         }
-        // from here on the row carries the computed hash (the index probe for dedup uses it)
         row.nulls[h.index] = hash.is_none();
-        row.values[h.index] = match (hash.as_ref(), h.typid) {
-            (None, _) => Datum::from(0),
-            (Some(x), pg_sys::BYTEAOID) => pg::bytea_datum(x),
-            (Some(x), _) => pg::text_datum(&content::hex(x)),
-        };
+        row.values[h.index] = hash.map_or(Datum::from(0), |x| content::hash_datum(&x, h.typid));
     }
+    Ok(hash)
+}
 
-    // Everyone inserting this key waits here until the holder's transaction ends, so the
-    // lookup below sees every version that will ever precede ours.
-    let key_hash = state.key.lock_hash(&row.values, &row.nulls);
-    crate::locks::lock_key(state.relid, key_hash);
-
-    // versioning.restore: keep the supplied version (verified hash, no dedup), never twice.
-    if restore {
-        key_cache::forget_table(state.relid);
-        if let Some(v) = supplied_version {
-            if lookup::version_exists(&state, rel, &row.values, &row.nulls, v) {
-                return Err(error(Code::ERRCODE_UNIQUE_VIOLATION, format!("version {v} of key {} already exists in table {}", key(&row), state.name))
-                    .detail("versioning.restore keeps supplied versions but never stores a (key, version) twice."));
-            }
-            return finish(&state, call, &row, v, None, None, true);
-        }
+/// Restore mode with a supplied version: kept as it is, unless the key already has it.
+unsafe fn restore_version(state: &TableState, call: &Call, row: &Row, v: i64) -> Result<Datum, Error> {
+    key_cache::forget_table(state.relid);
+    if lookup::version_exists(state, call.relation(), &row.values, &row.nulls, v) {
+        return Err(error(Code::ERRCODE_UNIQUE_VIOLATION, format!("version {v} of key {} already exists in table {}", state.key.json(&row.values, &row.nulls), state.name))
+            .detail("versioning.restore keeps supplied versions but never stores a (key, version) twice."));
     }
+    finish(state, call, row, v, None, None, true)
+}
 
-    // What is known about the key: from this transaction's cache, or read from the indexes.
-    let cached = state.cacheable();
-    let key_bytes = if cached {
-        state.key.bytes(&row.values, &row.nulls)
-    } else {
-        Vec::new()
-    };
-    let mut known = if cached {
-        key_cache::take(state.relid, key_hash, &key_bytes)
-    } else {
-        None
-    };
-    let found = match known.as_mut() {
-        Some(k) => known_state(&state, rel, &row, hash.as_ref(), k),
-        None => {
-            let found = lookup::read(
-                &state,
-                rel,
-                &row.values,
-                &row.nulls,
-                hash.as_ref(),
-                key_hash,
-            );
-            if cached {
-                let keep = |pk: Datum| {
-                    state
-                        .primary_key
-                        .as_ref()
-                        .map(|p| key_cache::keep(pk, p.typbyval, p.typlen))
-                };
-                known = Some(Known {
-                    latest: found
-                        .latest
-                        .as_ref()
-                        .map(|l| (l.version, l.hash, l.primary_key.and_then(keep))),
-                    // a key without versions has no hashes; otherwise read them when needed
-                    hashes: found.latest.is_none().then(Default::default),
-                    key_json: None,
-                });
-            }
-            found
-        }
-    };
-    if let Some(latest) = found.latest.as_ref().filter(|l| !l.visible_to_transaction) {
-        // REPEATABLE READ / SERIALIZABLE: another transaction gave the key a version this
-        // transaction's snapshot cannot see. Numbering against it would act on a state the
-        // transaction never read; PostgreSQL answers a concurrently updated row the same way.
-        return Err(error(
-            Code::ERRCODE_T_R_SERIALIZATION_FAILURE,
-            format!("could not serialize access: key {} of table {} got version {} in a concurrent transaction", key(&row), state.name, latest.version),
-        )
-        .detail("The version was committed after this transaction's snapshot was taken.")
-        .hint("Retry the transaction."));
-    }
-    let next = match found.latest.as_ref() {
-        None => 1,
-        Some(l) => next_version(&state, &key(&row), l.version)?,
-    };
-    if !restore && flags::reverted_version().is_none() {
-        if let Some(existing) = duplicate_of(&state, &found, hash.as_ref()) {
-            match state.config.on_duplicate {
-                OnDuplicate::Skip => {
-                    flags::skipped(state.relid, existing);
-                    if let Some(k) = known {
-                        key_cache::put(state.relid, key_hash, key_bytes, k);
-                    }
-                    return Ok(Datum::from(0)); // like ON CONFLICT DO NOTHING
+/// What is known about the row's key: from this transaction's cache (`known`), or read from
+/// the indexes — and then, where the cache may be used, remembered for the next row.
+struct Knowledge {
+    found: KeyState,
+    known: Option<Known>,
+    /// the key as the cache stores it; empty when the cache is not used
+    key_bytes: Vec<u8>,
+    key_hash: u32,
+}
+
+impl Knowledge {
+    fn of(state: &TableState, rel: pg_sys::Relation, row: &Row, hash: Option<&[u8; 32]>, key_hash: u32) -> Knowledge {
+        let cached = state.cacheable();
+        let key_bytes = if cached { state.key.bytes(&row.values, &row.nulls) } else { Vec::new() };
+        let mut known = if cached { key_cache::take(state.relid, key_hash, &key_bytes) } else { None };
+        let found = match known.as_mut() {
+            Some(k) => known_state(state, rel, row, hash, k),
+            None => {
+                let found = lookup::read(state, rel, &row.values, &row.nulls, hash, key_hash);
+                if cached {
+                    known = Some(Known::from_read(state, &found));
                 }
-                OnDuplicate::Error => return Err(error(Code::ERRCODE_UNIQUE_VIOLATION, format!("duplicate content for key {} in table {}", key(&row), state.name))
-                    .detail(format!("Version {existing} already has this content (hash {}).", hash.as_ref().map(content::hex).unwrap_or_default()))
-                    .hint("Change the content, or enable the table with on_duplicate => 'skip' to ignore duplicates.")),
+                found
             }
-        }
-        if state.config.check_version {
-            if let Some(v) = supplied_version.filter(|&v| v != next) {
-                return Err(error(
-                    Code::ERRCODE_T_R_SERIALIZATION_FAILURE,
-                    format!(
-                        "version {v} of key {} in table {} is not the next version",
-                        key(&row),
-                        state.name
-                    ),
-                )
-                .detail(format!("expected version {v}, next is {next}"))
-                .hint(
-                    "Another writer created a version first: re-read the latest version and retry.",
-                ));
-            }
-        }
+        };
+        Knowledge { found, known, key_bytes, key_hash }
     }
-    let parent = (!restore).then(|| found.latest.and_then(|l| l.primary_key));
-    let tuple = finish(&state, call, &row, next, parent, known.as_mut(), restore)?;
-    lookup::hint_version(state.relid, key_hash, next);
-    if let Some(mut k) = known {
-        // the new row is now the key's latest version
+
+    /// The key's new latest version is `version` (the row just numbered): into the cache.
+    fn remember_new(self, state: &TableState, row: &Row, version: i64, hash: Option<[u8; 32]>) {
+        let Some(mut k) = self.known else { return };
         let pk = state.primary_key.as_ref().and_then(|p| {
             row.get(p.index)
                 .map(|d| key_cache::keep(d, p.typbyval, p.typlen))
         });
-        k.latest = Some((next, hash, pk));
+        k.latest = Some((version, hash, pk));
         if let (Some(map), Some(h)) = (k.hashes.as_mut(), hash) {
-            map.insert(h, next);
+            map.insert(h, version);
         }
-        key_cache::put(state.relid, key_hash, key_bytes, k);
+        key_cache::put(state.relid, self.key_hash, self.key_bytes, k);
     }
-    Ok(tuple)
+
+    /// Nothing new about the key (the row was skipped): what was learned stays cached.
+    fn remember(self, state: &TableState) {
+        if let Some(k) = self.known {
+            key_cache::put(state.relid, self.key_hash, self.key_bytes, k);
+        }
+    }
+}
+
+impl Known {
+    /// What a read of the key tells the cache.
+    fn from_read(state: &TableState, found: &KeyState) -> Known {
+        let keep = |pk: Datum| {
+            state
+                .primary_key
+                .as_ref()
+                .map(|p| key_cache::keep(pk, p.typbyval, p.typlen))
+        };
+        Known {
+            latest: found
+                .latest
+                .as_ref()
+                .map(|l| (l.version, l.hash, l.primary_key.and_then(keep))),
+            // a key without versions has no hashes; otherwise read them when needed
+            hashes: found.latest.is_none().then(Default::default),
+            key_json: None,
+        }
+    }
+}
+
+/// A duplicate of version `existing`: dropped like `ON CONFLICT DO NOTHING`, or 23505.
+fn skip_duplicate(state: &TableState, row: &Row, existing: i64, hash: Option<&[u8; 32]>, knowledge: Knowledge) -> Result<Datum, Error> {
+    match state.config.on_duplicate {
+        OnDuplicate::Skip => {
+            flags::skipped(state.relid, existing);
+            knowledge.remember(state);
+            Ok(Datum::from(0))
+        }
+        OnDuplicate::Error => Err(error(Code::ERRCODE_UNIQUE_VIOLATION, format!("duplicate content for key {} in table {}", state.key.json(&row.values, &row.nulls), state.name))
+            .detail(format!("Version {existing} already has this content (hash {}).", hash.map(|h| content::hex(h)).unwrap_or_default()))
+            .hint("Change the content, or enable the table with on_duplicate => 'skip' to ignore duplicates.")),
+    }
+}
+
+/// `check_version`: a supplied version must be the next one (optimistic concurrency).
+fn check_supplied_version(state: &TableState, row: &Row, supplied: Option<i64>, next: i64) -> Result<(), Error> {
+    let Some(v) = supplied.filter(|&v| state.config.check_version && v != next) else {
+        return Ok(());
+    };
+    Err(error(
+        Code::ERRCODE_T_R_SERIALIZATION_FAILURE,
+        format!(
+            "version {v} of key {} in table {} is not the next version",
+            state.key.json(&row.values, &row.nulls),
+            state.name
+        ),
+    )
+    .detail(format!("expected version {v}, next is {next}"))
+    .hint("Another writer created a version first: re-read the latest version and retry."))
 }
 
 /// The version after `latest`, or 22003 when the version column's type cannot hold it (never a
@@ -302,38 +335,10 @@ unsafe fn finish(
     if let (Some(p), Some(pk)) = (&state.parent, parent) {
         replace.push((p.index, pk));
     }
-    // The lifecycle: a NULL status becomes the initial state; the state must be insertable;
-    // its stamps are filled.
-    let mut entered = None;
-    if let (Some(l), false) = (&state.lifecycle, restore) {
-        let s = match l.state_of(row) {
-            Some(s) if l.rules.is_insertable(&s) => s,
-            Some(s) => {
-                return Err(error(
-                    Code::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
-                    format!(
-                        "cannot insert version {version} of key {} in table {} in state \"{s}\"",
-                        state.key.json(&row.values, &row.nulls),
-                        state.name
-                    ),
-                )
-                .detail(format!(
-                    "Versions may be inserted in: {}.",
-                    l.rules.insertable.join(", ")
-                ))
-                .hint(format!(
-                    "Insert it as \"{}\" and change its state afterwards.",
-                    l.rules.initial
-                )))
-            }
-            None => {
-                replace.push((l.status.index, Some(l.state_datum(&l.rules.initial))));
-                l.rules.initial.clone()
-            }
-        };
-        replace.extend(l.stamp_values(&s, &state.name));
-        entered = Some(s);
-    }
+    let entered = match (&state.lifecycle, restore) {
+        (Some(l), false) => Some(initial_state(state, l, row, version, &mut replace)?),
+        _ => None,
+    };
     if !restore {
         replace.extend(crate::semantic_version::replacements(
             state, rel, row, version,
@@ -346,24 +351,68 @@ unsafe fn finish(
         &replace,
     );
     if state.config.audit && !restore {
-        let mut computed = None;
-        let key_json: &str = match known {
-            Some(k) => k
-                .key_json
-                .get_or_insert_with(|| state.key.json(&row.values, &row.nulls)),
-            None => computed.insert(state.key.json(&row.values, &row.nulls)),
-        };
-        audit::write(&audit::Entry {
-            table: &state.name,
-            key_json,
-            version: Some(version),
-            action: "create",
-            to_state: entered.as_deref(),
-            detail: flags::reverted_version().map(|v| format!("{{\"reverted_to\": {v}}}")),
-            ..Default::default()
-        });
+        log_creation(state, row, version, known, entered.as_deref());
     }
     Ok(tuple)
+}
+
+/// The lifecycle at insert: a NULL status becomes the initial state, the state must be
+/// insertable, and entering it fills its stamps (into `replace`). Returns the state.
+fn initial_state(
+    state: &TableState,
+    l: &crate::lifecycle::Rules,
+    row: &Row,
+    version: i64,
+    replace: &mut Vec<(usize, Option<Datum>)>,
+) -> Result<String, Error> {
+    let s = match l.state_of(row) {
+        Some(s) if l.rules.is_insertable(&s) => s,
+        Some(s) => {
+            return Err(error(
+                Code::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
+                format!(
+                    "cannot insert version {version} of key {} in table {} in state \"{s}\"",
+                    state.key.json(&row.values, &row.nulls),
+                    state.name
+                ),
+            )
+            .detail(format!(
+                "Versions may be inserted in: {}.",
+                l.rules.insertable.join(", ")
+            ))
+            .hint(format!(
+                "Insert it as \"{}\" and change its state afterwards.",
+                l.rules.initial
+            )))
+        }
+        None => {
+            replace.push((l.status.index, Some(l.state_datum(&l.rules.initial))));
+            l.rules.initial.clone()
+        }
+    };
+    replace.extend(l.stamp_values(&s, &state.name));
+    Ok(s)
+}
+
+/// The creation record in versioning.log (the key's JSON kept in the transaction's cache, where
+/// it is used, for the key's next rows).
+fn log_creation(state: &TableState, row: &Row, version: i64, known: Option<&mut Known>, entered: Option<&str>) {
+    let mut computed = None;
+    let key_json: &str = match known {
+        Some(k) => k
+            .key_json
+            .get_or_insert_with(|| state.key.json(&row.values, &row.nulls)),
+        None => computed.insert(state.key.json(&row.values, &row.nulls)),
+    };
+    audit::write(&audit::Entry {
+        table: &state.name,
+        key_json,
+        version: Some(version),
+        action: "create",
+        to_state: entered,
+        detail: flags::reverted_version().map(|v| format!("{{\"reverted_to\": {v}}}")),
+        ..Default::default()
+    });
 }
 
 unsafe fn check_supplied_hash(
@@ -375,7 +424,7 @@ unsafe fn check_supplied_hash(
 ) -> Result<(), Error> {
     let bytes = pg::varlena_bytes(supplied);
     let hex = computed
-        .map(content::hex)
+        .map(|c| content::hex(c))
         .unwrap_or_else(|| "no hash (the content is NULL)".into());
     let matches = match (computed, typid) {
         (None, _) => false,
@@ -384,7 +433,7 @@ unsafe fn check_supplied_hash(
     };
     if !matches {
         let shown = match typid {
-            pg_sys::BYTEAOID => bytes.iter().map(|b| format!("{b:02x}")).collect(),
+            pg_sys::BYTEAOID => content::hex(bytes),
             _ => String::from_utf8_lossy(bytes).into_owned(),
         };
         return Err(error(

@@ -22,11 +22,7 @@ unsafe fn refusable(work: impl FnOnce() -> Result<Datum, Error>) -> Datum {
     }
 }
 
-#[no_mangle]
-#[doc(hidden)]
-pub extern "C" fn pg_finfo_pgv_on_insert() -> &'static pg_sys::Pg_finfo_record {
-    &pg::FINFO_V1
-}
+pg::function_info_v1!(pg_finfo_pgv_on_insert, pg_finfo_pgv_on_change, pg_finfo_pgv_after_insert, pg_finfo_pgv_schemas_changed);
 
 /// `versioning._on_insert()`: BEFORE INSERT FOR EACH ROW.
 #[no_mangle]
@@ -40,12 +36,6 @@ pub unsafe extern "C-unwind" fn pgv_on_insert(fcinfo: pg_sys::FunctionCallInfo) 
         );
         insert::on_insert(&call)
     })
-}
-
-#[no_mangle]
-#[doc(hidden)]
-pub extern "C" fn pg_finfo_pgv_on_change() -> &'static pg_sys::Pg_finfo_record {
-    &pg::FINFO_V1
 }
 
 /// `versioning._on_change()`: BEFORE UPDATE OR DELETE FOR EACH ROW.
@@ -62,12 +52,6 @@ pub unsafe extern "C-unwind" fn pgv_on_change(fcinfo: pg_sys::FunctionCallInfo) 
     })
 }
 
-#[no_mangle]
-#[doc(hidden)]
-pub extern "C" fn pg_finfo_pgv_after_insert() -> &'static pg_sys::Pg_finfo_record {
-    &pg::FINFO_V1
-}
-
 /// `versioning._after_insert()`: AFTER INSERT FOR EACH ROW on a parent with carry-forward rules.
 #[pgrx::pg_guard]
 #[no_mangle]
@@ -80,12 +64,6 @@ pub unsafe extern "C-unwind" fn pgv_after_insert(fcinfo: pg_sys::FunctionCallInf
     );
     carry_forward::after_insert(&call);
     Datum::from(0)
-}
-
-#[no_mangle]
-#[doc(hidden)]
-pub extern "C" fn pg_finfo_pgv_schemas_changed() -> &'static pg_sys::Pg_finfo_record {
-    &pg::FINFO_V1
 }
 
 /// `versioning._schemas_changed()`: AFTER INSERT OR UPDATE OR DELETE FOR EACH ROW on
