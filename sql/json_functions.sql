@@ -1,4 +1,4 @@
--- versioning.canonical(jsonb) and versioning.content_hash(jsonb): SPEC section 7. Read from
+-- versioning.canonical(jsonb) and versioning.content_hash(jsonb): docs/versioning.md, "The content hash". Read from
 -- jsonb's stored form (src/api/mod.rs), as an INSERT hashes a jsonb content column.
 CREATE FUNCTION versioning.canonical(value jsonb) RETURNS text
     LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE

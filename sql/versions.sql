@@ -1,4 +1,4 @@
--- The lifecycle and label functions with their jsonb signatures (SPEC section 5). The Rust
+-- The lifecycle and label functions with their jsonb signatures (docs/reference.md, "Functions"). The Rust
 -- implementations take and give JSON as text, which keeps numbers exact.
 CREATE FUNCTION versioning.transition(tbl regclass, key jsonb, version int, to_state text) RETURNS jsonb
     LANGUAGE sql RETURN versioning._transition(tbl, key::pg_catalog.text, version, to_state)::pg_catalog.jsonb;

@@ -1,4 +1,4 @@
-//! Carry-forward (SPEC section 6, seed 001): when a new version of a parent key is inserted,
+//! Carry-forward (docs/versioning.md, "Carrying approved rows forward"; examples/001_review_workflow.sql): when a new version of a parent key is inserted,
 //! the previous version's child rows whose `when_column` is in `when_values` are copied to it,
 //! in the same statement. An AFTER INSERT row trigger on the parent does it, so the new parent
 //! row exists when the copies' foreign keys are checked. Copies run as the child table's owner.

@@ -87,6 +87,9 @@ impl Column {
 }
 
 /// The live (not dropped) columns of an open relation, in attribute order.
+///
+/// # Safety
+/// `rel` is an open relation.
 pub unsafe fn columns(rel: pg_sys::Relation) -> Vec<Column> {
     let desc = (*rel).rd_att;
     let mut out = Vec::new();
@@ -123,6 +126,9 @@ pub fn find<'a>(columns: &'a [Column], name: &str) -> Option<&'a Column> {
 }
 
 /// The columns of the table's primary key, in key order (empty when it has none).
+///
+/// # Safety
+/// `rel` is an open relation and `columns` its columns.
 pub unsafe fn primary_key(rel: pg_sys::Relation, columns: &[Column]) -> Vec<Column> {
     let index_oid = pg_sys::RelationGetPrimaryKeyIndex(rel);
     if index_oid == Oid::INVALID {

@@ -1,8 +1,8 @@
 //! The configuration of a versioned table: the options of `versioning.enable`, validated
 //! against the table, and stored as jsonb in `versioning.tables` under the table's
 //! schema-qualified name.
-use crate::catalog::{self, Column};
 use crate::catalog::named as column;
+use crate::catalog::{self, Column};
 use crate::errors::{error, Code};
 use serde::{Deserialize, Serialize};
 use versioning_core::lifecycle::{self, Lifecycle};
@@ -130,7 +130,10 @@ fn typed<'a>(
     if !accepts(c) {
         error(
             Code::ERRCODE_DATATYPE_MISMATCH,
-            format!("{option} \"{name}\" of table {table} has type {}", c.type_name()),
+            format!(
+                "{option} \"{name}\" of table {table} has type {}",
+                c.type_name()
+            ),
         )
         .hint(hint.to_string())
         .raise();
@@ -166,8 +169,14 @@ pub fn validate(
         .clone()
         .map(|spec| validate_semver(table, columns, spec));
     if let Some(d) = &o.deleted_column {
-        typed(table, columns, "deleted_column", d, is_timestamp,
-              "The soft-delete column must be timestamptz (or timestamp).");
+        typed(
+            table,
+            columns,
+            "deleted_column",
+            d,
+            is_timestamp,
+            "The soft-delete column must be timestamptz (or timestamp).",
+        );
     }
     let roles = roles(&o, lifecycle.as_ref(), semver.as_ref());
     check_one_role_each(table, &roles);
@@ -222,16 +231,31 @@ fn check_columns(
     for k in &o.key {
         column(table, columns, "key", k);
     }
-    typed(table, columns, "version_column", &o.version_column, Column::is_integer,
-          "The version column must be smallint, integer or bigint.");
+    typed(
+        table,
+        columns,
+        "version_column",
+        &o.version_column,
+        Column::is_integer,
+        "The version column must be smallint, integer or bigint.",
+    );
     match &o.hash_column {
         Some(h) => {
-            typed(table, columns, "hash_column", h, |c| c.is_text() || c.typid == pgrx::pg_sys::BYTEAOID,
-                  "The hash column must be text (64 hex digits) or bytea (32 bytes).");
+            typed(
+                table,
+                columns,
+                "hash_column",
+                h,
+                |c| c.is_text() || c.typid == pgrx::pg_sys::BYTEAOID,
+                "The hash column must be text (64 hex digits) or bytea (32 bytes).",
+            );
         }
         None if dedup != Dedup::Off => error(
             Code::ERRCODE_INVALID_PARAMETER_VALUE,
-            format!("dedup => '{}' on table {table} needs a hash_column", o.dedup),
+            format!(
+                "dedup => '{}' on table {table} needs a hash_column",
+                o.dedup
+            ),
         )
         .hint("Name a text or bytea hash_column, or pass dedup => 'off'.")
         .raise(),
@@ -368,14 +392,24 @@ fn content(
     }
     for c in named {
         if column(table, columns, "content", c).generated {
-            error(Code::ERRCODE_INVALID_PARAMETER_VALUE, format!("column \"{c}\" of table {table} is a generated column and cannot be content"))
-                .detail("Generated columns are computed after the versioning trigger has hashed the row.")
-                .hint("Name the columns it is generated from instead.")
-                .raise();
+            error(
+                Code::ERRCODE_INVALID_PARAMETER_VALUE,
+                format!(
+                    "column \"{c}\" of table {table} is a generated column and cannot be content"
+                ),
+            )
+            .detail(
+                "Generated columns are computed after the versioning trigger has hashed the row.",
+            )
+            .hint("Name the columns it is generated from instead.")
+            .raise();
         }
         if let Some((_, role)) = roles.iter().find(|(n, _)| n == c) {
-            error(Code::ERRCODE_INVALID_PARAMETER_VALUE, format!("column \"{c}\" of table {table} is named both in content and in {role}"))
-                .raise();
+            error(
+                Code::ERRCODE_INVALID_PARAMETER_VALUE,
+                format!("column \"{c}\" of table {table} is named both in content and in {role}"),
+            )
+            .raise();
         }
     }
     (named.clone(), false)

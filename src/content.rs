@@ -1,4 +1,4 @@
-//! The content hash of a row (SPEC section 7):
+//! The content hash of a row (docs/versioning.md, "The content hash"):
 //! - one jsonb/json content column: the canonical JSON text of its value;
 //! - one text (or varchar) column: its UTF-8 bytes; one bytea column: its bytes;
 //! - otherwise the canonical JSON text of {column_name: to_jsonb(value), …}.
@@ -34,6 +34,8 @@ enum Direct {
 
 impl ToJsonb {
     /// Allocates in `mcx`, which must outlive the value.
+    /// # Safety
+    /// `mcx` is a valid memory context that outlives the value.
     pub unsafe fn new(column: &Column, mcx: pg_sys::MemoryContext) -> ToJsonb {
         let old = pg_sys::MemoryContextSwitchTo(mcx);
         let finfo =
@@ -69,7 +71,11 @@ impl ToJsonb {
     }
 
     /// Appends the canonical JSON of to_jsonb(value) (`null` for SQL NULL) to `out`.
-    pub fn write_canonical(&self, value: Option<Datum>, out: &mut String) -> Result<(), Unhashable> {
+    pub fn write_canonical(
+        &self,
+        value: Option<Datum>,
+        out: &mut String,
+    ) -> Result<(), Unhashable> {
         use std::fmt::Write;
         let Some(d) = value else {
             out.push_str("null");
@@ -192,6 +198,8 @@ pub enum Content {
 }
 
 impl Content {
+    /// # Safety
+    /// `mcx` is a valid memory context that outlives the content (it holds to_jsonb calls).
     pub unsafe fn new(columns: Vec<Column>, mcx: pg_sys::MemoryContext) -> Content {
         if columns.len() == 1 {
             let c = columns[0].clone();

@@ -16,7 +16,10 @@ thread_local! {
 }
 
 /// Sets `flag` to `value` until the returned guard is dropped.
-fn set<T: Copy + Default + 'static>(flag: &'static std::thread::LocalKey<Cell<T>>, value: T) -> impl Drop {
+fn set<T: Copy + Default + 'static>(
+    flag: &'static std::thread::LocalKey<Cell<T>>,
+    value: T,
+) -> impl Drop {
     struct Reset<T: Copy + Default + 'static>(&'static std::thread::LocalKey<Cell<T>>);
     impl<T: Copy + Default + 'static> Drop for Reset<T> {
         fn drop(&mut self) {

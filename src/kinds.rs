@@ -1,4 +1,4 @@
-//! Kinds (SPEC section 6): a table with `kind_column` checks each new version's (and each
+//! Kinds (docs/versioning.md, "Kinds: JSON Schemas for content"): a table with `kind_column` checks each new version's (and each
 //! draft edit's) jsonb content against the latest JSON Schema registered for the row's kind
 //! in `versioning.schemas`.
 //!
@@ -9,8 +9,8 @@
 //! against the schema registered most recently, and never caches an older one.
 use crate::catalog::Column;
 use crate::errors::{error, Code};
-use crate::pg;
 use crate::key::Key;
+use crate::pg;
 use pgrx::pg_sys::{self, Datum, Oid};
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;

@@ -4,8 +4,8 @@
 use crate::catalog::Column;
 use crate::errors::{error, Code};
 use crate::pg;
-use crate::spi::{self, KeptPlan, Snapshot};
 use crate::row::Row;
+use crate::spi::{self, KeptPlan, Snapshot};
 use pgrx::pg_sys::{self, Datum};
 use std::collections::HashMap;
 use std::ffi::CString;

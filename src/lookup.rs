@@ -8,10 +8,10 @@
 //!   rows of the current statement.
 //! - `spi`: one kept SQL plan per NULL pattern of the key, run with a fresh snapshot. The
 //!   readable reference (`SET versioning.lookup_method = spi`); the tests run both.
+use crate::config::Dedup;
 use crate::pg;
 use crate::probe::{KeySnapshot, Probes, Sees};
 use crate::spi::{self, Snapshot};
-use crate::config::Dedup;
 use crate::table_state::{PlanKey, TableState};
 use pgrx::pg_sys::{self, Datum, Oid};
 use std::cell::RefCell;
@@ -110,7 +110,8 @@ unsafe fn read_index(
     hash: Option<&[u8; 32]>,
     key_hash: u32,
 ) -> KeyState {
-    let latest_from = |lower_bound| latest_version(state, probes, heap, (values, nulls), lower_bound);
+    let latest_from =
+        |lower_bound| latest_version(state, probes, heap, (values, nulls), lower_bound);
     let hint = VERSION_HINTS.with(|h| h.borrow().get(&(state.relid, key_hash)).copied());
     let mut latest = match hint {
         Some(v) => latest_from(Some(v)).or_else(|| latest_from(None)),
@@ -138,7 +139,9 @@ unsafe fn read_index(
         l.visible_to_transaction = seen == Some(l.version);
     }
     let duplicate = match (&latest, state.config.dedup) {
-        (Some(_), crate::config::Dedup::Any) if hash.is_some() => duplicate(state, heap, values, nulls),
+        (Some(_), crate::config::Dedup::Any) if hash.is_some() => {
+            duplicate(state, heap, values, nulls)
+        }
         _ => None,
     };
     KeyState { latest, duplicate }
@@ -176,6 +179,9 @@ unsafe fn latest_version(
 }
 
 /// A stored hash (bytea, or text of 64 hex digits) as bytes; None if it is neither.
+///
+/// # Safety
+/// `stored` is a non-NULL value of type `typid` (a varlena).
 pub unsafe fn stored_hash(stored: Datum, typid: Oid) -> Option<[u8; 32]> {
     let bytes = pg::varlena_bytes(stored);
     match typid {
@@ -388,17 +394,15 @@ pub fn version_exists(
     nulls: &[bool],
     version: i64,
 ) -> bool {
-    pg::as_user(state.owner, || {
-        match state.index_probes() {
-            Some(_) => columns_of_version(state, heap, values, nulls, version, &[]).is_some(),
-            None => {
-                let _session = spi::Session::connect();
-                let null_mask = state.key.null_mask(nulls);
-                let plan = state.plan(PlanKey::Exists(null_mask), || exists_sql(state, null_mask));
-                let mut args = state.key.args(values, nulls);
-                args.push(Some(pg::int_datum(version, state.version.typid)));
-                plan.execute(&args, Snapshot::Latest, 1) > 0
-            }
+    pg::as_user(state.owner, || match state.index_probes() {
+        Some(_) => columns_of_version(state, heap, values, nulls, version, &[]).is_some(),
+        None => {
+            let _session = spi::Session::connect();
+            let null_mask = state.key.null_mask(nulls);
+            let plan = state.plan(PlanKey::Exists(null_mask), || exists_sql(state, null_mask));
+            let mut args = state.key.args(values, nulls);
+            args.push(Some(pg::int_datum(version, state.version.typid)));
+            plan.execute(&args, Snapshot::Latest, 1) > 0
         }
     })
 }
@@ -439,9 +443,7 @@ pub fn columns_of_version(
             state.key.len() + 1,
             None,
             pg_sys::ScanDirection::ForwardScanDirection,
-            |slot| {
-                columns.iter().map(|&i| column(slot, i)).collect()
-            },
+            |slot| columns.iter().map(|&i| column(slot, i)).collect(),
         )
     })
 }

@@ -42,6 +42,9 @@ pub(crate) use function_info_v1;
 
 /// The bytes of a varlena datum (text, bytea, json), detoasted.
 /// The slice lives in the current memory context.
+///
+/// # Safety
+/// `datum` is a non-NULL varlena value; the slice must not outlive the memory context.
 pub unsafe fn varlena_bytes<'a>(datum: Datum) -> &'a [u8] {
     let v = pg_sys::pg_detoast_datum_packed(datum.cast_mut_ptr());
     let len = pgrx::varlena::varsize_any_exhdr(v);
@@ -71,6 +74,9 @@ pub fn bytea_datum(bytes: &[u8]) -> Datum {
 }
 
 /// The text of a jsonb datum, as jsonb_out prints it.
+///
+/// # Safety
+/// `datum` is a non-NULL jsonb value.
 pub unsafe fn jsonb_text(datum: Datum) -> String {
     let jb = pg_sys::pg_detoast_datum(datum.cast_mut_ptr()) as *mut pg_sys::Jsonb;
     let size = pgrx::varlena::varsize_any(jb as *const pg_sys::varlena) as i32;
@@ -82,6 +88,9 @@ pub unsafe fn jsonb_text(datum: Datum) -> String {
 
 /// Whether two non-NULL values of one type are the same value, byte for byte after detoasting
 /// (what "this column changed" means for a frozen version).
+///
+/// # Safety
+/// `a` and `b` are non-NULL values of one type with this `typlen` and `typbyval`.
 pub unsafe fn same_value(a: Datum, b: Datum, typlen: i16, typbyval: bool) -> bool {
     if typbyval {
         return a == b;
@@ -144,6 +153,9 @@ pub fn as_user<R>(user: Oid, f: impl FnOnce() -> R) -> R {
 }
 
 /// The OIDs of `rel`'s indexes.
+///
+/// # Safety
+/// `rel` is an open relation.
 pub unsafe fn index_oids(rel: pg_sys::Relation) -> Vec<Oid> {
     let list = pg_sys::RelationGetIndexList(rel);
     (0..pg_sys::list_length(list))
@@ -153,6 +165,9 @@ pub unsafe fn index_oids(rel: pg_sys::Relation) -> Vec<Oid> {
 
 /// Whether an (open) index is on plain columns and has no predicate: its entries follow from a
 /// row's columns alone.
+///
+/// # Safety
+/// `index` is an open index relation.
 pub unsafe fn is_plain_index(index: pg_sys::Relation) -> bool {
     pg_sys::RelationGetIndexExpressions(index).is_null()
         && pg_sys::RelationGetIndexPredicate(index).is_null()
@@ -185,6 +200,9 @@ pub fn uses_transaction_snapshot() -> bool {
 }
 
 /// A copy of a datum in the current memory context (datumCopy()).
+///
+/// # Safety
+/// `datum` is a non-NULL value of a type with this `typbyval` and `typlen`.
 pub unsafe fn datum_copy(datum: Datum, typbyval: bool, typlen: i16) -> Datum {
     if typbyval {
         return datum;

@@ -87,7 +87,8 @@ impl FromDatum for Table {
 // Safety: a regclass is an OID passed by value; reading it needs nothing else.
 unsafe impl<'fcx> ArgAbi<'fcx> for Table {
     unsafe fn unbox_arg_unchecked(arg: Arg<'_, 'fcx>) -> Self {
-        arg.unbox_arg_using_from_datum().unwrap_or(Table(Oid::INVALID))
+        arg.unbox_arg_using_from_datum()
+            .unwrap_or(Table(Oid::INVALID))
     }
 
     unsafe fn unbox_nullable_arg(arg: Arg<'_, 'fcx>) -> Nullable<Self> {

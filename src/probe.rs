@@ -103,24 +103,14 @@ impl IndexProbe {
         result
     }
 
-    /// Runs `f` on each tuple the probe finds (in `direction`) while it returns true, with
-    /// the first `constrained` index columns equal to the row's values (NULL matching NULL)
-    /// and the last column at least `lower_bound`, if given.
-    #[allow(clippy::too_many_arguments)]
-    /// # Safety
-    /// As for [`IndexProbe::first`].
-    pub unsafe fn each(
+    /// Equality on the first `constrained` index columns (NULL matching NULL) and, if given,
+    /// the last column at least `lower_bound`.
+    unsafe fn scan_keys(
         &self,
-        heap: pg_sys::Relation,
-        sees: Sees,
         (values, nulls): (&[Datum], &[bool]),
         constrained: usize,
         lower_bound: Option<Datum>,
-        direction: pg_sys::ScanDirection::Type,
-        mut f: impl FnMut(*mut pg_sys::TupleTableSlot) -> bool,
-    ) -> Option<InFlight> {
-        // The INSERT already holds RowExclusiveLock on every index of the table.
-        let index = pg_sys::index_open(self.index, pg_sys::NoLock as i32);
+    ) -> Vec<pg_sys::ScanKeyData> {
         let mut keys: Vec<pg_sys::ScanKeyData> = vec![std::mem::zeroed(); constrained];
         if let Some(bound) = lower_bound {
             let mut key: pg_sys::ScanKeyData = std::mem::zeroed();
@@ -162,10 +152,40 @@ impl IndexProbe {
                 );
             }
         }
+        keys
+    }
+
+    /// Runs `f` on each tuple the probe finds (in `direction`) while it returns true, with
+    /// the first `constrained` index columns equal to the row's values (NULL matching NULL)
+    /// and the last column at least `lower_bound`, if given.
+    #[allow(clippy::too_many_arguments)]
+    /// # Safety
+    /// As for [`IndexProbe::first`].
+    pub unsafe fn each(
+        &self,
+        heap: pg_sys::Relation,
+        sees: Sees,
+        (values, nulls): (&[Datum], &[bool]),
+        constrained: usize,
+        lower_bound: Option<Datum>,
+        direction: pg_sys::ScanDirection::Type,
+        mut f: impl FnMut(*mut pg_sys::TupleTableSlot) -> bool,
+    ) -> Option<InFlight> {
+        // The INSERT already holds RowExclusiveLock on every index of the table.
+        let index = pg_sys::index_open(self.index, pg_sys::NoLock as i32);
+        let mut keys = self.scan_keys((values, nulls), constrained, lower_bound);
         let (snapshot, recheck, wait) = match sees {
             Sees::Snapshot(s) => (s, None, false),
-            Sees::Stable(s) => (std::ptr::addr_of_mut!(pg_sys::SnapshotAnyData), Some(s), false),
-            Sees::StableWaiting(s) => (std::ptr::addr_of_mut!(pg_sys::SnapshotAnyData), Some(s), true),
+            Sees::Stable(s) => (
+                std::ptr::addr_of_mut!(pg_sys::SnapshotAnyData),
+                Some(s),
+                false,
+            ),
+            Sees::StableWaiting(s) => (
+                std::ptr::addr_of_mut!(pg_sys::SnapshotAnyData),
+                Some(s),
+                true,
+            ),
         };
         let mut in_flight = None;
         let scan = pg_sys::index_beginscan(heap, index, snapshot, keys.len() as i32, 0);
@@ -221,17 +241,26 @@ impl InFlight {
     /// # Safety
     /// `heap` is the open table the row is in.
     pub unsafe fn wait(mut self, heap: pg_sys::Relation) {
-        pg_sys::XactLockTableWait(self.0, heap, &mut self.1, pg_sys::XLTW_Oper::XLTW_InsertIndexUnique);
+        pg_sys::XactLockTableWait(
+            self.0,
+            heap,
+            &mut self.1,
+            pg_sys::XLTW_Oper::XLTW_InsertIndexUnique,
+        );
     }
 }
 
 /// The tuple in `slot`, which the key snapshot does not see, as a row in flight: inserted — not
 /// by an UPDATE, whose old row the snapshot sees — by another transaction still in progress.
 unsafe fn in_flight_insert(slot: *mut pg_sys::TupleTableSlot) -> Option<InFlight> {
-    let tuple = (*(slot as *mut pg_sys::BufferHeapTupleTableSlot)).base.tuple;
+    let tuple = (*(slot as *mut pg_sys::BufferHeapTupleTableSlot))
+        .base
+        .tuple;
     let header = &*(*tuple).t_data;
     let infomask = header.t_infomask as u32;
-    if infomask & (pg_sys::HEAP_XMIN_COMMITTED | pg_sys::HEAP_XMIN_INVALID | pg_sys::HEAP_UPDATED) != 0 {
+    if infomask & (pg_sys::HEAP_XMIN_COMMITTED | pg_sys::HEAP_XMIN_INVALID | pg_sys::HEAP_UPDATED)
+        != 0
+    {
         return None;
     }
     let xmin = header.t_choice.t_heap.t_xmin;
@@ -287,4 +316,3 @@ impl Drop for KeySnapshot {
         unsafe { pg_sys::UnregisterSnapshot(self.0) }
     }
 }
-

@@ -111,4 +111,3 @@ pub unsafe fn modified_tuple(
         repl.as_mut_ptr(),
     ))
 }
-

@@ -3,8 +3,8 @@
 //! set at INSERT and recomputed while the version is editable.
 use crate::errors::{error, Code};
 use crate::pg;
-use crate::table_state::TableState;
 use crate::row::Row;
+use crate::table_state::TableState;
 use pgrx::pg_sys::{self, Datum};
 use versioning_core::semver::{bump, ChangeType};
 

@@ -194,4 +194,3 @@ pub fn answer(sql: &str, args: &[pgrx::datum::DatumWithOid]) -> bool {
         .flatten()
         .unwrap_or(false)
 }
-

@@ -4,8 +4,8 @@
 use crate::catalog::{self, Column};
 use crate::config::{self, Dedup, TableConfig};
 use crate::content::Content;
-use crate::key::Key;
 use crate::errors::{error, Code};
+use crate::key::Key;
 use crate::pg;
 use crate::spi::KeptPlan;
 use pgrx::pg_sys::{self, Oid};
@@ -150,9 +150,10 @@ unsafe fn build(rel: pg_sys::Relation) -> Option<TableState> {
             .clone()
             .map(|l| crate::lifecycle::Rules::new(l, col)),
         deleted: config.deleted_column.as_deref().map(col),
-        semver: config.semver.as_ref().map(|v| {
-            [&v.change_type, &v.major, &v.minor, &v.patch].map(|c| col(c))
-        }),
+        semver: config
+            .semver
+            .as_ref()
+            .map(|v| [&v.change_type, &v.major, &v.minor, &v.patch].map(|c| col(c))),
         carry: crate::carry_forward::rules_of(&name),
         relid,
         no_later_insert_trigger: !has_later_insert_trigger(rel),
@@ -177,7 +178,9 @@ fn configured_column(table: &str, columns: &[Column], name: &str) -> Column {
     catalog::find(columns, name).cloned().unwrap_or_else(|| {
         error(
             Code::ERRCODE_UNDEFINED_COLUMN,
-            format!("column \"{name}\" configured for versioning no longer exists in table {table}"),
+            format!(
+                "column \"{name}\" configured for versioning no longer exists in table {table}"
+            ),
         )
         .hint(format!(
             "Call versioning.enable('{table}', …) again with the table's current columns."
@@ -196,12 +199,11 @@ unsafe fn probes(
     hash: Option<&Column>,
 ) -> Option<crate::probe::Probes> {
     let key: Vec<usize> = config.key.iter().map(|k| col(k).index).collect();
-    let probes = crate::probe::IndexProbe::find(rel, &key, version.index).map(|v| {
-        crate::probe::Probes {
+    let probes =
+        crate::probe::IndexProbe::find(rel, &key, version.index).map(|v| crate::probe::Probes {
             version: v,
             hash: hash.and_then(|h| crate::probe::IndexProbe::find(rel, &key, h.index)),
-        }
-    });
+        });
     probes.filter(|p| p.hash.is_some() || config.dedup != Dedup::Any)
 }
 

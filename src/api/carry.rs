@@ -1,13 +1,13 @@
-//! `versioning.enable_carry_forward` (SPEC section 6): checks the rule against both tables,
+//! `versioning.enable_carry_forward` (docs/versioning.md, "Carrying approved rows forward"): checks the rule against both tables,
 //! stores it in versioning.carry_forward and attaches the parent's AFTER INSERT trigger.
 use super::args::{self, required, required_elements, Table};
-use crate::spi;
 use crate::carry_forward::Rule;
-use crate::catalog::{self, Column};
 use crate::catalog::named as column;
+use crate::catalog::{self, Column};
 use crate::errors::{error, Code};
-use crate::pg;
 use crate::extension::CARRY_TRIGGER;
+use crate::pg;
+use crate::spi;
 use pgrx::prelude::*;
 
 fn same_type(table: &str, option: &str, c: &Column, want: &Column, what: &str) {
@@ -66,8 +66,19 @@ fn enable_carry_forward(
     let columns = unsafe { catalog::columns(child.as_ptr()) };
     let child_pk = unsafe { catalog::primary_key(child.as_ptr(), &columns) };
     drop(child); // DDL below needs no open relation of ours
-    let child_table = ChildTable { name: &child_name, columns: &columns, primary_key: &child_pk };
-    child_table.check(&state.name, &parent_pk, &parent_column, &when_column, from_parent_column.as_deref(), from_row_column.as_deref());
+    let child_table = ChildTable {
+        name: &child_name,
+        columns: &columns,
+        primary_key: &child_pk,
+    };
+    child_table.check(
+        &state.name,
+        &parent_pk,
+        &parent_column,
+        &when_column,
+        from_parent_column.as_deref(),
+        from_row_column.as_deref(),
+    );
     let rule = Rule {
         child: child_name.clone(),
         parent_column,
@@ -98,42 +109,45 @@ impl ChildTable<'_> {
         from_parent_column: Option<&str>,
         from_row_column: Option<&str>,
     ) {
-    let link = column(self.name, self.columns, "parent_column", parent_column);
-    same_type(
-        self.name,
-        "parent_column",
-        link,
-        parent_pk,
-        &format!("the primary key of {parent}"),
-    );
-    column(self.name, self.columns, "when_column", when_column);
-    if let Some(f) = from_parent_column {
-        let c = column(self.name, self.columns, "from_parent_column", f);
+        let link = column(self.name, self.columns, "parent_column", parent_column);
         same_type(
             self.name,
-            "from_parent_column",
-            c,
+            "parent_column",
+            link,
             parent_pk,
             &format!("the primary key of {parent}"),
         );
-    }
-    if let Some(f) = from_row_column {
-        if self.primary_key.len() != 1 {
-            error(
-                Code::ERRCODE_INVALID_PARAMETER_VALUE,
-                format!("from_row_column needs a single-column primary key on table {}", self.name),
-            )
-            .raise();
+        column(self.name, self.columns, "when_column", when_column);
+        if let Some(f) = from_parent_column {
+            let c = column(self.name, self.columns, "from_parent_column", f);
+            same_type(
+                self.name,
+                "from_parent_column",
+                c,
+                parent_pk,
+                &format!("the primary key of {parent}"),
+            );
         }
-        let c = column(self.name, self.columns, "from_row_column", f);
-        same_type(
-            self.name,
-            "from_row_column",
-            c,
-            &self.primary_key[0],
-            "its primary key",
-        );
-    }
+        if let Some(f) = from_row_column {
+            if self.primary_key.len() != 1 {
+                error(
+                    Code::ERRCODE_INVALID_PARAMETER_VALUE,
+                    format!(
+                        "from_row_column needs a single-column primary key on table {}",
+                        self.name
+                    ),
+                )
+                .raise();
+            }
+            let c = column(self.name, self.columns, "from_row_column", f);
+            same_type(
+                self.name,
+                "from_row_column",
+                c,
+                &self.primary_key[0],
+                "its primary key",
+            );
+        }
     }
 }
 

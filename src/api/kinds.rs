@@ -73,28 +73,7 @@ fn register_schema(kind: Option<&str>, schema_text: Option<&str>) -> i32 {
             (version + 1, owner)
         }
     };
-    pg::as_user(crate::extension::owner(), || {
-        Spi::run_with_args(
-            "INSERT INTO versioning.schemas (kind, version, schema, owner, registered_by) \
-             VALUES ($1, $2, $3::pg_catalog.jsonb, $4::pg_catalog.name, $5)",
-            &[
-                kind.into(),
-                version.into(),
-                schema_text.into(),
-                owner.into(),
-                audit::actor().into(),
-            ],
-        )
-    })
-    .unwrap_or_else(|e| error(Code::ERRCODE_INTERNAL_ERROR, format!("pg_versioning: {e}")).raise());
-    let key = serde_json::json!({ "kind": kind }).to_string();
-    audit::write(&audit::Entry {
-        table: "versioning.schemas",
-        key_json: &key,
-        version: Some(version as i64),
-        action: "register_schema",
-        ..Default::default()
-    });
+    store(kind, version, schema_text, &owner);
     // Every session (this one included) recompiles the kind's schema on next use: the
     // registry's trigger sends the invalidation (sql/triggers.sql).
     version
@@ -117,4 +96,30 @@ fn is_member_of(role: pg_sys::Oid, owner: &str) -> bool {
         pg_sys::superuser_arg(role)
             || (owner != pg_sys::Oid::INVALID && pg_sys::has_privs_of_role(role, owner))
     }
+}
+
+/// Inserts the schema as the kind's version `version` (as the registry's owner) and logs it.
+fn store(kind: &str, version: i32, schema_text: &str, owner: &str) {
+    pg::as_user(crate::extension::owner(), || {
+        Spi::run_with_args(
+            "INSERT INTO versioning.schemas (kind, version, schema, owner, registered_by) \
+             VALUES ($1, $2, $3::pg_catalog.jsonb, $4::pg_catalog.name, $5)",
+            &[
+                kind.into(),
+                version.into(),
+                schema_text.into(),
+                owner.into(),
+                audit::actor().into(),
+            ],
+        )
+    })
+    .unwrap_or_else(|e| error(Code::ERRCODE_INTERNAL_ERROR, format!("pg_versioning: {e}")).raise());
+    let key = serde_json::json!({ "kind": kind }).to_string();
+    audit::write(&audit::Entry {
+        table: "versioning.schemas",
+        key_json: &key,
+        version: Some(version as i64),
+        action: "register_schema",
+        ..Default::default()
+    });
 }

@@ -1,12 +1,12 @@
-//! Labels (SPEC section 5): a name pointing at one frozen version of a key, stored in
+//! Labels (docs/versioning.md, "Labels"): a name pointing at one frozen version of a key, stored in
 //! `versioning.labels`; `latest` is implicit. Moving a label is logged; a protected label may
 //! be moved only by members of its role.
 use super::args::{required, Table};
-use super::versioned;
 use super::key;
-use crate::spi;
+use super::versioned;
 use crate::errors::{error, Code};
 use crate::pg;
+use crate::spi;
 use crate::table_state::TableState;
 use pgrx::prelude::*;
 
@@ -102,9 +102,9 @@ fn frozen_version(state: &TableState, key: &str, version: i32) -> String {
     let sql = format!(
         "SELECT pg_catalog.jsonb_build_array({key_json}, {status})::pg_catalog.text FROM {table} t \
          WHERE {cond} AND t.{v} OPERATOR(pg_catalog.=) $2",
-        key_json = key::json_of_row(&state, "t"),
+        key_json = key::json_of_row(state, "t"),
         table = state.name,
-        cond = key::conditions(&state, key, "t"),
+        cond = key::conditions(state, key, "t"),
         v = pg::quote_ident(&state.version.name),
     );
     let Some(found) = spi::run_one::<String>(&sql, &[key.into(), version.into()]) else {

@@ -1,13 +1,13 @@
-//! The SQL functions of schema `versioning` (SPEC sections 2, 5, 7).
-use crate::spi;
+//! The SQL functions of schema `versioning` (docs/reference.md, "Functions").
 use crate::catalog;
 use crate::config::{self, Options, TableConfig};
 use crate::content;
 use crate::errors::{error, Code};
 use crate::pg;
+use crate::spi;
 use crate::table_state;
-use pgrx::prelude::*;
 use args::{elements, required, required_elements, Table};
+use pgrx::prelude::*;
 use pgrx::JsonB;
 
 pub(crate) mod args;
@@ -237,7 +237,8 @@ fn disable(tbl: Option<Table>) {
 
 /// The state of a versioned table (55000 when it is not versioned).
 fn state_of(tbl: &pgrx::PgRelation) -> std::rc::Rc<table_state::TableState> {
-    table_state::try_get(tbl.as_ptr()).unwrap_or_else(|| not_versioned(&pg::qualified_name(tbl.oid())))
+    table_state::try_get(tbl.as_ptr())
+        .unwrap_or_else(|| not_versioned(&pg::qualified_name(tbl.oid())))
 }
 
 /// The table argument of `function`, opened (see [`args::table`]), and its versioning state.
@@ -281,9 +282,15 @@ unsafe fn canonical_of_arg(fcinfo: pg_sys::FunctionCallInfo) -> String {
     content::canonical_jsonb(value).unwrap_or_else(|e| e.error("the value").raise())
 }
 
-pg::function_info_v1!(pg_finfo_pgv_canonical_jsonb, pg_finfo_pgv_content_hash_jsonb);
+pg::function_info_v1!(
+    pg_finfo_pgv_canonical_jsonb,
+    pg_finfo_pgv_content_hash_jsonb
+);
 
 /// `versioning.canonical(value jsonb) → text` (strict: never called with NULL).
+///
+/// # Safety
+/// Called by PostgreSQL with a non-NULL jsonb argument (the function is STRICT).
 #[pgrx::pg_guard]
 #[no_mangle]
 pub unsafe extern "C-unwind" fn pgv_canonical_jsonb(
@@ -293,6 +300,9 @@ pub unsafe extern "C-unwind" fn pgv_canonical_jsonb(
 }
 
 /// `versioning.content_hash(value jsonb) → text` (strict).
+///
+/// # Safety
+/// Called by PostgreSQL with a non-NULL jsonb argument (the function is STRICT).
 #[pgrx::pg_guard]
 #[no_mangle]
 pub unsafe extern "C-unwind" fn pgv_content_hash_jsonb(

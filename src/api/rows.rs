@@ -1,14 +1,14 @@
-//! Reading and writing versions by key (SPEC section 5): put, latest, get, history. Rows come
+//! Reading and writing versions by key (docs/reference.md, "Functions"; docs/versioning.md, "The read API"): put, latest, get, history. Rows come
 //! back as `to_jsonb(row)`; each lookup is an index scan on (key…, version). jsonb travels as
 //! text (sql/versions.sql wraps these), which keeps numbers exact.
 use super::args::{required, Table};
-use super::versioned;
 use super::key;
+use super::versioned;
 use crate::errors::{error, Code};
+use crate::flags;
 use crate::pg;
 use crate::spi::{self, Snapshot};
 use crate::table_state::{PlanKey, TableState};
-use crate::flags;
 use pgrx::pg_sys::{self, Datum};
 use pgrx::prelude::*;
 
@@ -161,7 +161,10 @@ fn as_of(
     // The key as the log holds it, computed as the caller: it casts to the key columns' types,
     // whose input functions and domain checks must never run as the log's owner.
     let log_key = spi::run_one::<String>(
-        &format!("SELECT ({})::pg_catalog.text", key::normalized(&state, key, 1)),
+        &format!(
+            "SELECT ({})::pg_catalog.text",
+            key::normalized(&state, key, 1)
+        ),
         &[key.into()],
     )
     .expect("jsonb_build_object returns a value");
@@ -194,30 +197,21 @@ fn as_of(
     // batches of creations, newest first: each continues below the last (at, version) seen
     let (mut before_at, mut before_version) = (at, i64::MAX);
     loop {
-        let batch: Vec<(i64, pgrx::datum::TimestampWithTimeZone)> =
-            crate::pg::as_user(crate::extension::owner(), || {
-                Spi::connect(|c| {
-                    c.select(
-                        &created,
-                        None,
-                        &[
-                            log_key.as_str().into(),
-                            state.name.as_str().into(),
-                            at.into(),
-                            before_at.into(),
-                            before_version.into(),
-                        ],
-                    )
-                    .unwrap_or_else(|e| {
-                        error(Code::ERRCODE_INTERNAL_ERROR, format!("pg_versioning: {e}")).raise()
-                    })
-                    .filter_map(|r| Some((r.get::<i64>(1).ok()??, r.get(2).ok()??)))
-                    .collect()
-                })
-            });
+        let batch = creations(
+            &created,
+            &[
+                log_key.as_str().into(),
+                state.name.as_str().into(),
+                at.into(),
+                before_at.into(),
+                before_version.into(),
+            ],
+        );
         let &(last_version, last_at) = batch.last()?;
         let versions: Vec<i64> = batch.iter().map(|(v, _)| *v).collect();
-        if let Some(row) = spi::run_one::<String>(&existing, &[key.into(), versions.into(), at.into()]) {
+        if let Some(row) =
+            spi::run_one::<String>(&existing, &[key.into(), versions.into(), at.into()])
+        {
             return Some(row);
         }
         if (batch.len() as i64) < BATCH {
@@ -225,6 +219,23 @@ fn as_of(
         }
         (before_at, before_version) = (last_at, last_version);
     }
+}
+
+/// One batch of creation records (version, at), read as the log's owner.
+fn creations(
+    sql: &str,
+    args: &[pgrx::datum::DatumWithOid],
+) -> Vec<(i64, pgrx::datum::TimestampWithTimeZone)> {
+    crate::pg::as_user(crate::extension::owner(), || {
+        Spi::connect(|c| {
+            c.select(sql, None, args)
+                .unwrap_or_else(|e| {
+                    error(Code::ERRCODE_INTERNAL_ERROR, format!("pg_versioning: {e}")).raise()
+                })
+                .filter_map(|r| Some((r.get::<i64>(1).ok()??, r.get(2).ok()??)))
+                .collect()
+        })
+    })
 }
 
 /// `versioning.put(tbl, row)`: inserts the row through exactly the rules of a plain INSERT and
@@ -338,13 +349,14 @@ fn diff(
         v = pg::quote_ident(&state.version.name),
     );
     let content_of = |version: i32| {
-        let text = spi::run_one::<String>(&sql, &[key.into(), version.into()]).unwrap_or_else(|| {
-            error(
-                Code::ERRCODE_INVALID_PARAMETER_VALUE,
-                format!("table {} has no version {version} of key {key}", state.name),
-            )
-            .raise()
-        });
+        let text =
+            spi::run_one::<String>(&sql, &[key.into(), version.into()]).unwrap_or_else(|| {
+                error(
+                    Code::ERRCODE_INVALID_PARAMETER_VALUE,
+                    format!("table {} has no version {version} of key {key}", state.name),
+                )
+                .raise()
+            });
         versioning_core::json::parse(&text).unwrap_or_else(|e| {
             if e.is_too_deep() {
                 error(
@@ -398,8 +410,11 @@ fn semver(tbl: Option<Table>, key: Option<&str>, version: Option<i32>) -> Option
         key::conditions(&state, key, "t"),
         q(&state.version.name),
     );
-    let row: serde_json::Value =
-        serde_json::from_str(&spi::run_one::<String>(&sql, &[key.into(), version.into()])?).ok()?;
+    let row: serde_json::Value = serde_json::from_str(&spi::run_one::<String>(
+        &sql,
+        &[key.into(), version.into()],
+    )?)
+    .ok()?;
     let part = |i: usize| row[i].as_i64();
     Some(versioning_core::semver::format(
         (part(0)?, part(1)?, part(2)?),

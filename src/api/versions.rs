@@ -1,16 +1,16 @@
-//! Lifecycle functions (SPEC sections 4, 5): transition, revert, purge. Each runs plain SQL
+//! Lifecycle functions (docs/versioning.md, "Lifecycles"): transition, revert, purge. Each runs plain SQL
 //! on the versioned table, so every rule of the triggers applies to it as to any client.
 //! jsonb travels as text here (sql/versions.sql wraps them): it keeps numbers exact.
+use super::args::{required, Table};
 use super::key;
-use crate::spi;
+use super::versioned;
 use crate::catalog;
 use crate::errors::{error, Code};
-use crate::pg;
-use crate::table_state::TableState;
 use crate::flags;
+use crate::pg;
+use crate::spi;
+use crate::table_state::TableState;
 use pgrx::prelude::*;
-use super::args::{required, Table};
-use super::versioned;
 
 fn no_such_version(state: &TableState, key: &str, version: i32) -> ! {
     error(
@@ -137,12 +137,7 @@ fn reverted_columns<'c>(
 /// when `version` is NULL). Owner only, with `SET LOCAL versioning.allow_purge = on`; the
 /// reason goes to the audit log. Returns how many versions were removed.
 #[pg_extern(name = "_purge")]
-fn purge(
-    tbl: Option<Table>,
-    key: Option<&str>,
-    version: Option<i32>,
-    reason: Option<&str>,
-) -> i64 {
+fn purge(tbl: Option<Table>, key: Option<&str>, version: Option<i32>, reason: Option<&str>) -> i64 {
     const F: &str = "versioning.purge";
     let (_, state) = versioned(F, tbl);
     let key = required(F, "key", key);

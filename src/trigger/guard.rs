@@ -1,4 +1,4 @@
-//! UPDATE and DELETE of versions (SPEC section 4).
+//! UPDATE and DELETE of versions (docs/versioning.md, "Lifecycles").
 //!
 //! - Key and version columns never change.
 //! - Without a lifecycle every version is frozen once inserted; with one, a version is
@@ -8,13 +8,13 @@
 //! - Editing a draft recomputes its hash. DELETE is a soft delete when `deleted_column` is set;
 //!   otherwise only the latest version may be removed, and only while editable.
 //!   `versioning.purge` is the way out for frozen versions.
-use crate::flags;
-use crate::row::{Call, Row};
 use crate::audit;
 use crate::content;
 use crate::errors::{error, Code, Error};
+use crate::flags;
 use crate::lifecycle;
 use crate::pg;
+use crate::row::{Call, Row};
 use crate::table_state::{self, PlanKey, TableState};
 use pgrx::pg_sys::{self, Datum};
 
@@ -256,7 +256,9 @@ impl Change<'_> {
 
     /// Logs the transition; a version leaving an editable state for good is remembered.
     fn log_transition(&self, from: &str, to: &str) {
-        let Some(l) = &self.state.lifecycle else { return };
+        let Some(l) = &self.state.lifecycle else {
+            return;
+        };
         if l.rules.can_reenter_editable() && l.rules.is_editable(from) && !l.rules.is_editable(to) {
             lifecycle::record_left_editable(&self.state.name, self.key.get(), self.version);
         }

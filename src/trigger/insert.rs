@@ -1,16 +1,16 @@
-//! The INSERT path (SPEC section 3), per row:
+//! The INSERT path (docs/versioning.md, "What an INSERT does"), per row:
 //! hash the content → lock the key → read the key's latest version (and a duplicate) →
 //! skip or refuse a duplicate → assign version and parent → log the creation.
-use crate::flags;
-use crate::row::{Call, Row};
 use crate::audit;
 use crate::config::{Dedup, OnDuplicate};
 use crate::content;
 use crate::errors::{error, Code, Error};
+use crate::flags;
 use crate::guc;
 use crate::key_cache::{self, Known};
 use crate::lookup::{self, KeyState, Latest};
 use crate::pg;
+use crate::row::{Call, Row};
 use crate::table_state::{self, TableState};
 use pgrx::pg_sys::{self, Datum};
 
@@ -77,7 +77,15 @@ pub unsafe fn on_insert(call: &Call) -> Result<Datum, Error> {
         check_supplied_version(&state, &row, supplied_version, next)?;
     }
     let parent = (!restore).then(|| found.latest.as_ref().and_then(|l| l.primary_key));
-    let tuple = finish(&state, call, &row, next, parent, knowledge.known.as_mut(), restore)?;
+    let tuple = finish(
+        &state,
+        call,
+        &row,
+        next,
+        parent,
+        knowledge.known.as_mut(),
+        restore,
+    )?;
     lookup::hint_version(state.relid, key_hash, next);
     knowledge.remember_new(&state, &row, next, hash);
     Ok(tuple)
@@ -104,7 +112,11 @@ unsafe fn restore_allowed(rel: pg_sys::Relation) -> Result<(), Error> {
 /// content hash, refuses a supplied hash that differs, and writes the hash into the row (the
 /// dedup probe uses it). The check and the hash read the document from one detoasted copy;
 /// the row keeps the value as it came, compressed or not.
-unsafe fn checked_hash(state: &TableState, row: &mut Row, restore: bool) -> Result<Option<[u8; 32]>, Error> {
+unsafe fn checked_hash(
+    state: &TableState,
+    row: &mut Row,
+    restore: bool,
+) -> Result<Option<[u8; 32]>, Error> {
     let mut detoasted = None;
     if let Some(kinds) = state.kinds.as_ref().filter(|_| !restore) {
         let mut values = row.values.clone();
@@ -126,7 +138,13 @@ unsafe fn checked_hash(state: &TableState, row: &mut Row, restore: bool) -> Resu
     let hash = state
         .content
         .hash(detoasted.as_deref().unwrap_or(&row.values), &row.nulls)
-        .map_err(|e| e.error(&format!("a new version of key {} in table {}", key(row), state.name)))?;
+        .map_err(|e| {
+            e.error(&format!(
+                "a new version of key {} in table {}",
+                key(row),
+                state.name
+            ))
+        })?;
     if let Some(h) = &state.hash {
         if let Some(supplied) = row.get(h.index) {
             check_supplied_hash(state, &key(row), h.typid, supplied, hash.as_ref())?;
@@ -138,11 +156,25 @@ unsafe fn checked_hash(state: &TableState, row: &mut Row, restore: bool) -> Resu
 }
 
 /// Restore mode with a supplied version: kept as it is, unless the key already has it.
-unsafe fn restore_version(state: &TableState, call: &Call, row: &Row, v: i64) -> Result<Datum, Error> {
+unsafe fn restore_version(
+    state: &TableState,
+    call: &Call,
+    row: &Row,
+    v: i64,
+) -> Result<Datum, Error> {
     key_cache::forget_table(state.relid);
     if lookup::version_exists(state, call.relation(), &row.values, &row.nulls, v) {
-        return Err(error(Code::ERRCODE_UNIQUE_VIOLATION, format!("version {v} of key {} already exists in table {}", state.key.json(&row.values, &row.nulls), state.name))
-            .detail("versioning.restore keeps supplied versions but never stores a (key, version) twice."));
+        return Err(error(
+            Code::ERRCODE_UNIQUE_VIOLATION,
+            format!(
+                "version {v} of key {} already exists in table {}",
+                state.key.json(&row.values, &row.nulls),
+                state.name
+            ),
+        )
+        .detail(
+            "versioning.restore keeps supplied versions but never stores a (key, version) twice.",
+        ));
     }
     finish(state, call, row, v, None, None, true)
 }
@@ -158,10 +190,24 @@ struct Knowledge {
 }
 
 impl Knowledge {
-    fn of(state: &TableState, rel: pg_sys::Relation, row: &Row, hash: Option<&[u8; 32]>, key_hash: u32) -> Knowledge {
+    fn of(
+        state: &TableState,
+        rel: pg_sys::Relation,
+        row: &Row,
+        hash: Option<&[u8; 32]>,
+        key_hash: u32,
+    ) -> Knowledge {
         let cached = state.cacheable();
-        let key_bytes = if cached { state.key.bytes(&row.values, &row.nulls) } else { Vec::new() };
-        let mut known = if cached { key_cache::take(state.relid, key_hash, &key_bytes) } else { None };
+        let key_bytes = if cached {
+            state.key.bytes(&row.values, &row.nulls)
+        } else {
+            Vec::new()
+        };
+        let mut known = if cached {
+            key_cache::take(state.relid, key_hash, &key_bytes)
+        } else {
+            None
+        };
         let found = match known.as_mut() {
             Some(k) => known_state(state, rel, row, hash, k),
             None => {
@@ -172,7 +218,12 @@ impl Knowledge {
                 found
             }
         };
-        Knowledge { found, known, key_bytes, key_hash }
+        Knowledge {
+            found,
+            known,
+            key_bytes,
+            key_hash,
+        }
     }
 
     /// The key's new latest version is `version` (the row just numbered): into the cache.
@@ -219,7 +270,13 @@ impl Known {
 }
 
 /// A duplicate of version `existing`: dropped like `ON CONFLICT DO NOTHING`, or 23505.
-fn skip_duplicate(state: &TableState, row: &Row, existing: i64, hash: Option<&[u8; 32]>, knowledge: Knowledge) -> Result<Datum, Error> {
+fn skip_duplicate(
+    state: &TableState,
+    row: &Row,
+    existing: i64,
+    hash: Option<&[u8; 32]>,
+    knowledge: Knowledge,
+) -> Result<Datum, Error> {
     match state.config.on_duplicate {
         OnDuplicate::Skip => {
             flags::skipped(state.relid, existing);
@@ -233,7 +290,12 @@ fn skip_duplicate(state: &TableState, row: &Row, existing: i64, hash: Option<&[u
 }
 
 /// `check_version`: a supplied version must be the next one (optimistic concurrency).
-fn check_supplied_version(state: &TableState, row: &Row, supplied: Option<i64>, next: i64) -> Result<(), Error> {
+fn check_supplied_version(
+    state: &TableState,
+    row: &Row,
+    supplied: Option<i64>,
+    next: i64,
+) -> Result<(), Error> {
     let Some(v) = supplied.filter(|&v| state.config.check_version && v != next) else {
         return Ok(());
     };
@@ -396,7 +458,13 @@ fn initial_state(
 
 /// The creation record in versioning.log (the key's JSON kept in the transaction's cache, where
 /// it is used, for the key's next rows).
-fn log_creation(state: &TableState, row: &Row, version: i64, known: Option<&mut Known>, entered: Option<&str>) {
+fn log_creation(
+    state: &TableState,
+    row: &Row,
+    version: i64,
+    known: Option<&mut Known>,
+    entered: Option<&str>,
+) {
     let mut computed = None;
     let key_json: &str = match known {
         Some(k) => k

@@ -1,14 +1,13 @@
 //! The row triggers `versioning.enable` attaches. Raw C-convention functions: the INSERT path
 //! runs once per inserted row and must not pay for conversions it does not need.
 use crate::errors::Error;
-use crate::row::Call;
 use crate::pg;
+use crate::row::Call;
 use pgrx::pg_sys::{self, Datum};
 
 mod carry_forward;
 mod guard;
 mod insert;
-
 
 /// Runs a trigger's work under pgrx's guard (a panic or PostgreSQL error inside becomes a
 /// PostgreSQL error, as with `#[pg_guard]`). A refusal the work returns is raised here, once
@@ -22,9 +21,17 @@ unsafe fn refusable(work: impl FnOnce() -> Result<Datum, Error>) -> Datum {
     }
 }
 
-pg::function_info_v1!(pg_finfo_pgv_on_insert, pg_finfo_pgv_on_change, pg_finfo_pgv_after_insert, pg_finfo_pgv_schemas_changed);
+pg::function_info_v1!(
+    pg_finfo_pgv_on_insert,
+    pg_finfo_pgv_on_change,
+    pg_finfo_pgv_after_insert,
+    pg_finfo_pgv_schemas_changed
+);
 
 /// `versioning._on_insert()`: BEFORE INSERT FOR EACH ROW.
+///
+/// # Safety
+/// Called by PostgreSQL's function manager (`Call::check` verifies it is a trigger call).
 #[no_mangle]
 pub unsafe extern "C-unwind" fn pgv_on_insert(fcinfo: pg_sys::FunctionCallInfo) -> Datum {
     refusable(move || {
@@ -39,6 +46,9 @@ pub unsafe extern "C-unwind" fn pgv_on_insert(fcinfo: pg_sys::FunctionCallInfo) 
 }
 
 /// `versioning._on_change()`: BEFORE UPDATE OR DELETE FOR EACH ROW.
+///
+/// # Safety
+/// Called by PostgreSQL's function manager (`Call::check` verifies it is a trigger call).
 #[no_mangle]
 pub unsafe extern "C-unwind" fn pgv_on_change(fcinfo: pg_sys::FunctionCallInfo) -> Datum {
     refusable(move || {
@@ -53,6 +63,9 @@ pub unsafe extern "C-unwind" fn pgv_on_change(fcinfo: pg_sys::FunctionCallInfo) 
 }
 
 /// `versioning._after_insert()`: AFTER INSERT FOR EACH ROW on a parent with carry-forward rules.
+///
+/// # Safety
+/// Called by PostgreSQL's function manager (`Call::check` verifies it is a trigger call).
 #[pgrx::pg_guard]
 #[no_mangle]
 pub unsafe extern "C-unwind" fn pgv_after_insert(fcinfo: pg_sys::FunctionCallInfo) -> Datum {
@@ -69,6 +82,9 @@ pub unsafe extern "C-unwind" fn pgv_after_insert(fcinfo: pg_sys::FunctionCallInf
 /// `versioning._schemas_changed()`: AFTER INSERT OR UPDATE OR DELETE FOR EACH ROW on
 /// `versioning.schemas`, enabled ALWAYS: at commit every session drops its compiled schemas
 /// (`kinds::forget`) — also when the row was written by logical replication's apply worker.
+///
+/// # Safety
+/// Called by PostgreSQL's function manager (`Call::check` verifies it is a trigger call).
 #[pgrx::pg_guard]
 #[no_mangle]
 pub unsafe extern "C-unwind" fn pgv_schemas_changed(fcinfo: pg_sys::FunctionCallInfo) -> Datum {
