@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # A throwaway PostgreSQL cluster for the demo, the tests and the benchmark.
 #   scripts/pg.sh start | stop | psql [ARGS…] | env
-# Data, socket and log live under target/pg. PostgreSQL refuses to run as root,
-# so when run as root the server runs as the `postgres` user.
+# Data, socket and log live in a directory of this checkout's own under /tmp (the server's
+# user must reach them even when the checkout is in a directory only its owner can enter,
+# such as root's home). PostgreSQL refuses to run as root, so when run as root the server
+# runs as the `postgres` user.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 major=$(scripts/toolchain.sh pg-major)
 bindir=$("$(scripts/toolchain.sh pg-config "$major")" --bindir)
-base=$(pwd)/target/pg
+base=/tmp/pg_versioning-$(id -u)-$(pwd | md5sum | cut -c1-12)
 unset RUST_BACKTRACE RUST_LIB_BACKTRACE
 export PGHOST=$base/sock PGPORT=${PGV_PORT:-55432} PGUSER=postgres PGDATABASE=postgres
 
