@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the isolation specs in tests/isolation/specs once per isolation level.
-#   scripts/run-isolation.sh [SPEC…]   (or TEST="…" in the environment; make isolation TEST=…)
-# Without SPEC every spec runs; a SPEC is named without .spec (same_key_insert).
+#   scripts/run-isolation.sh [NAME…]   (or TEST="…" in the environment; make isolation TEST=…)
+# Without NAME every spec runs; NAME is a spec file's name without .spec (same_key_insert).
 # A spec names its level as @isolation@; the expected output of level L is
 # tests/isolation/expected/<spec>_<L>.out with L in rc, rr, ser.
 set -euo pipefail

@@ -110,8 +110,10 @@ unsafe fn read_index(
     hash: Option<&[u8; 32]>,
     key_hash: u32,
 ) -> KeyState {
-    let latest_from =
-        |lower_bound| latest_version(state, probes, heap, (values, nulls), lower_bound);
+    // one snapshot for the whole read (renewed only after waiting for a row in flight)
+    let mut now = KeySnapshot::take();
+    let mut latest_from =
+        |lower_bound| latest_version(state, probes, heap, (values, nulls), lower_bound, &mut now);
     let hint = VERSION_HINTS.with(|h| h.borrow().get(&(state.relid, key_hash)).copied());
     let mut latest = match hint {
         Some(v) => latest_from(Some(v)).or_else(|| latest_from(None)),
@@ -140,7 +142,7 @@ unsafe fn read_index(
     }
     let duplicate = match (&latest, state.config.dedup) {
         (Some(_), crate::config::Dedup::Any) if hash.is_some() => {
-            duplicate(state, heap, values, nulls)
+            duplicate_as_of(state, heap, values, nulls, now.sees())
         }
         _ => None,
     };
@@ -155,9 +157,9 @@ unsafe fn latest_version(
     heap: pg_sys::Relation,
     row: (&[Datum], &[bool]),
     lower_bound: Option<i64>,
+    now: &mut KeySnapshot,
 ) -> Option<Latest> {
     loop {
-        let now = KeySnapshot::take();
         let mut latest = None;
         let in_flight = probes.version.each(
             heap,
@@ -172,7 +174,10 @@ unsafe fn latest_version(
             },
         );
         match in_flight {
-            Some(insert) => insert.wait(heap),
+            Some(insert) => {
+                insert.wait(heap);
+                *now = KeySnapshot::take(); // one that sees how it ended
+            }
             None => return latest,
         }
     }
@@ -197,12 +202,22 @@ pub fn duplicate(
     values: &[Datum],
     nulls: &[bool],
 ) -> Option<i64> {
+    duplicate_as_of(state, heap, values, nulls, KeySnapshot::take().sees())
+}
+
+/// A version of the key with the row's hash, as `sees` sees the table.
+fn duplicate_as_of(
+    state: &TableState,
+    heap: pg_sys::Relation,
+    values: &[Datum],
+    nulls: &[bool],
+    sees: Sees,
+) -> Option<i64> {
     let probe = state.probes.as_ref()?.hash.as_ref()?;
     pg::as_user(state.owner, || unsafe {
-        let now = KeySnapshot::take();
         probe.first(
             heap,
-            now.sees(),
+            sees,
             (values, nulls),
             state.key.len() + 1,
             None,
