@@ -4,7 +4,7 @@
 -- data-only restore loads them in that order relative to versioning.tables / versioning.log.
 CREATE EXTENSION pg_versioning;
 
--- Seed 000: one definitions table for every kind; identity = reference + scope.
+-- As examples/000_definitions.sql: one definitions table for every kind; identity = reference + scope.
 CREATE TABLE public.definitions (
     id           text PRIMARY KEY DEFAULT gen_random_uuid()::text,
     kind         text NOT NULL,
