@@ -87,6 +87,14 @@ struct Change<'a> {
 }
 
 impl Change<'_> {
+    /// " (state \"draft\")" for messages, or nothing without a state.
+    fn in_state(&self) -> String {
+        self.old_state
+            .as_deref()
+            .map(|s| format!(" (state \"{s}\")"))
+            .unwrap_or_default()
+    }
+
     /// Whether column `i` differs between the old row and `new`.
     unsafe fn changed(&self, new: &Row, i: usize) -> bool {
         match (self.old.get(i), new.get(i)) {
@@ -234,11 +242,7 @@ impl Change<'_> {
             let att = &*(*desc).attrs.as_ptr().add(i);
             if !att.attisdropped && !may_change(i) && self.changed(new, i) {
                 let name = std::ffi::CStr::from_ptr(att.attname.data.as_ptr()).to_string_lossy();
-                let in_state = self
-                    .old_state
-                    .as_deref()
-                    .map(|s| format!(" (state \"{s}\")"))
-                    .unwrap_or_default();
+                let in_state = self.in_state();
                 return Err(error(
                     Code::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
                     format!("version {} of key {} in table {} is frozen{in_state}", self.version, self.key, state.name),
@@ -297,11 +301,7 @@ impl Change<'_> {
             return self.soft_delete(d);
         }
         if !self.editable {
-            let in_state = self
-                .old_state
-                .as_deref()
-                .map(|s| format!(" (state \"{s}\")"))
-                .unwrap_or_default();
+            let in_state = self.in_state();
             return Err(error(
                 Code::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
                 format!(
