@@ -76,6 +76,18 @@ impl Row {
         row
     }
 
+    /// A composite value of the table's row type (a whole-row reference in SQL), deformed.
+    ///
+    /// # Safety
+    /// `datum` is a non-NULL composite whose row type is described by `desc`.
+    pub unsafe fn from_composite(datum: Datum, desc: pg_sys::TupleDesc) -> Row {
+        let header = pg_sys::pg_detoast_datum(datum.cast_mut_ptr()) as pg_sys::HeapTupleHeader;
+        let mut tuple: pg_sys::HeapTupleData = std::mem::zeroed();
+        tuple.t_len = pgrx::varsize_any(header as *const pg_sys::varlena) as u32;
+        tuple.t_data = header;
+        Row::deform(&mut tuple, desc)
+    }
+
     pub fn get(&self, index: usize) -> Option<Datum> {
         (!self.nulls[index]).then(|| self.values[index])
     }

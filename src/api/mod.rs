@@ -10,6 +10,7 @@ use args::{elements, required, required_elements, Table};
 use pgrx::prelude::*;
 use pgrx::JsonB;
 
+mod adopt;
 pub(crate) mod args;
 mod carry;
 mod key;
@@ -40,6 +41,8 @@ fn enable(
     check_version: default!(Option<bool>, false),
     audit: default!(Option<bool>, true),
     require_schema: default!(Option<bool>, false),
+    order_by: default!(Option<Vec<Option<String>>>, "NULL"),
+    rehash: default!(Option<bool>, false),
 ) {
     const F: &str = "versioning.enable";
     let tbl = args::table(F, "tbl", tbl);
@@ -84,22 +87,60 @@ fn enable(
         check_version: required(F, "check_version", check_version),
         audit: required(F, "audit", audit),
     };
+    let order_by = order_by.map(|o| required_elements(F, "order_by", Some(o)));
+    for c in order_by.iter().flatten() {
+        catalog::named(&name, &columns, "order_by", c);
+    }
+    let rehash = required(F, "rehash", rehash);
     let config = config::validate(&name, &columns, &primary_key, options);
-    let unchanged = config::load(&name).as_ref() == Some(&config) && triggers_exist(relid);
-    if unchanged {
+    let previous = config::load(&name);
+    if previous.as_ref() == Some(&config) && triggers_exist(relid) && !rehash {
         return;
     }
-    create_indexes(&name, &config, &columns, relid);
-    store(&name, &config);
     let q = |s: &str| pg::quote_ident(s);
+    // The rows are checked and completed before the triggers that guard them are attached.
     drop_triggers(&name, relid, &[INSERT_TRIGGER, CHANGE_TRIGGER]);
+    store(&name, &config);
+    let adopted = previous
+        .as_ref()
+        .is_none_or(|p| rehash || changes_history(p, &config))
+        .then(|| {
+            let request = adopt::Request {
+                order_by: order_by.as_deref(),
+                rehash,
+            };
+            adopt::run(&name, relid, &config, &columns, &request)
+        })
+        .flatten();
+    create_indexes(&name, &config, &columns, relid);
     spi::run(&format!("CREATE TRIGGER {} BEFORE INSERT ON {name} FOR EACH ROW EXECUTE FUNCTION versioning._on_insert()", q(INSERT_TRIGGER)));
     spi::run(&format!(
         "CREATE TRIGGER {} BEFORE UPDATE OR DELETE ON {name} FOR EACH ROW EXECUTE FUNCTION versioning._on_change()",
         q(CHANGE_TRIGGER)
     ));
+    if let Some(detail) = adopted {
+        // One record for the whole adoption (audit => false or not): verify() reads it.
+        crate::audit::write(&crate::audit::Entry {
+            table: &name,
+            key_json: "{}",
+            action: "adopt",
+            detail: Some(detail.to_string()),
+            ..Default::default()
+        });
+    }
     // Every session drops its cached plans for the table at commit.
     unsafe { pg_sys::CacheInvalidateRelcacheByRelid(relid) };
+}
+
+/// Whether a new configuration reads the stored rows differently (their keys, versions,
+/// hashes, parents or states): then they are checked again as in an adoption.
+fn changes_history(before: &TableConfig, after: &TableConfig) -> bool {
+    before.key != after.key
+        || before.content != after.content
+        || before.version_column != after.version_column
+        || before.hash_column != after.hash_column
+        || before.parent_column != after.parent_column
+        || before.lifecycle != after.lifecycle
 }
 
 fn drop_triggers(name: &str, relid: pg_sys::Oid, triggers: &[&str]) {

@@ -101,6 +101,8 @@ CREATE FUNCTION na.sample(fn text, arg text) RETURNS text LANGUAGE sql IMMUTABLE
       WHEN 'check_version' THEN 'false'
       WHEN 'audit' THEN 'true'
       WHEN 'require_schema' THEN 'false'
+      WHEN 'order_by' THEN '{id}'
+      WHEN 'rehash' THEN 'false'
       WHEN 'when_column' THEN 'verdict'
       WHEN 'when_values' THEN '{approved}'
       WHEN 'from_parent_column' THEN 'from_doc'
@@ -166,8 +168,10 @@ SELECT fn, arg, outcome FROM na.results ORDER BY fn, ord;
 -- The calls that end in an internal error (should be none).
 SELECT fn, arg, regexp_replace(message, 'src/[^ ]*\.rs:\d+:\d+', 'src/….rs') AS message
   FROM na.results WHERE outcome = 'XX000' ORDER BY fn, ord;
--- The sample calls all succeed, and nothing they did remains.
-SELECT fn, outcome, message FROM na.results WHERE ord = 0 AND outcome <> 'ok' ORDER BY fn;
+-- The sample calls all succeed, and nothing they did remains. (versioning._adopt_row, the
+-- per-row step of an adoption, refuses every call outside versioning.enable: 55000.)
+SELECT fn, outcome, message FROM na.results WHERE ord = 0 AND outcome <> 'ok'
+   AND NOT (fn LIKE 'versioning._adopt_row(%' AND outcome = '55000') ORDER BY fn;
 SELECT ref, version, status FROM na.docs ORDER BY version;
 SELECT table_name, label, version FROM versioning.labels WHERE table_name = 'na.docs';
 
