@@ -388,7 +388,7 @@ impl Adoption {
             return;
         }
         let due = self.rows >= self.next_report
-            || (self.rows % 1024 == 0 && self.last_report.elapsed() >= PROGRESS_EVERY);
+            || (self.rows.is_multiple_of(1024) && self.last_report.elapsed() >= PROGRESS_EVERY);
         if !due {
             return;
         }
