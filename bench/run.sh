@@ -26,6 +26,8 @@
 #   updates     a draft UPDATE of 20,000 rows through the triggers vs a plain UPDATE (hash
 #               supplied); 2,000 refused UPDATEs of published versions vs 2,000 accepted ones,
 #               and the same refused by a PL/pgSQL trigger's RAISE (what any refusal costs).
+#   adoption    versioning.enable on a table of 1,000,000 rows over 10,000 keys without versions
+#               or hashes vs the hand-written UPDATE … row_number() migration (see below).
 # Timing: the session that runs the work reads, right before and right after it, the server
 # clock (clock_timestamp()) and its own backend's CPU time (bench_cpu_ns(): /proc/self/schedstat
 # through pg_read_file, superuser only: this is the throwaway cluster). Wall time is what users see;
@@ -36,7 +38,8 @@
 # A benchmark, not a test: a MISS does not fail it; it exits non-zero only if something errors
 # or a variant stores wrong rows.
 # Knobs (environment): BENCH_ROUNDS (5), BENCH_PGBENCH_ROUNDS (5), BENCH_PGBENCH_SECONDS (5),
-# BENCH_PGBENCH_CLIENTS (2), BENCH_SINGLE_INSERTS (2000), BENCH_KIND_ROUNDS (9), BENCH_KEEP=1
+# BENCH_PGBENCH_CLIENTS (2), BENCH_SINGLE_INSERTS (2000), BENCH_KIND_ROUNDS (9), BENCH_ADOPT_ROWS
+# (1000000), BENCH_ADOPT_ROUNDS (3), BENCH_KEEP=1
 # keeps the database.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -426,6 +429,65 @@ for ((r = 0; r < kind_rounds; r++)); do
   k_diff="$k_diff $(awk -v a="${this[bench_workflow]}" -v b="${this[bench_unchecked]}" -v n="$kind_n" 'BEGIN {printf "%.1f", (a - b) * 1000 / n}')"
 done
 
+# --- adoption: versioning.enable on a populated table ------------------------------------------
+# adopt_rows rows over adopt_keys keys, no versions and no hashes, ~100-byte text content:
+#   (h) the hand-written migration: UPDATE … FROM (SELECT row_number() OVER (PARTITION BY key
+#       ORDER BY created_at, id)) setting the versions and SHA-256 hashes, then the same two
+#       indexes enable creates;
+#   (e) versioning.enable(…, order_by => ARRAY['created_at', 'id']) (checks, numbers, hashes,
+#       indexes, triggers, the adopt record).
+# Each run builds its table afresh (not timed), VACUUM ANALYZE, CHECKPOINT; both must end with
+# the same versions and hashes.
+adopt_rows=${BENCH_ADOPT_ROWS:-1000000}
+adopt_keys=$((adopt_rows / 100))
+adopt_rounds=${BENCH_ADOPT_ROUNDS:-3}
+# adopt_run hand|enable: prints "wall ms|cpu ms|rows|distinct (key, version)|max version|hash check"
+adopt_run() {
+  local work_sql
+  if [ "$1" = hand ]; then
+    work_sql="UPDATE t_adopt AS t SET version = s.n, content_hash = encode(sha256(convert_to(t.body, 'UTF8')), 'hex')
+  FROM (SELECT id, row_number() OVER (PARTITION BY reference ORDER BY created_at, id) AS n FROM t_adopt) AS s WHERE t.id = s.id;
+CREATE UNIQUE INDEX ON t_adopt (reference, version) NULLS NOT DISTINCT;
+CREATE INDEX ON t_adopt (reference, content_hash);"
+  else
+    work_sql="SET client_min_messages = warning;
+SELECT versioning.enable('t_adopt', key => ARRAY['reference'], content => ARRAY['body'], order_by => ARRAY['created_at', 'id']);"
+  fi
+  psql_ -At <<SQL
+DROP TABLE IF EXISTS t_adopt;
+CREATE TABLE t_adopt (id bigint PRIMARY KEY, reference text NOT NULL, created_at timestamptz NOT NULL,
+                      version int, body text NOT NULL, content_hash text) WITH (autovacuum_enabled = off);
+INSERT INTO t_adopt SELECT i, 'ref-' || (i % $adopt_keys), timestamptz '2020-01-01' + (i * 7919 % $adopt_rows) * interval '1 second', NULL,
+       'Revision ' || i || ' of a definition: lorem ipsum lorem ipsum lorem ipsum lorem ipsum lorem ipsum'
+  FROM generate_series(1, $adopt_rows) i;
+VACUUM ANALYZE t_adopt;
+CHECKPOINT;
+BEGIN;
+$timer_start
+$work_sql
+SELECT $timer_stop AS timing \gset
+COMMIT;
+SELECT :'timing' || '|' || count(*) || '|' || count(DISTINCT (reference, version)) || '|' || max(version) || '|'
+       || pg_catalog.md5(string_agg(reference || ':' || version || ':' || content_hash, ',' ORDER BY id))
+  FROM t_adopt;
+SQL
+}
+declare -A a_wall=() a_cpu=()
+adopt_check=""
+for ((r = 0; r < adopt_rounds; r++)); do
+  order=(hand enable); [ $((r % 2)) = 1 ] && order=(enable hand)
+  for v in "${order[@]}"; do
+    IFS='|' read -r ms cms n distinct maxv check < <(adopt_run "$v" | tail -n 1)
+    if [ "$n|$distinct|$maxv" != "$adopt_rows|$adopt_rows|$((adopt_rows / adopt_keys))" ]; then
+      wrong "adoption ($v) rows|distinct versions|max version = $n|$distinct|$maxv, expected $adopt_rows|$adopt_rows|$((adopt_rows / adopt_keys))"
+    fi
+    [ -z "$adopt_check" ] && adopt_check=$check
+    [ "$check" = "$adopt_check" ] || wrong "adoption ($v) assigned other versions or hashes than the other variant"
+    a_wall[$v]="${a_wall[$v]:-} $ms"; a_cpu[$v]="${a_cpu[$v]:-} $cms"
+  done
+done
+psql_ -c "DROP TABLE t_adopt"
+
 # --- report ----------------------------------------------------------------------------------
 # shellcheck disable=SC2086
 {
@@ -513,6 +575,17 @@ printf '%-42s %9.1f %9.1f %8s   %s\n' "kind with a JSON Schema" "${km[bench_work
 validation_us=$(median $k_diff)
 printf '%-42s %9s %9s %8s   %s\n' "difference per document (µs, each round)" "" "" "$validation_us" "$k_diff"
 
+printf '\nadoption: versioning.enable on a table of %d rows over %d keys (no versions, no hashes), median of %d rounds\n' "$adopt_rows" "$adopt_keys" "$adopt_rounds"
+printf '%-42s %9s %9s %8s %9s %9s   %s\n' "variant" "wall ms" "CPU ms" "" "CPU" "wall" "runs: wall ms"
+# shellcheck disable=SC2086
+{
+  declare -A am=() ac=()
+  for k in hand enable; do am[$k]=$(median ${a_wall[$k]}); ac[$k]=$(median ${a_cpu[$k]}); done
+}
+printf '%-42s %9.1f %9.1f %8s %8s× %8s×   %s\n' "(h) hand-written UPDATE … row_number()" "${am[hand]}" "${ac[hand]}" "" "1.00" "1.00" "$(ints ${a_wall[hand]})"
+printf '%-42s %9.1f %9.1f %8s %8s× %8s×   %s\n' "(e) versioning.enable(…, order_by)" "${am[enable]}" "${ac[enable]}" "" \
+  "$(ratio "${ac[enable]}" "${ac[hand]}")" "$(ratio "${am[enable]}" "${am[hand]}")" "$(ints ${a_wall[enable]})"
+
 printf '\ntargets\n'
 target "(c) bulk vs (a) plain (backend CPU)" "$(ratio "${cmed[pgv]}" "${cmed[plain]}")" "<=" 2.0 \
   "wall: $(ratio "${med[pgv]}" "${med[plain]}")×"
@@ -532,6 +605,8 @@ target "carry-forward of $carry_n rows vs hand-written (CPU)" "$(ratio "${cc[pgv
   "wall: $(ratio "${cm[pgv]}" "${cm[plain]}")×"
 printf '%-5s %-58s %6s µs  (target <= 20 µs)\n' "$(awk -v v="$validation_us" 'BEGIN {print (v <= 20) ? "PASS" : "MISS"}')" \
   "JSON Schema validation of a ~${doc_bytes}-byte document (CPU)" "$validation_us"
+target "adopting $adopt_rows rows vs hand-written UPDATE (wall)" "$(ratio "${am[enable]}" "${am[hand]}")" "<=" 2.0 \
+  "CPU: $(ratio "${ac[enable]}" "${ac[hand]}")×"
 printf '%-5s %-58s %6s×\n' "" "(c') audit => false vs (a) plain, bulk (backend CPU)" "$(ratio "${cmed[pgv_noaudit]}" "${cmed[plain]}")"
 if [ "$errors" != 0 ]; then
   printf '\n%d error(s) above: the numbers are not valid\n' "$errors"
