@@ -92,6 +92,13 @@ BEGIN NEW.updated_at := now(); RETURN NEW; END $$;
 CREATE TRIGGER project_versions_updated_at BEFORE UPDATE ON project_versions
   FOR EACH ROW EXECUTE FUNCTION touch_updated_at();
 
+-- The table already holds the builds made before this migration (two of an older project).
+INSERT INTO project_versions (version_id, user_id, project_id, prompt, status, created_at, updated_at)
+VALUES ('01H00000000000000000000002', 'user-9', 'proj-legacy', 'add a footer', 'deployed',
+        '2024-05-02 10:00+00', '2024-05-02 10:05+00'),
+       ('01H00000000000000000000001', 'user-9', 'proj-legacy', 'a landing page', 'deployed',
+        '2024-05-01 09:00+00', '2024-05-01 09:03+00');
+
 -- The migration. Two columns the schema does not have yet: a per-project version number (its
 -- version_id is a ULID) and soft_deleted_at, which its history query filters on ("Will need
 -- to add this column").
@@ -100,8 +107,10 @@ ALTER TABLE project_versions ADD COLUMN version_number integer,
 -- is_published is the lifecycle: a never-published version is editable (the worker fills it
 -- in); publishing stamps published_at / published_by_user_id and freezes it, also after an
 -- unpublish. The comment (and updated_at) stay writable. major/minor/patch follow from
--- change_type. Every build is a version: no hash, no dedup.
+-- change_type. Every build is a version: no hash, no dedup. The builds made before the
+-- migration are adopted: numbered per project in the order they were created.
 SELECT versioning.enable('project_versions',
+  order_by       => ARRAY['created_at', 'version_id'],
   key            => ARRAY['project_id'],
   version_column => 'version_number',
   hash_column    => NULL,
@@ -114,6 +123,10 @@ SELECT versioning.enable('project_versions',
   lifecycle      => '{"column": "is_published", "initial": "false", "editable": ["false"],
                       "transitions": {"false": ["true"], "true": ["false"]},
                       "stamps": {"true": {"at": "published_at", "by": "published_by_user_id"}}}');
+-- The adopted builds: versions 1 and 2 in creation order, each pointing at the one before,
+-- unpublished; their updated_at is as it was (adopting is not an edit).
+SELECT version_id, version_number, parent_version_id, is_published, updated_at
+  FROM project_versions WHERE project_id = 'proj-legacy' ORDER BY version_number;
 -- The lifecycle as stored: a boolean column's states are "false" and "true"; a version may
 -- only be inserted in the initial one.
 SELECT l -> 'insertable' AS insertable, l -> 'editable' AS editable, l -> 'transitions' AS transitions

@@ -89,6 +89,7 @@ pub(super) fn run(
         return None;
     }
     table_state::forget(relid);
+    let paused = pause_own_triggers(name, relid);
     let rel = unsafe { pgrx::PgRelation::with_lock(relid, pg_sys::AccessShareLock as _) };
     let state = table_state::get(rel.as_ptr());
     let now = Instant::now();
@@ -125,8 +126,44 @@ pub(super) fn run(
     adoption.finish_key();
     drop(state);
     drop(rel);
+    resume_own_triggers(name, &paused);
     table_state::forget(relid);
     Some(adoption.report(name))
+}
+
+/// Completing versions and hashes is not a change of the application's: the table's own
+/// triggers (an `updated_at` stamp, an audit copy) stay out of it. Returns the triggers paused,
+/// with how each was enabled.
+fn pause_own_triggers(name: &str, relid: pg_sys::Oid) -> Vec<(String, String)> {
+    let listed = spi::run_one::<pgrx::JsonB>(
+        "SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_array(tgname, tgenabled)) FROM pg_catalog.pg_trigger \
+         WHERE tgrelid OPERATOR(pg_catalog.=) $1 AND NOT tgisinternal AND tgenabled OPERATOR(pg_catalog.<>) 'D'",
+        &[relid.into()],
+    );
+    let paused: Vec<(String, String)> = listed
+        .and_then(|j| serde_json::from_value(j.0).ok())
+        .unwrap_or_default();
+    for (trigger, _) in &paused {
+        spi::run(&format!(
+            "ALTER TABLE {name} DISABLE TRIGGER {}",
+            pg::quote_ident(trigger)
+        ));
+    }
+    paused
+}
+
+fn resume_own_triggers(name: &str, paused: &[(String, String)]) {
+    for (trigger, enabled) in paused {
+        let how = match enabled.as_str() {
+            "A" => "ENABLE ALWAYS",
+            "R" => "ENABLE REPLICA",
+            _ => "ENABLE",
+        };
+        spi::run(&format!(
+            "ALTER TABLE {name} {how} TRIGGER {}",
+            pg::quote_ident(trigger)
+        ));
+    }
 }
 
 /// The UPDATE that numbers, hashes and completes every row that needs it.

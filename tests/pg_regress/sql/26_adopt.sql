@@ -150,7 +150,24 @@ SELECT count(*) AS rows, count(DISTINCT k) AS keys, max(version) AS max_version,
 SELECT bool_and(version = (id + 999) / 1000) AS numbered_in_id_order FROM ad_large;
 DROP TABLE ad_large;
 
--- 9. Only the table's owner adopts it (as for any enable).
+-- 9. The table's own triggers do not fire for the adoption, and come back as they were.
+CREATE TABLE ad_trig (id serial PRIMARY KEY, k int, version int, body text, content_hash text,
+                      touched int NOT NULL DEFAULT 0);
+CREATE FUNCTION ad_touch() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN NEW.touched := NEW.touched + 1; RETURN NEW; END $$;
+CREATE TRIGGER a_touch BEFORE UPDATE ON ad_trig FOR EACH ROW EXECUTE FUNCTION ad_touch();
+CREATE TRIGGER b_touch_always BEFORE UPDATE ON ad_trig FOR EACH ROW EXECUTE FUNCTION ad_touch();
+ALTER TABLE ad_trig ENABLE ALWAYS TRIGGER b_touch_always;
+CREATE TRIGGER c_touch_off BEFORE UPDATE ON ad_trig FOR EACH ROW EXECUTE FUNCTION ad_touch();
+ALTER TABLE ad_trig DISABLE TRIGGER c_touch_off;
+INSERT INTO ad_trig (k, body) VALUES (1, 'a'), (1, 'b');
+SELECT versioning.enable('ad_trig', key => ARRAY['k'], content => ARRAY['body'],
+                         order_by => ARRAY['id'], mutable => ARRAY['touched']);
+SELECT version, touched FROM ad_trig ORDER BY version;
+SELECT tgname, tgenabled FROM pg_trigger WHERE tgrelid = 'ad_trig'::regclass ORDER BY tgname;
+UPDATE ad_trig SET touched = 0 WHERE version = 1 RETURNING version, touched;  -- a_touch and b_touch_always: 2
+
+-- 10. Only the table's owner adopts it (as for any enable).
 CREATE ROLE ad_writer;
 GRANT ALL ON ad_empty TO ad_writer;
 SET ROLE ad_writer;
