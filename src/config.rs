@@ -47,9 +47,89 @@ pub struct TableConfig {
     pub semver: Option<Semver>,
     pub check_version: bool,
     pub audit: bool,
+    /// content columns renamed since their rows were hashed: current name → the name the
+    /// content hash uses ({name: value} objects of multi-column content)
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub hashed_as: std::collections::BTreeMap<String, String>,
 }
 
 impl TableConfig {
+    /// The name under which a content column is hashed.
+    pub fn hashed_name<'a>(&'a self, column: &'a str) -> &'a str {
+        self.hashed_as.get(column).map_or(column, String::as_str)
+    }
+
+    /// Every column the configuration names, with its role (docs/operations.md, "Schema
+    /// changes").
+    fn named_columns_mut(&mut self) -> Vec<(&mut String, &'static str)> {
+        let mut out: Vec<(&mut String, &'static str)> = Vec::new();
+        out.extend(self.key.iter_mut().map(|c| (c, "a key column")));
+        out.extend(self.content.iter_mut().map(|c| (c, "content")));
+        out.push((&mut self.version_column, "the version column"));
+        out.extend(self.hash_column.as_mut().map(|c| (c, "the hash column")));
+        out.extend(
+            self.parent_column
+                .as_mut()
+                .map(|c| (c, "the parent column")),
+        );
+        out.extend(
+            self.primary_key
+                .iter_mut()
+                .map(|c| (c, "the primary key parent_column points at")),
+        );
+        out.extend(self.mutable.iter_mut().map(|c| (c, "mutable")));
+        if let Some(l) = &mut self.lifecycle {
+            out.push((&mut l.column, "the lifecycle's status column"));
+            for stamp in l.stamps.values_mut() {
+                out.extend(stamp.at.as_mut().map(|c| (c, "a lifecycle stamp column")));
+                out.extend(stamp.by.as_mut().map(|c| (c, "a lifecycle stamp column")));
+            }
+        }
+        out.extend(
+            self.deleted_column
+                .as_mut()
+                .map(|c| (c, "the deleted column")),
+        );
+        out.extend(self.kind_column.as_mut().map(|c| (c, "the kind column")));
+        if let Some(v) = &mut self.semver {
+            out.extend(
+                [&mut v.change_type, &mut v.major, &mut v.minor, &mut v.patch]
+                    .map(|c| (c, "a semver column")),
+            );
+            out.extend(v.prerelease.as_mut().map(|c| (c, "a semver column")));
+        }
+        out
+    }
+
+    /// The role of a column in the configuration (the first, for one with several), if any.
+    pub fn role_of(&mut self, column: &str) -> Option<&'static str> {
+        self.named_columns_mut()
+            .into_iter()
+            .find(|(c, _)| c.as_str() == column)
+            .map(|(_, role)| role)
+    }
+
+    /// Follows `ALTER TABLE … RENAME COLUMN old TO new`; a content column keeps the name its
+    /// rows were hashed under. Returns whether the configuration names the column.
+    pub fn rename_column(&mut self, old: &str, new: &str) -> bool {
+        if self.content.iter().any(|c| c == old) {
+            let hashed = self
+                .hashed_as
+                .remove(old)
+                .unwrap_or_else(|| old.to_string());
+            if hashed != new {
+                self.hashed_as.insert(new.to_string(), hashed);
+            }
+        }
+        let mut named = false;
+        for (c, _) in self.named_columns_mut() {
+            if c == old {
+                *c = new.to_string();
+                named = true;
+            }
+        }
+        named
+    }
     /// The columns that describe one version rather than its content: those the extension
     /// assigns (version, hash, parent, status and stamps, soft-delete marker, semantic version
     /// numbers) and the change type and prerelease each new version states for itself.
@@ -209,6 +289,7 @@ pub fn validate(
         semver,
         check_version: o.check_version,
         audit: o.audit,
+        hashed_as: Default::default(),
     }
 }
 

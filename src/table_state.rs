@@ -162,7 +162,17 @@ unsafe fn build(rel: pg_sys::Relation) -> Option<TableState> {
         hash,
         parent: config.parent_column.as_deref().map(col),
         primary_key: (config.primary_key.len() == 1).then(|| col(&config.primary_key[0])),
-        content: Content::new(config.content.iter().map(|c| col(c)).collect(), mcx),
+        content: Content::new(
+            config
+                .content
+                .iter()
+                .map(|c| Column {
+                    name: config.hashed_name(c).to_string(),
+                    ..col(c)
+                })
+                .collect(),
+            mcx,
+        ),
         key: Key::new(relid, config.key.iter().map(|k| col(k)).collect(), mcx),
         mutable,
         natts,

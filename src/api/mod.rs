@@ -92,8 +92,17 @@ fn enable(
         catalog::named(&name, &columns, "order_by", c);
     }
     let rehash = required(F, "rehash", rehash);
-    let config = config::validate(&name, &columns, &primary_key, options);
+    let mut config = config::validate(&name, &columns, &primary_key, options);
     let previous = config::load(&name);
+    // Content columns renamed since their rows were hashed keep the name they are hashed under.
+    if let Some(p) = &previous {
+        config.hashed_as = p
+            .hashed_as
+            .iter()
+            .filter(|(c, _)| config.content.contains(c))
+            .map(|(c, h)| (c.clone(), h.clone()))
+            .collect();
+    }
     if previous.as_ref() == Some(&config) && triggers_exist(relid) && !rehash {
         return;
     }

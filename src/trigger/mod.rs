@@ -8,6 +8,7 @@ use pgrx::pg_sys::{self, Datum};
 mod carry_forward;
 mod guard;
 mod insert;
+mod schema_changes;
 
 /// Runs a trigger's work under pgrx's guard (a panic or PostgreSQL error inside becomes a
 /// PostgreSQL error, as with `#[pg_guard]`). A refusal the work returns is raised here, once

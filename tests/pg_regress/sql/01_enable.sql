@@ -238,8 +238,8 @@ SELECT indexname FROM pg_indexes WHERE tablename = 'en_off' ORDER BY indexname;
 INSERT INTO en_off (ref, body) VALUES ('a', 'three');
 UPDATE en_off SET body = 'ONE' WHERE body = 'one';
 SELECT ref, version, content_hash IS NOT NULL AS hashed, body FROM en_off ORDER BY id;
--- The configuration is stored under the table's name: after a rename, inserts are refused
--- (never numbered with a stale configuration) until enable is called under the new name.
+-- A table that is not versioned can be renamed and enabled under its new name; a versioned
+-- table's configuration follows a rename (tests/pg_regress/sql/24_schema_changes.sql).
 ALTER TABLE en_off RENAME TO en_off_renamed;
 -- (The rows changed while versioning was off: their stored hashes no longer match the content,
 -- so enable replaces them only when asked to, with rehash => true.)
