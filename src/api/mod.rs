@@ -17,6 +17,7 @@ mod key;
 mod kinds;
 mod labels;
 mod rows;
+mod verify;
 mod versions;
 
 use crate::extension::{CARRY_TRIGGER, CHANGE_TRIGGER, INSERT_TRIGGER};
