@@ -83,8 +83,19 @@ pub(super) fn run(
 ) -> Option<serde_json::Value> {
     // No other session writes rows the pass would miss (CREATE TRIGGER takes this lock anyway).
     spi::run(&format!("LOCK TABLE {name} IN SHARE ROW EXCLUSIVE MODE"));
-    let total = spi::run_one::<i64>(&format!("SELECT pg_catalog.count(*) FROM {name}"), &[])
-        .unwrap_or(0) as u64;
+    let total = rows_seen(name, spi::Snapshot::Transaction);
+    // Under REPEATABLE READ / SERIALIZABLE the transaction's snapshot may predate a write that
+    // committed while enable waited for the lock: adopting without that row would leave it
+    // unversioned.
+    if pg::uses_transaction_snapshot() && rows_seen(name, spi::Snapshot::Latest) != total {
+        error(
+            Code::ERRCODE_T_R_SERIALIZATION_FAILURE,
+            format!("table {name} changed while versioning.enable waited to adopt its rows"),
+        )
+        .detail("A concurrent transaction wrote rows this transaction's snapshot does not see.")
+        .hint("Retry the transaction.")
+        .raise();
+    }
     if total == 0 {
         return None;
     }
@@ -129,6 +140,14 @@ pub(super) fn run(
     resume_own_triggers(name, &paused);
     table_state::forget(relid);
     Some(adoption.report(name))
+}
+
+/// How many rows of the table a snapshot sees.
+fn rows_seen(name: &str, snapshot: spi::Snapshot) -> u64 {
+    let _session = spi::Session::connect();
+    let plan = spi::KeptPlan::prepare(&format!("SELECT pg_catalog.count(*) FROM {name}"), &[]);
+    plan.execute(&[], snapshot, 1);
+    spi::value(0, 1).map_or(0, |d| d.value() as u64)
 }
 
 /// Completing versions and hashes is not a change of the application's: the table's own
