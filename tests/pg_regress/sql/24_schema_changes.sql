@@ -116,6 +116,20 @@ SELECT document_id = (SELECT doc_id FROM sc_moved.documents WHERE version_number
 SELECT versioning.label('sc_moved.documents', '{"reference": "a"}', 'prod');
 SELECT versioning.as_of('sc_moved.documents', '{"reference": "a"}', 'infinity') ->> 'version_number' AS as_of;
 
+-- A version that once left the editable states stays frozen across a rename of its key
+-- column and of its table (versioning.left_editable follows both).
+CREATE TABLE sc_review (id serial PRIMARY KEY, doc text, version int, content_hash text, body text,
+                        status text, submitted_at timestamptz, reviewed_at timestamptz, reviewed_by text);
+SELECT versioning.enable('sc_review', key => ARRAY['doc'], content => ARRAY['body'], lifecycle => 'review');
+INSERT INTO sc_review (doc, body) VALUES ('d', 'v1');
+UPDATE sc_review SET status = 'submitted';
+UPDATE sc_review SET status = 'draft';
+ALTER TABLE sc_review RENAME COLUMN doc TO document;
+ALTER TABLE sc_review RENAME TO sc_reviewed;
+SELECT table_name, key, version FROM versioning.left_editable WHERE table_name = 'public.sc_reviewed';
+SELECT * FROM regress_util.try($$UPDATE sc_reviewed SET body = 'edited' WHERE document = 'd'$$);
+DROP TABLE sc_reviewed;
+
 -- 3. Refused at the ALTER itself (55000, naming the column and its role), the table unchanged.
 SELECT * FROM regress_util.try($$ALTER TABLE sc_moved.documents DROP COLUMN document$$);
 SELECT * FROM regress_util.try($$ALTER TABLE sc_moved.documents DROP COLUMN reference$$);
