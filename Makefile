@@ -1,41 +1,63 @@
 # pg_versioning — every entry point a person or CI uses.
 #   make demo   installs what is missing, builds, starts a throwaway PostgreSQL, runs demo/demo.sql
-#   make test   installs what is missing, lints, and runs every test tier
+#   make test   installs what is missing, lints, and runs every test tier on every major
+#   make test PG=16   the same on one major (PG=… picks the major for any target)
 #   make lint   rustfmt and clippy (warnings are errors)
 #   make regress TEST=02_insert, make isolation TEST=same_key_insert   one test (cluster running)
 #   make bench  the benchmark (ratios against plain inserts), printed
 # The toolchain (pgrx version, PostgreSQL majors, pg_config paths) is named in pgrx.toml.
 
 SHELL      := /bin/bash
+# PG=16 selects a major of pgrx.toml; scripts/toolchain.sh (and so every script) reads it as
+# PGV_MAJOR from the environment.
+ifneq ($(PG),)
+export PGV_MAJOR := $(PG)
+endif
 PG_MAJOR   := $(shell scripts/toolchain.sh pg-major)
 PG_CONFIG  := $(shell scripts/toolchain.sh pg-config $(PG_MAJOR))
-PG         := scripts/pg.sh
+TEST_MAJORS := $(if $(PG),$(PG),$(shell scripts/toolchain.sh pg-majors))
+# One cargo target directory per major, kept across runs: switching majors rebuilds nothing.
+export CARGO_TARGET_DIR := $(CURDIR)/target/pg$(PG_MAJOR)
+PGCTL      := scripts/pg.sh
 
-.PHONY: demo test bench deps install lint unit regress isolation dump-restore races replication cluster stop clean print-toolchain
+.PHONY: demo test test-major bench deps install lint unit regress isolation dump-restore races replication crash cluster stop clean print-toolchain
 
 demo: install
-	@$(PG) start
-	@$(PG) psql -q -f demo/demo.sql; status=$$?; $(PG) stop; exit $$status
+	@$(PGCTL) start
+	@$(PGCTL) psql -q -f demo/demo.sql; status=$$?; $(PGCTL) stop; exit $$status
 
-# lint runs first, before the (slower) install, so a formatting or clippy error fails fast.
+# lint and unit run once, first (a formatting or clippy error fails fast); then every tier
+# on each major in turn (test-major), each with its own build, cluster and ports.
 test:
 	@$(MAKE) --no-print-directory lint
-	@$(MAKE) --no-print-directory install
 	@$(MAKE) --no-print-directory unit
-	@$(PG) start
+	@status=0; failed=""; \
+	  for m in $(TEST_MAJORS); do \
+	    echo "=== PostgreSQL $$m ==="; \
+	    PGV_MAJOR=$$m $(MAKE) --no-print-directory test-major || { status=1; failed="$$failed $$m"; }; \
+	  done; \
+	  if [ $$status = 0 ]; then echo "make test: every tier passed on PostgreSQL $(TEST_MAJORS)"; \
+	  else echo "make test: FAILED on PostgreSQL$$failed (see above)"; fi; \
+	  exit $$status
+
+# Every tier on the major in use (PGV_MAJOR, set by `make test`).
+test-major:
+	@$(MAKE) --no-print-directory install
+	@$(PGCTL) start
 	@status=0; \
 	  $(MAKE) --no-print-directory regress || status=1; \
 	  $(MAKE) --no-print-directory isolation || status=1; \
 	  $(MAKE) --no-print-directory dump-restore || status=1; \
 	  $(MAKE) --no-print-directory races || status=1; \
-	  $(PG) stop; \
+	  $(PGCTL) stop; \
 	  $(MAKE) --no-print-directory replication || status=1; \
-	  if [ $$status = 0 ]; then echo "make test: every tier passed"; else echo "make test: FAILED (see above)"; fi; \
+	  $(MAKE) --no-print-directory crash || status=1; \
+	  if [ $$status = 0 ]; then echo "PostgreSQL $(PG_MAJOR): every tier passed"; else echo "PostgreSQL $(PG_MAJOR): FAILED"; fi; \
 	  exit $$status
 
 bench: install
-	@$(PG) start
-	@bench/run.sh; status=$$?; $(PG) stop; exit $$status
+	@$(PGCTL) start
+	@bench/run.sh; status=$$?; $(PGCTL) stop; exit $$status
 
 deps:
 	@scripts/deps.sh
@@ -43,8 +65,8 @@ deps:
 # Builds the extension in release mode and installs it into the pinned PostgreSQL.
 install: deps
 	@echo "install: cargo pgrx install --release (pg$(PG_MAJOR))"
-	@mkdir -p target && cargo pgrx install --release --pg-config $(PG_CONFIG) --features pg$(PG_MAJOR) --no-default-features >target/install.log 2>&1 \
-	  || { tail -n 40 target/install.log; exit 1; }
+	@mkdir -p $(CARGO_TARGET_DIR) && cargo pgrx install --release --pg-config $(PG_CONFIG) --features pg$(PG_MAJOR) --no-default-features >$(CARGO_TARGET_DIR)/install.log 2>&1 \
+	  || { tail -n 40 $(CARGO_TARGET_DIR)/install.log; exit 1; }
 
 # rustfmt, and clippy over every crate and target with warnings as errors. The extension
 # crate builds only with a PostgreSQL feature: the default major of pgrx.toml.
@@ -80,14 +102,19 @@ races:
 replication:
 	@tests/replication/run.sh
 
+# Crash recovery: pg_ctl stop -m immediate under concurrent writers and an uncommitted bulk
+# load, three cycles (a throwaway cluster of its own).
+crash:
+	@tests/crash/run.sh
+
 cluster:
-	@$(PG) start && $(PG) env
+	@$(PGCTL) start && $(PGCTL) env
 stop:
-	@$(PG) stop
+	@$(PGCTL) stop
 
 print-toolchain:
 	@echo "pgrx $$(scripts/toolchain.sh pgrx-version); PostgreSQL $(PG_MAJOR) via $(PG_CONFIG)"
 
 clean:
-	@$(PG) destroy
+	@$(PGCTL) destroy
 	cargo clean

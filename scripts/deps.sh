@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Checks that Cargo.toml pins the pgrx that pgrx.toml names, then installs what building
 # and testing need and is missing: Debian packages for PostgreSQL, cargo-pgrx at the pinned
-# version, and `cargo pgrx init` for the pinned majors. Each step is skipped when already
+# version, the majors that come from PyPI wheels (scripts/fetch-postgres.sh), and `cargo pgrx
+# init` for every major. Each step is skipped when already
 # satisfied, so it is cheap to re-run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,7 +22,9 @@ fi
 sudo_if_needed() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
 packages="libclang-dev clang pkg-config sudo"
-for m in $majors; do packages="$packages postgresql-$m postgresql-server-dev-$m"; done
+for m in $majors; do
+  [ -z "$(scripts/toolchain.sh wheel "$m")" ] && packages="$packages postgresql-$m postgresql-server-dev-$m"
+done
 missing=""
 for p in $packages; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
@@ -37,10 +40,17 @@ if ! cargo pgrx --version 2>/dev/null | grep -q " $pgrx_version\$"; then
   cargo install cargo-pgrx --version "$pgrx_version" --locked --quiet
 fi
 
+for m in $majors; do scripts/fetch-postgres.sh "$m"; done
+
+# `cargo pgrx init` writes its config for exactly the majors it is given: all of them, at once.
+init_args=()
+stale=0
 for m in $majors; do
   pg_config=$(scripts/toolchain.sh pg-config "$m")
-  if ! grep -qs "^pg$m *= *\"$pg_config\"" "${PGRX_HOME:-$HOME/.pgrx}/config.toml"; then
-    echo "deps: cargo pgrx init --pg$m $pg_config"
-    cargo pgrx init "--pg$m" "$pg_config" >/dev/null
-  fi
+  init_args+=("--pg$m" "$pg_config")
+  grep -qs "^pg$m *= *\"$pg_config\"" "${PGRX_HOME:-$HOME/.pgrx}/config.toml" || stale=1
 done
+if [ "$stale" = 1 ]; then
+  echo "deps: cargo pgrx init ${init_args[*]}"
+  cargo pgrx init "${init_args[@]}" >/dev/null
+fi

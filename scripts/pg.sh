@@ -4,14 +4,15 @@
 # Data, socket and log live in a directory of this checkout's own under /tmp (the server's
 # user must reach them even when the checkout is in a directory only its owner can enter,
 # such as root's home). PostgreSQL refuses to run as root, so when run as root the server
-# runs as the `postgres` user.
+# runs as the `postgres` user. Each major (PGV_MAJOR, see scripts/toolchain.sh) has its own
+# cluster and port (55417 + major: 55432 for 15), so clusters of several majors can run at once.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 major=$(scripts/toolchain.sh pg-major)
 bindir=$("$(scripts/toolchain.sh pg-config "$major")" --bindir)
-base=/tmp/pg_versioning-$(id -u)-$(pwd | md5sum | cut -c1-12)
+base=/tmp/pg_versioning-$(id -u)-$(pwd | md5sum | cut -c1-12)-pg$major
 unset RUST_BACKTRACE RUST_LIB_BACKTRACE
-export PGHOST=$base/sock PGPORT=${PGV_PORT:-55432} PGUSER=postgres PGDATABASE=postgres
+export PGHOST=$base/sock PGPORT=${PGV_PORT:-$((55417 + major))} PGUSER=postgres PGDATABASE=postgres
 
 as_server_user() {
   if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi

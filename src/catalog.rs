@@ -1,4 +1,5 @@
 //! Columns of a relation, as the configuration and the trigger path need them.
+use crate::pg;
 use pgrx::pg_sys::{self, Oid};
 use std::ffi::CStr;
 
@@ -94,7 +95,7 @@ pub unsafe fn columns(rel: pg_sys::Relation) -> Vec<Column> {
     let desc = (*rel).rd_att;
     let mut out = Vec::new();
     for i in 0..(*desc).natts as usize {
-        let att = &*(*desc).attrs.as_ptr().add(i);
+        let att = &*pg::tuple_desc_attr(desc, i);
         if att.attisdropped {
             continue;
         }
@@ -130,7 +131,7 @@ pub fn find<'a>(columns: &'a [Column], name: &str) -> Option<&'a Column> {
 /// # Safety
 /// `rel` is an open relation and `columns` its columns.
 pub unsafe fn primary_key(rel: pg_sys::Relation, columns: &[Column]) -> Vec<Column> {
-    let index_oid = pg_sys::RelationGetPrimaryKeyIndex(rel);
+    let index_oid = pg::primary_key_index(rel);
     if index_oid == Oid::INVALID {
         return Vec::new();
     }

@@ -191,7 +191,72 @@ pub fn relation_owner(relid: Oid) -> Oid {
 
 /// Whether the current user owns (is a member of the owner role of) the relation.
 pub fn current_user_owns(relid: Oid) -> bool {
-    unsafe { pg_sys::pg_class_ownercheck(relid, pg_sys::GetUserId()) }
+    #[cfg(feature = "pg15")]
+    unsafe {
+        pg_sys::pg_class_ownercheck(relid, pg_sys::GetUserId())
+    }
+    #[cfg(not(feature = "pg15"))]
+    unsafe {
+        pg_sys::object_ownercheck(pg_sys::RelationRelationId, relid, pg_sys::GetUserId())
+    }
+}
+
+// Where PostgreSQL's C API differs between the supported majors (pgrx.toml), the difference
+// lives here and nowhere else.
+
+/// Attribute `i` of a tuple descriptor. PostgreSQL 18 keeps a compact array first, so the
+/// full attributes are reached through its TupleDescAttr().
+///
+/// # Safety
+/// `desc` is a valid tuple descriptor and `i` < its `natts`.
+pub unsafe fn tuple_desc_attr(
+    desc: pg_sys::TupleDesc,
+    i: usize,
+) -> *const pg_sys::FormData_pg_attribute {
+    #[cfg(feature = "pg18")]
+    {
+        pg_sys::TupleDescAttr(desc, i as i32)
+    }
+    #[cfg(not(feature = "pg18"))]
+    {
+        (*desc).attrs.as_ptr().add(i)
+    }
+}
+
+/// The OID of the relation's primary key index (InvalidOid when it has none; a deferrable
+/// primary key counts, as before PostgreSQL 18 made that a parameter).
+///
+/// # Safety
+/// `rel` is an open relation.
+pub unsafe fn primary_key_index(rel: pg_sys::Relation) -> Oid {
+    #[cfg(feature = "pg18")]
+    {
+        pg_sys::RelationGetPrimaryKeyIndex(rel, true)
+    }
+    #[cfg(not(feature = "pg18"))]
+    {
+        pg_sys::RelationGetPrimaryKeyIndex(rel)
+    }
+}
+
+/// index_beginscan() without instrumentation (a parameter since PostgreSQL 18).
+///
+/// # Safety
+/// As for index_beginscan(): open relations and a registered snapshot.
+pub unsafe fn index_beginscan(
+    heap: pg_sys::Relation,
+    index: pg_sys::Relation,
+    snapshot: pg_sys::Snapshot,
+    nkeys: i32,
+) -> pg_sys::IndexScanDesc {
+    #[cfg(feature = "pg18")]
+    {
+        pg_sys::index_beginscan(heap, index, snapshot, std::ptr::null_mut(), nkeys, 0)
+    }
+    #[cfg(not(feature = "pg18"))]
+    {
+        pg_sys::index_beginscan(heap, index, snapshot, nkeys, 0)
+    }
 }
 
 pub fn uses_transaction_snapshot() -> bool {

@@ -188,7 +188,7 @@ impl IndexProbe {
             ),
         };
         let mut in_flight = None;
-        let scan = pg_sys::index_beginscan(heap, index, snapshot, keys.len() as i32, 0);
+        let scan = pg::index_beginscan(heap, index, snapshot, keys.len() as i32);
         pg_sys::index_rescan(
             scan,
             keys.as_mut_ptr(),

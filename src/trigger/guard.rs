@@ -100,7 +100,7 @@ impl Change<'_> {
         match (self.old.get(i), new.get(i)) {
             (None, None) => false,
             (Some(a), Some(b)) => {
-                let att = &*(*(*self.call.relation()).rd_att).attrs.as_ptr().add(i);
+                let att = &*pg::tuple_desc_attr((*self.call.relation()).rd_att, i);
                 !pg::same_value(a, b, att.attlen, att.attbyval)
             }
             _ => true,
@@ -239,7 +239,7 @@ impl Change<'_> {
         };
         let desc = (*self.call.relation()).rd_att;
         for i in 0..state.natts {
-            let att = &*(*desc).attrs.as_ptr().add(i);
+            let att = &*pg::tuple_desc_attr(desc, i);
             if !att.attisdropped && !may_change(i) && self.changed(new, i) {
                 let name = std::ffi::CStr::from_ptr(att.attname.data.as_ptr()).to_string_lossy();
                 let in_state = self.in_state();
