@@ -20,7 +20,7 @@ TEST_MAJORS := $(if $(PG),$(PG),$(shell scripts/toolchain.sh pg-majors))
 export CARGO_TARGET_DIR := $(CURDIR)/target/pg$(PG_MAJOR)
 PGCTL      := scripts/pg.sh
 
-.PHONY: demo test test-major bench deps install lint unit regress isolation dump-restore races replication crash cluster stop clean print-toolchain
+.PHONY: demo test test-major bench deps install lint unit regress isolation dump-restore races replication crash upgrade pg-upgrade cluster stop clean print-toolchain
 
 demo: install
 	@$(PGCTL) start
@@ -36,6 +36,7 @@ test:
 	    echo "=== PostgreSQL $$m ==="; \
 	    PGV_MAJOR=$$m $(MAKE) --no-print-directory test-major || { status=1; failed="$$failed $$m"; }; \
 	  done; \
+	  if [ -z "$(PG)" ]; then $(MAKE) --no-print-directory pg-upgrade || { status=1; failed="$$failed pg_upgrade"; }; fi; \
 	  if [ $$status = 0 ]; then echo "make test: every tier passed on PostgreSQL $(TEST_MAJORS)"; \
 	  else echo "make test: FAILED on PostgreSQL$$failed (see above)"; fi; \
 	  exit $$status
@@ -52,6 +53,7 @@ test-major:
 	  $(PGCTL) stop; \
 	  $(MAKE) --no-print-directory replication || status=1; \
 	  $(MAKE) --no-print-directory crash || status=1; \
+	  $(MAKE) --no-print-directory upgrade || status=1; \
 	  if [ $$status = 0 ]; then echo "PostgreSQL $(PG_MAJOR): every tier passed"; else echo "PostgreSQL $(PG_MAJOR): FAILED"; fi; \
 	  exit $$status
 
@@ -106,6 +108,15 @@ replication:
 # load, three cycles (a throwaway cluster of its own).
 crash:
 	@tests/crash/run.sh
+
+# ALTER EXTENSION … UPDATE from the previous release (tests/upgrade/FROM_*), built at its commit;
+# PostgreSQL 15 only. Swaps the installed files for its run and puts the current ones back.
+upgrade:
+	@tests/upgrade/run.sh
+
+# pg_upgrade from the first to the last major of pgrx.toml (both must be installed).
+pg-upgrade:
+	@tests/pg_upgrade/run.sh
 
 cluster:
 	@$(PGCTL) start && $(PGCTL) env

@@ -24,8 +24,8 @@ use crate::extension::{CARRY_TRIGGER, CHANGE_TRIGGER, INSERT_TRIGGER};
 
 /// Turns versioning on for a table (or changes its configuration). Idempotent.
 #[allow(clippy::too_many_arguments)]
-#[pg_extern]
-fn enable(
+#[pg_extern(name = "enable")]
+fn enable_table(
     tbl: Option<Table>,
     key: Option<Vec<Option<String>>>,
     content: default!(Option<Vec<Option<String>>>, "NULL"),
@@ -151,6 +151,51 @@ fn changes_history(before: &TableConfig, after: &TableConfig) -> bool {
         || before.hash_column != after.hash_column
         || before.parent_column != after.parent_column
         || before.lifecycle != after.lifecycle
+}
+
+/// 0.1.0's `versioning.enable` (16 arguments, C symbol `enable_wrapper`): that release's SQL
+/// calls it until `ALTER EXTENSION pg_versioning UPDATE` replaces the declaration
+/// (docs/operations.md, "Upgrades").
+#[allow(clippy::too_many_arguments)]
+#[pg_extern(sql = false)]
+fn enable(
+    tbl: Option<Table>,
+    key: Option<Vec<Option<String>>>,
+    content: Option<Vec<Option<String>>>,
+    version_column: Option<String>,
+    hash_column: Option<String>,
+    parent_column: Option<String>,
+    dedup: Option<String>,
+    on_duplicate: Option<String>,
+    lifecycle: Option<String>,
+    mutable: Option<Vec<Option<String>>>,
+    deleted_column: Option<String>,
+    kind_column: Option<String>,
+    semver: Option<JsonB>,
+    check_version: Option<bool>,
+    audit: Option<bool>,
+    require_schema: Option<bool>,
+) {
+    enable_table(
+        tbl,
+        key,
+        content,
+        version_column,
+        hash_column,
+        parent_column,
+        dedup,
+        on_duplicate,
+        lifecycle,
+        mutable,
+        deleted_column,
+        kind_column,
+        semver,
+        check_version,
+        audit,
+        require_schema,
+        None,
+        Some(false),
+    )
 }
 
 fn drop_triggers(name: &str, relid: pg_sys::Oid, triggers: &[&str]) {

@@ -135,6 +135,7 @@ END $do$;
 
 -- Functions the extension might call: the same signature (and defaults), delegating to
 -- pg_catalog's. (Functions of VARIADIC "any" cannot be written in PL/pgSQL; see below.)
+-- jsonb_strip_nulls gained a second argument in PostgreSQL 18: one of its two signatures exists.
 DO $do$
 DECLARE p record; n int := 0; call text; body text; i int;
 BEGIN
@@ -150,7 +151,7 @@ BEGIN
         'array_to_json(anyarray)', 'jsonb_typeof(jsonb)', 'jsonb_object_keys(jsonb)', 'jsonb_each(jsonb)',
         'jsonb_each_text(jsonb)', 'jsonb_array_elements(jsonb)', 'jsonb_array_elements_text(jsonb)',
         'jsonb_array_length(jsonb)', 'jsonb_extract_path(jsonb,text[])', 'jsonb_extract_path_text(jsonb,text[])',
-        'jsonb_strip_nulls(jsonb)', 'jsonb_set(jsonb,text[],jsonb,boolean)', 'jsonb_insert(jsonb,text[],jsonb,boolean)',
+        'jsonb_strip_nulls(jsonb)', 'jsonb_strip_nulls(jsonb,boolean)', 'jsonb_set(jsonb,text[],jsonb,boolean)', 'jsonb_insert(jsonb,text[],jsonb,boolean)',
         'jsonb_populate_record(anyelement,jsonb)', 'jsonb_populate_recordset(anyelement,jsonb)',
         'jsonb_build_object()', 'jsonb_build_array()', 'jsonb_object(text[])', 'jsonb_object(text[],text[])',
         'jsonb_pretty(jsonb)', 'json_typeof(json)',

@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# pg_upgrade of a cluster with versioned tables from the oldest to the newest major of pgrx.toml
+# (15 → 18; docs/operations.md, "pg_upgrade"). Run by `make pg-upgrade` (and by `make test`
+# when it tests both majors), after `make install` on both.
+#
+# The old cluster gets tests/upgrade/fixture.sql (every feature: lifecycles, stamps, labels and a
+# protection, carry-forward, kinds, soft delete, left_editable, log rows). After `pg_upgrade
+# --link` every row of every user and extension table must read the same on the new major, and
+# inserts, dedup, lifecycle rules, labels, as_of and verify work as before.
+#
+# Checks print "PASS  …" / "FAIL  …"; the last line is "pg_upgrade: N passed, M failed".
+set -euo pipefail
+cd "$(dirname "$0")"
+here=$(pwd)
+root=$(cd ../.. && pwd)
+read -r -a majors <<<"$("$root/scripts/toolchain.sh" pg-majors)"
+old_major=${majors[0]}; new_major=${majors[-1]}
+old_bin=$("$("$root/scripts/toolchain.sh" pg-config "$old_major")" --bindir)
+new_bin=$("$("$root/scripts/toolchain.sh" pg-config "$new_major")" --bindir)
+unset RUST_BACKTRACE RUST_LIB_BACKTRACE PGOPTIONS PGHOST PGPORT PGUSER PGDATABASE PGSERVICE PGTZ
+
+base=/tmp/pgv-pg_upgrade-$(id -u)-$(printf '%s' "$root" | md5sum | cut -c1-8)
+port=55471
+passed=0; failed=0
+pass() { passed=$((passed + 1)); printf 'PASS  %s\n' "$1"; }
+fail() { failed=$((failed + 1)); printf 'FAIL  %s\n' "$1"; shift; [ $# -gt 0 ] && printf '%s\n' "$@" | head -n 30 | sed 's/^/        /'; return 0; }
+check() { if [ "$2" = "$3" ]; then pass "$1"; else fail "$1" "expected: $2" "actual:   $3"; fi; }
+as_server_user() { if [ "$(id -u)" = 0 ]; then (cd "$base" && runuser -u postgres -- "$@"); else (cd "$base" && "$@"); fi; }
+bin=$old_bin
+q() { "$bin/psql" -X -q -At -v ON_ERROR_STOP=1 -h "$base" -p "$port" -U postgres -d postgres "$@"; }
+sqlstate() {
+  local out
+  if out=$(q -c '\set VERBOSITY sqlstate' -c "$1" 2>&1); then echo ok
+  else printf '%s\n' "$out" | sed -n 's/^ERROR: *\([0-9A-Z]\{5\}\).*/\1/p' | head -n 1; fi
+}
+start() { as_server_user "$1/pg_ctl" -D "$2" -l "$base/server-$3.log" -w -s -o "-p $port -k $base -c listen_addresses=''" start; }
+stop() { as_server_user "$1/pg_ctl" -D "$2" -m fast -w -s stop; }
+cleanup() {
+  local status=$?
+  for d in "$old_bin:$base/old" "$new_bin:$base/new"; do
+    [ -s "${d#*:}/PG_VERSION" ] && as_server_user "${d%%:*}/pg_ctl" -D "${d#*:}" -m immediate -w -s stop >/dev/null 2>&1 || true
+  done
+  if [ "$status" != 0 ] || [ "$failed" != 0 ]; then tail -n 20 "$base"/server-*.log "$base"/pg_upgrade.log 2>/dev/null || true; fi
+  rm -rf "$base"
+  exit "$status"
+}
+trap cleanup EXIT
+
+rm -rf "$base"; mkdir -p "$base"; [ "$(id -u)" = 0 ] && chown postgres "$base"
+for side in old new; do
+  b=$old_bin; [ $side = new ] && b=$new_bin
+  as_server_user "$b/initdb" -D "$base/$side" -U postgres --auth=trust --no-sync -E UTF8 --locale=C.UTF-8 \
+    >"$base/initdb-$side.log" 2>&1 || { cat "$base/initdb-$side.log"; exit 1; }
+done
+
+start "$old_bin" "$base/old" old
+q -f "$here/../upgrade/fixture.sql" >/dev/null
+snapshot() {
+  local sql
+  sql=$(q -c "SELECT string_agg(format('SELECT %L, t::text FROM %s t', c.oid::regclass, c.oid::regclass), ' UNION ALL ')
+                FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+               WHERE c.relkind = 'r' AND n.nspname IN ('public', 'versioning')")
+  q -c "SELECT tbl, line FROM ($sql) s (tbl, line) ORDER BY tbl COLLATE \"C\", line COLLATE \"C\""
+}
+snapshot >"$base/before.txt"
+check "PostgreSQL $old_major: the fixture holds versions" "t" "$(q -c "SELECT count(*) > 5 FROM public.workflows")"
+stop "$old_bin" "$base/old"
+
+if as_server_user "$new_bin/pg_upgrade" -b "$old_bin" -B "$new_bin" -d "$base/old" -D "$base/new" \
+     -p 55472 -P 55473 --link >"$base/pg_upgrade.log" 2>&1; then
+  pass "pg_upgrade $old_major → $new_major"
+else
+  fail "pg_upgrade $old_major → $new_major" "$(tail -n 30 "$base/pg_upgrade.log")"; exit 1
+fi
+
+bin=$new_bin
+start "$new_bin" "$base/new" new
+check "the server is PostgreSQL $new_major" "$new_major" "$(q -c "SELECT current_setting('server_version_num')::int / 10000")"
+snapshot >"$base/after.txt"
+if diff -u "$base/before.txt" "$base/after.txt" >"$base/data.diff"; then
+  pass "every row of every table (rows, hashes, configuration, labels, log, kinds) reads the same"
+else fail "every row of every table reads the same" "$(cat "$base/data.diff")"; fi
+check "PostgreSQL $new_major: the next version of wf-a is 4" "4" \
+  "$(q -c "INSERT INTO public.workflows (workflow_id, definition) VALUES ('wf-a', '{\"steps\": 5}') RETURNING version_number")"
+check "PostgreSQL $new_major: a duplicate of an old version is skipped" "" \
+  "$(q -c "INSERT INTO public.workflows (workflow_id, definition) VALUES ('wf-a', '{\"steps\": 2.0}') RETURNING version_number")"
+check "PostgreSQL $new_major: a published version stays frozen" "55000" \
+  "$(sqlstate "UPDATE public.workflows SET definition = '{\"x\": 1}' WHERE workflow_id = 'wf-a' AND version_number = 1")"
+check "PostgreSQL $new_major: the version sent back to draft stays frozen (left_editable)" "55000" \
+  "$(sqlstate "UPDATE public.reviews SET body = 'two, edited' WHERE ref = 'r' AND version = 2")"
+check "PostgreSQL $new_major: a kind still checks its schema" "23514" \
+  "$(sqlstate "INSERT INTO public.notes (kind, ref, body) VALUES ('up_note', 'n2', '{\"no_text\": 1}')")"
+check "PostgreSQL $new_major: label and as_of answer" "2 4" \
+  "$(q -c "SELECT versioning.label('public.workflows', '{\"workflow_id\": \"wf-a\"}', 'prod') || ' ' ||
+                  (versioning.as_of('public.workflows', '{\"workflow_id\": \"wf-a\"}', now())->>'version_number')")"
+q -c "INSERT INTO public.selections (cycle, notes) VALUES ('c1', 'third round')" >/dev/null
+check "PostgreSQL $new_major: carry-forward continues: the new version carries the approved decision" "1" \
+  "$(q -c "SELECT count(*) FROM public.decisions d JOIN public.selections s ON s.id = d.selection_id
+           WHERE s.cycle = 'c1' AND s.version = (SELECT max(version) FROM public.selections) AND d.status = 'approved'")"
+check "PostgreSQL $new_major: verify finds nothing" "0" "$(q -c "SELECT count(*) FROM versioning.verify('public.workflows')")"
+
+printf 'pg_upgrade: %d passed, %d failed\n' "$passed" "$failed"
+[ "$failed" = 0 ]
