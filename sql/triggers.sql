@@ -28,3 +28,6 @@ CREATE EVENT TRIGGER versioning_schema_change_end ON ddl_command_end
 -- ALWAYS: also with session_replication_role = replica (a subscriber's own migrations).
 ALTER EVENT TRIGGER versioning_schema_change_start ENABLE ALWAYS;
 ALTER EVENT TRIGGER versioning_schema_change_end ENABLE ALWAYS;
+-- Current-version pointers: the AFTER row trigger versioning.enable_current attaches.
+CREATE FUNCTION versioning._current_changed() RETURNS trigger
+    LANGUAGE c AS 'MODULE_PATHNAME', 'pgv_current_changed';

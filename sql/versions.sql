@@ -63,3 +63,40 @@ CREATE FUNCTION versioning.register_schema(kind text, schema jsonb) RETURNS int
     LANGUAGE sql RETURN versioning._register_schema(kind, schema::pg_catalog.text);
 CREATE FUNCTION versioning.as_of(tbl regclass, key jsonb, at timestamptz) RETURNS jsonb
     LANGUAGE sql STABLE RETURN versioning._as_of(tbl, key::pg_catalog.text, at)::pg_catalog.jsonb;
+-- Current-version pointers (src/api/current.rs).
+CREATE FUNCTION versioning.enable_current(tbl regclass, target regclass, "match" jsonb, set jsonb, state text DEFAULT NULL)
+    RETURNS void LANGUAGE c AS 'MODULE_PATHNAME', 'enable_current_wrapper';
+-- Label history, read from the log's records of label moves.
+CREATE FUNCTION versioning.label(tbl regclass, key jsonb, label text, at timestamptz) RETURNS int
+    LANGUAGE sql STABLE RETURN versioning._label_at(tbl, key::pg_catalog.text, label, at);
+CREATE FUNCTION versioning.label_history(tbl regclass, key jsonb, label text) RETURNS SETOF jsonb
+    LANGUAGE sql STABLE
+    BEGIN ATOMIC SELECT versioning._label_history(tbl, key::pg_catalog.text, label); END;
+-- Scheduled transitions.
+CREATE FUNCTION versioning.schedule(tbl regclass, key jsonb, version int, to_state text, at timestamptz) RETURNS bigint
+    LANGUAGE sql RETURN versioning._schedule(tbl, key::pg_catalog.text, version, to_state, at);
+-- Applies every due transition the caller may act for (the roles it is a member of; all for a
+-- superuser), in time order, each in a subtransaction of its own: one that is no longer allowed
+-- is marked failed with the reason and does not stop the others. Returns how many it applied.
+CREATE FUNCTION versioning.run_due() RETURNS int
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    due bigint;
+    applied int := 0;
+BEGIN
+    FOR due IN SELECT id FROM versioning.scheduled
+                WHERE state = 'pending' AND at <= pg_catalog.now() ORDER BY at, id LOOP
+        BEGIN
+            IF versioning._apply_scheduled(due) THEN
+                applied := applied + 1;
+            END IF;
+        EXCEPTION
+            -- the caller's transaction is what failed: let it retry as a whole
+            WHEN serialization_failure OR deadlock_detected OR lock_not_available OR query_canceled THEN
+                RAISE;
+            WHEN OTHERS THEN
+                PERFORM versioning._scheduled_failed(due, SQLSTATE, SQLERRM);
+        END;
+    END LOOP;
+    RETURN applied;
+END $$;

@@ -9,6 +9,7 @@ use std::cell::OnceCell;
 pub const INSERT_TRIGGER: &str = "zz_versioning_insert";
 pub const CHANGE_TRIGGER: &str = "zz_versioning_guard";
 pub const CARRY_TRIGGER: &str = "zz_versioning_carry_forward";
+pub const CURRENT_TRIGGER: &str = "zz_versioning_current";
 
 /// The OID of the extension's table `versioning.<name>` (InvalidOid if there is none).
 pub fn table(name: &std::ffi::CStr) -> Oid {

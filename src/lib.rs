@@ -26,6 +26,7 @@ mod carry_forward;
 mod catalog;
 mod config;
 mod content;
+mod current;
 mod errors;
 mod extension;
 mod flags;

@@ -51,6 +51,8 @@ pub struct TableState {
     pub kinds: Option<crate::kinds::KindCheck>,
     /// carry-forward rules whose parent is this table
     pub carry: Vec<crate::carry_forward::Carry>,
+    /// current-version pointers of this table's keys
+    pub current: Vec<crate::current::Pointer>,
     pub natts: usize,
     /// direct index probes; None when the indexes enable() creates are missing (SPI is used)
     pub probes: Option<crate::probe::Probes>,
@@ -72,8 +74,8 @@ thread_local! {
     static CACHE: RefCell<HashMap<Oid, Rc<TableState>>> = RefCell::new(HashMap::new());
 }
 
-/// Forgets the state of `relid` (InvalidOid: of every table), and of the parents whose
-/// carry-forward statements name its columns. A state someone still holds stays alive (Rc).
+/// Forgets the state of `relid` (InvalidOid: of every table), and of the tables whose
+/// carry-forward or current-pointer statements name its columns. A state someone still holds stays alive (Rc).
 pub fn forget(relid: Oid) {
     let dropped: Vec<Rc<TableState>> = CACHE.with(|c| {
         let mut c = c.borrow_mut();
@@ -82,7 +84,11 @@ pub fn forget(relid: Oid) {
         } else {
             let stale: Vec<Oid> = c
                 .iter()
-                .filter(|(k, s)| **k == relid || s.carry.iter().any(|r| r.depends_on(relid)))
+                .filter(|(k, s)| {
+                    **k == relid
+                        || s.carry.iter().any(|r| r.depends_on(relid))
+                        || s.current.iter().any(|p| p.depends_on(relid))
+                })
                 .map(|(k, _)| *k)
                 .collect();
             stale.iter().filter_map(|k| c.remove(k)).collect()
@@ -155,6 +161,7 @@ unsafe fn build(rel: pg_sys::Relation) -> Option<TableState> {
             .as_ref()
             .map(|v| [&v.change_type, &v.major, &v.minor, &v.patch].map(|c| col(c))),
         carry: crate::carry_forward::rules_of(&name),
+        current: crate::current::rules_of(&name),
         relid,
         no_later_insert_trigger: !has_later_insert_trigger(rel),
         owner: pg::relation_owner(relid),
@@ -237,6 +244,17 @@ unsafe fn has_later_insert_trigger(rel: pg_sys::Relation) -> bool {
 }
 
 impl TableState {
+    /// The table as a current-version pointer's statement reads it.
+    pub fn versioned(&self) -> crate::current::Versioned<'_> {
+        crate::current::Versioned {
+            name: &self.name,
+            key: self.key.iter().map(|k| &k.column).collect(),
+            version: &self.version,
+            deleted: self.deleted.as_ref(),
+            status: self.lifecycle.as_ref().map(|l| &l.status),
+        }
+    }
+
     /// Whether inserts may use the per-transaction key cache.
     pub fn cacheable(&self) -> bool {
         self.no_later_insert_trigger && self.index_probes().is_some() && crate::key_cache::usable()

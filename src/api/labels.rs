@@ -218,3 +218,124 @@ fn protect_label(tbl: Option<Table>, label: Option<&str>, role: Option<&str>) {
         )
     });
 }
+
+/// `versioning.label(tbl, key, label, at) → int`: the version the label pointed at, at time
+/// `at` (as of the start of the transaction that moved it), from the log's records of label
+/// moves; `latest` is the version `versioning.as_of` gives. NULL if it pointed at none.
+#[pg_extern(name = "_label_at")]
+fn label_at(
+    tbl: Option<Table>,
+    key: Option<&str>,
+    label: Option<&str>,
+    at: Option<pgrx::datum::TimestampWithTimeZone>,
+) -> Option<i32> {
+    const F: &str = "versioning.label";
+    let (_, state) = versioned(F, tbl);
+    let key = required(F, "key", key);
+    let label = required(F, "label", label);
+    let at = required(F, "at", at);
+    if label == "latest" {
+        return spi::run_one::<i32>(
+            "SELECT (versioning.as_of($1, $2::pg_catalog.jsonb, $3) OPERATOR(pg_catalog.->>) $4)::pg_catalog.int4",
+            &[state.relid.into(), key.into(), at.into(), state.version.name.as_str().into()],
+        );
+    }
+    moves(&state, key, label, Some(at), 1)
+        .into_iter()
+        .next()
+        .and_then(|m| m["to_version"].as_i64())
+        .map(|v| v as i32)
+}
+
+/// `versioning.label_history(tbl, key, label) → SETOF jsonb`: every move of the label,
+/// newest first: `{at, by, from_version, to_version}`.
+#[pg_extern(name = "_label_history")]
+fn label_history(
+    tbl: Option<Table>,
+    key: Option<&str>,
+    label: Option<&str>,
+) -> SetOfIterator<'static, pgrx::JsonB> {
+    const F: &str = "versioning.label_history";
+    let (_, state) = versioned(F, tbl);
+    let key = required(F, "key", key);
+    let label = required(F, "label", label);
+    SetOfIterator::new(
+        moves(&state, key, label, None, i64::MAX)
+            .into_iter()
+            .map(pgrx::JsonB),
+    )
+}
+
+/// The label's moves recorded in the log, newest first (before or at `until`), at most
+/// `limit`. The log is read as its owner once the caller has shown it may read the table.
+fn moves(
+    state: &TableState,
+    key: &str,
+    label: &str,
+    until: Option<pgrx::datum::TimestampWithTimeZone>,
+    limit: i64,
+) -> Vec<serde_json::Value> {
+    may_read(state);
+    key::conditions(state, key, "t"); // refuses a key naming other columns
+    let log_key = spi::run_one::<String>(
+        &format!(
+            "SELECT ({})::pg_catalog.text",
+            key::normalized(state, key, 1)
+        ),
+        &[key.into()],
+    )
+    .expect("jsonb_build_object returns a value");
+    // Moves within one transaction share their time (its start); among those the physical order
+    // of the appended log rows tells which came last.
+    let sql = "SELECT pg_catalog.jsonb_build_object('at', l.at, 'by', l.actor, \
+                 'from_version', l.detail OPERATOR(pg_catalog.->) 'from', 'to_version', l.version)::pg_catalog.text \
+               FROM versioning.log l \
+               WHERE l.table_name OPERATOR(pg_catalog.=) $1 AND l.key OPERATOR(pg_catalog.=) $2::pg_catalog.jsonb \
+                 AND l.action OPERATOR(pg_catalog.=) 'label' AND l.detail OPERATOR(pg_catalog.->>) 'label' OPERATOR(pg_catalog.=) $3 \
+                 AND ($4::pg_catalog.timestamptz IS NULL OR l.at OPERATOR(pg_catalog.<=) $4) \
+               ORDER BY l.at DESC, l.ctid DESC LIMIT $5";
+    let rows: Vec<String> = pg::as_user(crate::extension::owner(), || {
+        Spi::connect(|c| {
+            c.select(
+                sql,
+                None,
+                &[
+                    state.name.as_str().into(),
+                    log_key.as_str().into(),
+                    label.into(),
+                    until.into(),
+                    limit.into(),
+                ],
+            )
+            .map(|rows| {
+                rows.filter_map(|r| r.get::<String>(1).ok().flatten())
+                    .collect()
+            })
+        })
+    })
+    .unwrap_or_else(|e| error(Code::ERRCODE_INTERNAL_ERROR, format!("pg_versioning: {e}")).raise());
+    rows.iter()
+        .filter_map(|r| serde_json::from_str(r).ok())
+        .collect()
+}
+
+/// 42501 unless the caller may read the table (the log itself is visible to its owners only).
+fn may_read(state: &TableState) {
+    let may = unsafe {
+        pg_sys::pg_class_aclcheck(
+            state.relid,
+            pg_sys::GetUserId(),
+            pg_sys::ACL_SELECT as pg_sys::AclMode,
+        )
+    } == pg_sys::AclResult::ACLCHECK_OK;
+    if !may {
+        error(
+            Code::ERRCODE_INSUFFICIENT_PRIVILEGE,
+            format!(
+                "reading the label history of table {} needs SELECT privilege on it",
+                state.name
+            ),
+        )
+        .raise();
+    }
+}

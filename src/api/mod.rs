@@ -13,14 +13,17 @@ use pgrx::JsonB;
 mod adopt;
 pub(crate) mod args;
 mod carry;
+mod current;
 mod key;
 mod kinds;
 mod labels;
+mod retention;
 mod rows;
+mod schedule;
 mod verify;
 mod versions;
 
-use crate::extension::{CARRY_TRIGGER, CHANGE_TRIGGER, INSERT_TRIGGER};
+use crate::extension::{CARRY_TRIGGER, CHANGE_TRIGGER, CURRENT_TRIGGER, INSERT_TRIGGER};
 
 /// Turns versioning on for a table (or changes its configuration). Idempotent.
 #[allow(clippy::too_many_arguments)]
@@ -198,7 +201,7 @@ fn enable(
     )
 }
 
-fn drop_triggers(name: &str, relid: pg_sys::Oid, triggers: &[&str]) {
+pub(crate) fn drop_triggers(name: &str, relid: pg_sys::Oid, triggers: &[&str]) {
     for &trigger in triggers {
         if spi::answer(
             "SELECT EXISTS (SELECT FROM pg_catalog.pg_trigger WHERE tgrelid OPERATOR(pg_catalog.=) $1 AND tgname OPERATOR(pg_catalog.=) $2)",
@@ -315,13 +318,24 @@ fn disable(tbl: Option<Table>) {
     drop_triggers(
         &name,
         relid,
-        &[INSERT_TRIGGER, CHANGE_TRIGGER, CARRY_TRIGGER],
+        &[
+            INSERT_TRIGGER,
+            CHANGE_TRIGGER,
+            CARRY_TRIGGER,
+            CURRENT_TRIGGER,
+        ],
     );
     pg::as_user(crate::extension::owner(), || {
-        Spi::run_with_args(
-            "DELETE FROM versioning.carry_forward WHERE parent_table OPERATOR(pg_catalog.=) $1",
-            &[name.as_str().into()],
-        )?;
+        for rules in [
+            "carry_forward WHERE parent_table",
+            "current_pointers WHERE table_name",
+            "retention WHERE table_name",
+        ] {
+            Spi::run_with_args(
+                &format!("DELETE FROM versioning.{rules} OPERATOR(pg_catalog.=) $1"),
+                &[name.as_str().into()],
+            )?;
+        }
         Spi::run_with_args(
             "DELETE FROM versioning.tables WHERE table_name OPERATOR(pg_catalog.=) $1",
             &[name.as_str().into()],
@@ -363,10 +377,18 @@ pub(crate) fn not_versioned(name: &str) -> ! {
 fn config(tbl: Option<Table>) -> JsonB {
     let tbl = args::table("versioning.config", "tbl", tbl);
     let name = pg::qualified_name(tbl.oid());
-    match config::load(&name) {
-        Some(c) => JsonB(serde_json::to_value(c).expect("configuration serializes")),
-        None => not_versioned(&name),
+    let Some(c) = config::load(&name) else {
+        not_versioned(&name)
+    };
+    let mut listed = serde_json::to_value(c).expect("configuration serializes");
+    // what other functions set up for the table, where there is any
+    if let Some(pointers) = current::listed(&name) {
+        listed["current"] = pointers;
     }
+    if let Some(policy) = retention::listed(&name) {
+        listed["retention"] = policy;
+    }
+    JsonB(listed)
 }
 
 /// `versioning.canonical(jsonb)` and `versioning.content_hash(jsonb)` (sql/json_functions.sql)
@@ -461,6 +483,11 @@ pgrx::extension_sql_file!(
         rows::diff,
         rows::semver,
         rows::as_of,
-        kinds::register_schema
+        kinds::register_schema,
+        labels::label_at,
+        labels::label_history,
+        schedule::schedule,
+        schedule::apply_scheduled,
+        schedule::scheduled_failed
     ]
 );

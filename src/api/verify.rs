@@ -19,14 +19,41 @@ use std::collections::HashMap;
 use std::rc::Rc;
 
 /// The check in progress: the table, the keys whose adopted history may have gaps and
-/// repeated contents (up to a version), and the key being read.
+/// repeated contents (up to a version), the versions removed on purpose (purge, prune), and the
+/// key being read.
 struct Check {
     relid: Oid,
     state: Rc<TableState>,
     adopted_through: HashMap<String, i64>,
+    removed: HashMap<String, std::collections::HashSet<i64>>,
     key: String,
     previous: i64,
     hashes: HashMap<[u8; 32], i64>,
+}
+
+/// Per key (canonical JSON), the versions the log records as purged or pruned.
+fn removed_versions(table: &str) -> HashMap<String, std::collections::HashSet<i64>> {
+    let text = pg::as_user(crate::extension::owner(), || {
+        crate::spi::query_text(
+            "SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_array(key, v))::pg_catalog.text FROM versioning.log, \
+               LATERAL (SELECT version AS v WHERE action OPERATOR(pg_catalog.=) 'purge' \
+                        UNION ALL SELECT pg_catalog.jsonb_array_elements_text(detail OPERATOR(pg_catalog.->) 'versions')::pg_catalog.int8 \
+                         WHERE action OPERATOR(pg_catalog.=) 'prune') AS r \
+              WHERE table_name OPERATOR(pg_catalog.=) $1 AND action OPERATOR(pg_catalog.=) ANY ('{purge,prune}'::pg_catalog.text[])",
+            &[table],
+        )
+    });
+    let mut removed: HashMap<String, std::collections::HashSet<i64>> = HashMap::new();
+    for pair in text
+        .and_then(|t| serde_json::from_str::<Vec<Value>>(&t).ok())
+        .unwrap_or_default()
+    {
+        let key = versioning_core::canonicalize(&pair[0].to_string()).unwrap_or_default();
+        if let Some(v) = pair[1].as_i64() {
+            removed.entry(key).or_default().insert(v);
+        }
+    }
+    removed
 }
 
 thread_local! {
@@ -112,6 +139,7 @@ impl Check {
         }
         Check {
             relid,
+            removed: removed_versions(&state.name),
             state,
             adopted_through,
             key: String::new(),
@@ -136,12 +164,18 @@ impl Check {
             .ok()
             .and_then(|k| self.adopted_through.get(&k).copied())
             .is_some_and(|through| version <= through);
+        // a gap left by versions purged or pruned on purpose (their parent went with them)
+        let removed_gap = version > self.previous + 1
+            && versioning_core::canonicalize(&self.key)
+                .ok()
+                .and_then(|k| self.removed.get(&k))
+                .is_some_and(|r| (self.previous + 1..version).all(|v| r.contains(&v)));
         let mut problems = Vec::new();
         let mut problem = |name: &str, detail: String| {
             problems
                 .push(json!({"key": key, "version": version, "problem": name, "detail": detail}))
         };
-        if version != self.previous + 1 && !adopted {
+        if version != self.previous + 1 && !adopted && !removed_gap {
             problem(
                 "version_gap",
                 if version == self.previous + 2 {
@@ -214,7 +248,7 @@ impl Check {
                 Some(_) => {}
             }
         }
-        if !parent_ok {
+        if !parent_ok && !removed_gap {
             problem(
                 "parent_mismatch",
                 if n == 1 {

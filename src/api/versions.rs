@@ -12,7 +12,7 @@ use crate::spi;
 use crate::table_state::TableState;
 use pgrx::prelude::*;
 
-fn no_such_version(state: &TableState, key: &str, version: i32) -> ! {
+pub(super) fn no_such_version(state: &TableState, key: &str, version: i32) -> ! {
     error(
         Code::ERRCODE_INVALID_PARAMETER_VALUE,
         format!("table {} has no version {version} of key {key}", state.name),
@@ -38,6 +38,33 @@ fn transition(
     let key = required(F, "key", key);
     let version = required(F, "version", version);
     let to_state = required(F, "to_state", to_state);
+    move_version(&state, key, version, to_state)
+        .unwrap_or_else(|| no_such_version(&state, key, version))
+}
+
+/// The UPDATE of the status column a transition is (every rule of the guard applies): the row
+/// as stored afterwards, None when there is no such version. 55000 without a lifecycle.
+pub(super) fn move_version(
+    state: &TableState,
+    key: &str,
+    version: i32,
+    to_state: &str,
+) -> Option<String> {
+    let l = lifecycle_of(state);
+    let sql = format!(
+        "UPDATE {table} t SET {status} = CAST($3 AS {ty}) WHERE {cond} AND t.{v} OPERATOR(pg_catalog.=) $2 \
+         RETURNING pg_catalog.to_jsonb(t.*)::pg_catalog.text",
+        table = state.name,
+        status = pg::quote_ident(&l.status.name),
+        ty = l.status.sql_type(),
+        cond = key::conditions(state, key, "t"),
+        v = pg::quote_ident(&state.version.name),
+    );
+    spi::run_one::<String>(&sql, &[key.into(), version.into(), to_state.into()])
+}
+
+/// The table's lifecycle, or 55000.
+pub(super) fn lifecycle_of(state: &TableState) -> &crate::lifecycle::Rules {
     let Some(l) = &state.lifecycle else {
         error(
             Code::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
@@ -46,17 +73,7 @@ fn transition(
         .hint("Enable it with lifecycle => 'publish', 'review' or a JSON object.")
         .raise()
     };
-    let sql = format!(
-        "UPDATE {table} t SET {status} = CAST($3 AS {ty}) WHERE {cond} AND t.{v} OPERATOR(pg_catalog.=) $2 \
-         RETURNING pg_catalog.to_jsonb(t.*)::pg_catalog.text",
-        table = state.name,
-        status = pg::quote_ident(&l.status.name),
-        ty = l.status.sql_type(),
-        cond = key::conditions(&state, key, "t"),
-        v = pg::quote_ident(&state.version.name),
-    );
-    spi::run_one::<String>(&sql, &[key.into(), version.into(), to_state.into()])
-        .unwrap_or_else(|| no_such_version(&state, key, version))
+    l
 }
 
 /// `versioning.revert(tbl, key, to_version)`: a new version with `to_version`'s content (no

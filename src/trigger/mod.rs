@@ -6,6 +6,7 @@ use crate::row::Call;
 use pgrx::pg_sys::{self, Datum};
 
 mod carry_forward;
+mod current;
 mod guard;
 mod insert;
 mod schema_changes;
@@ -26,6 +27,7 @@ pg::function_info_v1!(
     pg_finfo_pgv_on_insert,
     pg_finfo_pgv_on_change,
     pg_finfo_pgv_after_insert,
+    pg_finfo_pgv_current_changed,
     pg_finfo_pgv_schemas_changed
 );
 
@@ -77,6 +79,28 @@ pub unsafe extern "C-unwind" fn pgv_after_insert(fcinfo: pg_sys::FunctionCallInf
         &[pg_sys::TRIGGER_EVENT_INSERT],
     );
     carry_forward::after_insert(&call);
+    Datum::from(0)
+}
+
+/// `versioning._current_changed()`: AFTER INSERT OR UPDATE OR DELETE FOR EACH ROW on a
+/// versioned table with current-version pointers.
+///
+/// # Safety
+/// Called by PostgreSQL's function manager (`Call::check` verifies it is a trigger call).
+#[pgrx::pg_guard]
+#[no_mangle]
+pub unsafe extern "C-unwind" fn pgv_current_changed(fcinfo: pg_sys::FunctionCallInfo) -> Datum {
+    let call = Call::check(
+        fcinfo,
+        "versioning._current_changed()",
+        pg_sys::TRIGGER_EVENT_AFTER,
+        &[
+            pg_sys::TRIGGER_EVENT_INSERT,
+            pg_sys::TRIGGER_EVENT_UPDATE,
+            pg_sys::TRIGGER_EVENT_DELETE,
+        ],
+    );
+    current::after_change(&call);
     Datum::from(0)
 }
 

@@ -246,6 +246,24 @@ impl Lifecycle {
             .is_some_and(|t| t.iter().any(|s| s == to))
     }
 
+    /// Whether a version in `from` can get to `to` through one or more allowed transitions
+    /// (a scheduled transition that is not reachable can never be applied).
+    pub fn reachable(&self, from: &str, to: &str) -> bool {
+        let mut seen: BTreeSet<&str> = BTreeSet::new();
+        let mut next: Vec<&str> = vec![from];
+        while let Some(state) = next.pop() {
+            for t in self.transitions.get(state).into_iter().flatten() {
+                if t == to {
+                    return true;
+                }
+                if seen.insert(t) {
+                    next.push(t);
+                }
+            }
+        }
+        false
+    }
+
     /// Whether versions in `state` may be edited (unless they have left an editable state before).
     pub fn is_editable(&self, state: &str) -> bool {
         self.editable.iter().any(|s| s == state)
@@ -328,6 +346,23 @@ mod tests {
     }
 
     #[test]
+    fn reachable_states() {
+        let p = parse("publish").unwrap();
+        assert!(p.reachable("draft", "published") && p.reachable("draft", "archived"));
+        assert!(!p.reachable("published", "draft") && !p.reachable("archived", "published"));
+        assert!(
+            !p.reachable("draft", "draft"),
+            "no transition leads back to draft"
+        );
+        let r = parse("review").unwrap();
+        assert!(
+            r.reachable("submitted", "submitted"),
+            "submitted → draft → submitted"
+        );
+        assert!(!p.reachable("nowhere", "published"));
+    }
+
+    #[test]
     fn refusals() {
         for (spec, needle) in [
             ("publishing", "unknown lifecycle preset"),
@@ -378,6 +413,24 @@ mod tests {
     }
 
     proptest! {
+        /// `reachable` is the transitive closure of `allows`: every allowed step is reachable,
+        /// reachability composes, and a state reached is one some transition leads to.
+        #[test]
+        fn reachable_is_the_closure_of_allows(
+            transitions in prop::collection::btree_map(state(), prop::collection::vec(state(), 0..3), 0..6),
+            a in state(), b in state(), c in state()) {
+            let mut spec = serde_json::json!({"column": "s", "initial": "draft", "transitions": transitions});
+            spec["transitions"].as_object_mut().unwrap().entry("draft").or_insert(serde_json::json!([]));
+            for t in transitions.values().flatten() {
+                spec["transitions"].as_object_mut().unwrap().entry(t.clone()).or_insert(serde_json::json!([]));
+            }
+            let l = parse(&spec.to_string()).unwrap();
+            if l.allows(&a, &b) { prop_assert!(l.reachable(&a, &b)); }
+            if l.reachable(&a, &b) && l.reachable(&b, &c) { prop_assert!(l.reachable(&a, &c)); }
+            if l.reachable(&a, &b) { prop_assert!(l.transitions.values().flatten().any(|t| *t == b)); }
+            if l.transitions.get(&a).is_none_or(|t| t.is_empty()) { prop_assert!(!l.reachable(&a, &b)); }
+        }
+
         /// A preset extended by its own fields is the preset; any accepted lifecycle has every
         /// transition target declared; serialization round-trips.
         #[test]

@@ -51,6 +51,9 @@ UPDATE na.docs SET status = 'published' WHERE ref = 'a' AND version = 1;
 SELECT versioning.set_label('na.docs', '{"ref": "a"}', 'stable', 1);
 SELECT ref, version, status, parent_id FROM na.docs ORDER BY version;
 SELECT id, doc_id, verdict, from_doc, from_decision FROM na.decisions ORDER BY id;
+CREATE TABLE na.current (ref text PRIMARY KEY, v int);
+SELECT versioning.enable_current('na.docs', 'na.current', match => '{"ref": "ref"}', set => '{"v": "version"}');
+SELECT versioning.set_retention('na.docs', keep_last => 5);
 CREATE TABLE na.gone (id int);
 CREATE TABLE na.meta AS SELECT 'na.gone'::regclass::oid AS gone;
 DROP TABLE na.gone;
@@ -63,6 +66,7 @@ CREATE FUNCTION na.sample(fn text, arg text) RETURNS text LANGUAGE sql IMMUTABLE
     WHEN fn IN ('diff', '_diff') AND arg = 'to_version' THEN '2'
     WHEN fn = 'enable' AND arg = 'key' THEN '{ref}'
     WHEN fn = 'enable_carry_forward' AND arg = 'parent_column' THEN 'doc_id'
+    WHEN fn IN ('schedule', '_schedule') AND arg = 'to_state' THEN 'archived'
     ELSE CASE arg
       WHEN 'tbl' THEN 'na.docs'
       WHEN 'parent' THEN 'na.docs'
@@ -108,6 +112,15 @@ CREATE FUNCTION na.sample(fn text, arg text) RETURNS text LANGUAGE sql IMMUTABLE
       WHEN 'from_parent_column' THEN 'from_doc'
       WHEN 'from_row_column' THEN 'from_decision'
       WHEN 'id' THEN '1'
+      WHEN 'target' THEN 'na.current'
+      WHEN 'match' THEN '{"ref": "ref"}'
+      WHEN 'set' THEN '{"v": "version"}'
+      WHEN 'keep_last' THEN '2'
+      WHEN 'keep_for' THEN '1 day'
+      WHEN 'keep_states' THEN '{}'
+      WHEN 'older_than' THEN '1 day'
+      WHEN 'sqlstate' THEN '55000'
+      WHEN 'message' THEN 'a test'
     END END
 $$;
 
