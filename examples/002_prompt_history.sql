@@ -67,6 +67,12 @@ SELECT versioning.enable('prompt_versions',
   deleted_column => 'deleted_at');
 -- The content of a version: every column its author wrote.
 SELECT versioning.config('prompt_versions') -> 'content' AS content;
+-- prompts.content is the current version's content, denormalized: the database keeps it so
+-- (the latest version not deleted), in the statement that saves or deletes a version. A
+-- prompt whose versions are all gone (the GDPR purge below) has no content: NULL.
+ALTER TABLE prompts ALTER COLUMN content DROP NOT NULL;
+SELECT versioning.enable_current('prompt_versions', 'prompts',
+  match => '{"prompt_id": "id"}', set => '{"content": "content"}');
 
 \set prompt_id 'd0000000-0000-0000-0000-000000000001'
 \set key '{"prompt_id": "d0000000-0000-0000-0000-000000000001"}'
@@ -91,21 +97,17 @@ VALUES (:'translator', 'Translate: {text}', 'initial', :'bob')
 RETURNING version_number;
 COMMIT;
 
--- Each save is a new version; the application keeps prompts.content current.
-BEGIN;
+-- Each save is a new version; prompts.content follows it.
 INSERT INTO prompt_versions (prompt_id, content, change_summary, author_id, metadata)
 VALUES (:'prompt_id', 'Summarize briefly: {text}', 'shorter', :'bob', '{"words": 3}')
 RETURNING version_number;
-UPDATE prompts SET content = 'Summarize briefly: {text}', updated_at = now() WHERE id = :'prompt_id';
-COMMIT;
+SELECT content FROM prompts WHERE id = :'prompt_id';
 -- Code that still sends max(version_number) + 1 itself, from a stale read (here 2), gets the
 -- next number anyway: the database assigns it.
-BEGIN;
 INSERT INTO prompt_versions (prompt_id, version_number, content, change_summary, author_id, metadata)
 VALUES (:'prompt_id', 2, 'Summarize in 3 bullets: {text}', 'bullets', :'ada', '{"words": 5, "tags": ["bullets"]}')
 RETURNING version_number;
-UPDATE prompts SET content = 'Summarize in 3 bullets: {text}', updated_at = now() WHERE id = :'prompt_id';
-COMMIT;
+SELECT content FROM prompts WHERE id = :'prompt_id';
 
 -- Bob comments on version 2 (comments are a plain table).
 INSERT INTO version_comments (version_id, author_id, content)
@@ -143,7 +145,8 @@ UPDATE prompt_versions SET deleted_at = NULL WHERE prompt_id = :'prompt_id' AND 
 -- Deleting the latest version: 'latest' is now the newest version that is not deleted.
 DELETE FROM prompt_versions WHERE prompt_id = :'prompt_id' AND version_number = 3;
 SELECT versioning.label('prompt_versions', :'key', 'latest') AS latest_version,
-       versioning.latest('prompt_versions', :'key') ->> 'content' AS latest;
+       versioning.latest('prompt_versions', :'key') ->> 'content' AS latest,
+       (SELECT content FROM prompts WHERE id = :'prompt_id') AS prompts_content;
 
 -- Numbers are never reused, not even the deleted latest one: the next save is version 4.
 INSERT INTO prompt_versions (prompt_id, content, change_summary, author_id)

@@ -43,6 +43,10 @@ SELECT versioning.enable('workflow_versions',
                       "stamps": {"published": {"at": "published_at"}}}');
 -- The preset, spelled out: states, the editable one, transitions and the stamp.
 SELECT jsonb_pretty(versioning.config('workflow_versions') -> 'lifecycle') AS lifecycle;
+-- workflows.current_version_id is the published version: the database keeps it so, in the
+-- statement that publishes, archives or deletes (no UPDATE of workflows in the application).
+SELECT versioning.enable_current('workflow_versions', 'workflows',
+  match => '{"workflow_id": "id"}', set => '{"current_version_id": "id"}', state => 'published');
 
 \set wf 'f0000000-0000-0000-0000-000000000001'
 \set key '{"workflow_id": "f0000000-0000-0000-0000-000000000001"}'
@@ -61,12 +65,10 @@ SELECT version_number, state, content_hash = versioning.content_hash(definition)
   FROM workflow_versions WHERE workflow_id = :'wf';
 
 -- POST /workflows/{id}/versions/publish: the draft becomes an immutable published version,
--- and the workflow's current version.
-BEGIN;
+-- and with that the workflow's current version.
 SELECT v ->> 'version_number' AS version, v ->> 'state' AS state, v ->> 'published_at' IS NOT NULL AS published_at_set
   FROM versioning.transition('workflow_versions', :'key', 1, 'published') v;
-UPDATE workflows SET current_version_id = (SELECT id FROM workflow_versions WHERE workflow_id = :'wf' AND version_number = 1);
-COMMIT;
+SELECT v.version_number AS current_version FROM workflows w JOIN workflow_versions v ON v.id = w.current_version_id;
 
 -- A published version cannot be edited (its publication stamp included), unpublished or
 -- deleted, and nothing can be inserted as published without being a draft first.
@@ -91,8 +93,8 @@ UPDATE workflow_versions SET definition = jsonb_set(definition, '{steps,0,http}'
 BEGIN;
 SELECT versioning.transition('workflow_versions', :'key', 2, 'published') ->> 'state' AS state;
 UPDATE workflow_versions SET state = 'archived' WHERE workflow_id = :'wf' AND version_number = 1;
-UPDATE workflows SET current_version_id = (SELECT id FROM workflow_versions WHERE workflow_id = :'wf' AND version_number = 2);
 COMMIT;
+SELECT v.version_number AS current_version FROM workflows w JOIN workflow_versions v ON v.id = w.current_version_id;
 
 -- Version 3: another draft, which goes wrong.
 INSERT INTO workflow_versions (workflow_id, definition)
@@ -114,7 +116,6 @@ SELECT versioning.diff('workflow_versions', :'key', 2, 3) AS v2_to_v3;
 BEGIN;
 SELECT versioning.transition('workflow_versions', :'key', 3, 'published') ->> 'state' AS state;
 UPDATE workflow_versions SET state = 'archived' WHERE workflow_id = :'wf' AND version_number = 2;
-UPDATE workflows SET current_version_id = (SELECT id FROM workflow_versions WHERE workflow_id = :'wf' AND version_number = 3);
 COMMIT;
 
 -- GET /workflows/{id}/versions: every version, newest first (the hash of each matches its
@@ -131,7 +132,8 @@ SELECT version_number, state FROM workflow_versions
 SELECT array_agg(h ->> 'version_number' ORDER BY n) AS archived_versions
   FROM versioning.history('workflow_versions', :'key', 'archived') WITH ORDINALITY AS x(h, n);
 SELECT versioning.latest('workflow_versions', :'key', 'published') -> 'definition' AS latest_published;
--- The workflow's current version, through workflows.current_version_id.
+-- The workflow's current version, through workflows.current_version_id (kept by the
+-- database since the migration).
 SELECT w.name, v.version_number, v.state, v.definition
   FROM workflows w JOIN workflow_versions v ON v.id = w.current_version_id
  ORDER BY w.name;

@@ -68,8 +68,12 @@ impl Pointer {
     }
 }
 
-/// The pointers whose versioned table is `table`.
+/// The pointers whose versioned table is `table` (none while the extension's SQL predates
+/// pointers: the new library runs under the old SQL until ALTER EXTENSION … UPDATE).
 pub fn rules_of(table: &str) -> Vec<Pointer> {
+    if crate::extension::table(c"current_pointers") == Oid::INVALID {
+        return Vec::new();
+    }
     let text = spi::query_text(
         "SELECT pg_catalog.jsonb_agg(config ORDER BY target_table)::pg_catalog.text \
          FROM versioning.current_pointers WHERE table_name OPERATOR(pg_catalog.=) $1",

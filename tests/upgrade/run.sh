@@ -145,6 +145,8 @@ check "after the update: carry-forward continues: the new version carries the ap
   "$(q upgraded -c "SELECT count(*) FROM public.decisions d JOIN public.selections s ON s.id = d.selection_id
            WHERE s.cycle = 'c1' AND s.version = (SELECT max(version) FROM public.selections) AND d.status = 'approved'")"
 check "after the update: verify finds nothing" "0" "$(q upgraded -c "SELECT count(*) FROM versioning.verify('public.workflows')")"
+check "after the update: label history reads the label moves logged by $from_version" "t" \
+  "$(q upgraded -c "SELECT count(*) >= 1 FROM versioning.label_history('public.workflows', '{\"workflow_id\": \"wf-a\"}', 'prod')")"
 
 printf 'upgrade: %d passed, %d failed\n' "$passed" "$failed"
 [ "$failed" = 0 ]
