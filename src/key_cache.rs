@@ -1,9 +1,11 @@
 //! What this transaction already knows about keys it holds locked, so that inserting many
 //! versions of one key in a transaction (a bulk load, an import) does not probe the indexes
-//! for every row.
+//! for every row. Bounded (`MAX_KEYS`, `MAX_HASHES`): what does not fit is read from the
+//! indexes again.
 //!
-//! Sound because nobody else can add a version to a key while we hold its lock (until our
-//! transaction ends), and because everything that could make an entry wrong forgets it:
+//! Sound because nobody else can add a version to a key while we hold its lock, and because
+//! everything that could make an entry wrong forgets it:
+//! - the key's lock is released early (a bulk load past `versioning.key_lock_limit`): its entry;
 //! - the transaction ends, or a subtransaction rolls back (its rows, and maybe its key
 //!   locks, are gone): everything is forgotten;
 //! - the table's relcache entry is invalidated (TRUNCATE, enable/disable, ALTER): its entries;
@@ -28,9 +30,26 @@ pub struct Known {
 /// (table, key lock hash) → (the key's bytes, what is known about it)
 type Entries = HashMap<(Oid, u32), (Vec<u8>, Known)>;
 
+/// A transaction's memory stays bounded whatever it inserts: at most this many keys are known
+/// (past it, everything is forgotten and read again from the indexes) …
+const MAX_KEYS: usize = 65_536;
+/// … and this many content hashes across them (past it, a key's hashes are dropped and its
+/// duplicates found by an index probe). About 60 bytes each.
+const MAX_HASHES: usize = 262_144;
+
 thread_local! {
     static KNOWN: RefCell<Entries> = RefCell::new(HashMap::new());
+    /// the hashes held by the entries of KNOWN
+    static HASHES: Cell<usize> = const { Cell::new(0) };
     static ON_CONFLICT_SEEN: Cell<bool> = const { Cell::new(false) };
+}
+
+fn hashes_of(known: &Known) -> usize {
+    known.hashes.as_ref().map_or(0, HashMap::len)
+}
+
+fn count_hashes(delta: isize) {
+    HASHES.with(|h| h.set(h.get().saturating_add_signed(delta)));
 }
 
 pub fn usable() -> bool {
@@ -41,27 +60,50 @@ pub fn usable() -> bool {
 /// bytes: an entry is only used for the very same bytes; another key with the same lock hash
 /// (or another spelling of an equal key) replaces it.
 pub fn take(relid: Oid, key_hash: u32, key: &[u8]) -> Option<Known> {
-    KNOWN.with(|k| {
-        let mut k = k.borrow_mut();
-        match k.remove(&(relid, key_hash)) {
-            Some((bytes, known)) if bytes == key => Some(known),
-            _ => None,
-        }
-    })
+    let (bytes, known) = KNOWN.with(|k| k.borrow_mut().remove(&(relid, key_hash)))?;
+    count_hashes(-(hashes_of(&known) as isize));
+    (bytes == key).then_some(known)
 }
 
-pub fn put(relid: Oid, key_hash: u32, key: Vec<u8>, known: Known) {
-    if usable() {
-        KNOWN.with(|k| k.borrow_mut().insert((relid, key_hash), (key, known)));
+pub fn put(relid: Oid, key_hash: u32, key: Vec<u8>, mut known: Known) {
+    if !usable() {
+        return;
+    }
+    if HASHES.with(Cell::get) + hashes_of(&known) > MAX_HASHES {
+        known.hashes = None;
+    }
+    if KNOWN.with(|k| k.borrow().len()) >= MAX_KEYS {
+        forget_all();
+    }
+    count_hashes(hashes_of(&known) as isize);
+    let replaced = KNOWN.with(|k| k.borrow_mut().insert((relid, key_hash), (key, known)));
+    if let Some((_, old)) = replaced {
+        count_hashes(-(hashes_of(&old) as isize));
+    }
+}
+
+/// The key lock `key_hash` was released early (src/locks.rs): what it guarded is forgotten.
+pub fn forget_key(relid: Oid, key_hash: u32) {
+    if let Some((_, old)) = KNOWN.with(|k| k.borrow_mut().remove(&(relid, key_hash))) {
+        count_hashes(-(hashes_of(&old) as isize));
     }
 }
 
 pub fn forget_table(relid: Oid) {
-    KNOWN.with(|k| k.borrow_mut().retain(|(r, _), _| *r != relid));
+    KNOWN.with(|k| {
+        k.borrow_mut().retain(|(r, _), (_, known)| {
+            let keep = *r != relid;
+            if !keep {
+                count_hashes(-(hashes_of(known) as isize));
+            }
+            keep
+        })
+    });
 }
 
 pub fn forget_all() {
     KNOWN.with(|k| k.borrow_mut().clear());
+    HASHES.with(|h| h.set(0));
 }
 
 /// A primary key copied where it lives as long as the transaction.

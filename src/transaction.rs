@@ -35,8 +35,11 @@ unsafe extern "C-unwind" fn on_subtransaction_end(
     _parent: pg_sys::SubTransactionId,
     _arg: *mut std::ffi::c_void,
 ) {
+    if event == pg_sys::SubXactEvent::SUBXACT_EVENT_COMMIT_SUB {
+        crate::locks::subtransaction_ended(pg_sys::GetCurrentTransactionNestLevel(), true);
+    }
     if event == pg_sys::SubXactEvent::SUBXACT_EVENT_ABORT_SUB {
-        crate::locks::forget();
+        crate::locks::subtransaction_ended(pg_sys::GetCurrentTransactionNestLevel(), false);
         crate::key_cache::forget_all();
     }
 }

@@ -5,7 +5,8 @@
 # `make test` runs it from every other major to the newest one (15 → 18, 16 → 18).
 #
 # The old cluster gets tests/upgrade/fixture.sql (every feature: lifecycles, stamps, labels and a
-# protection, carry-forward, kinds, soft delete, left_editable, log rows). After `pg_upgrade
+# protection, carry-forward, kinds, soft delete, left_editable, log rows) and features-0.2.sql
+# (a current-version pointer, a retention policy, a scheduled transition). After `pg_upgrade
 # --link` every row of every user and extension table must read the same on the new major, and
 # inserts, dedup, lifecycle rules, labels, as_of and verify work as before.
 #
@@ -56,6 +57,7 @@ done
 
 start "$old_bin" "$base/old" old
 q -f "$here/../upgrade/fixture.sql" >/dev/null
+q -f "$here/features-0.2.sql" >/dev/null
 snapshot() {
   local sql
   sql=$(q -c "SELECT string_agg(format('SELECT %L, t::text FROM %s t', c.oid::regclass, c.oid::regclass), ' UNION ALL ')
@@ -110,6 +112,9 @@ q -c "INSERT INTO public.selections (cycle, notes) VALUES ('c1', 'third round')"
 check "PostgreSQL $new_major: carry-forward continues: the new version carries the approved decision" "1" \
   "$(q -c "SELECT count(*) FROM public.decisions d JOIN public.selections s ON s.id = d.selection_id
            WHERE s.cycle = 'c1' AND s.version = (SELECT max(version) FROM public.selections) AND d.status = 'approved'")"
+check "PostgreSQL $new_major: the scheduled transition applies and moves the current-version pointer" "1 1" \
+  "$(q -c "SELECT versioning.run_due()") $(q -c "SELECT published FROM public.workflow_heads WHERE workflow_id = 'wf-b'")"
+check "PostgreSQL $new_major: the retention policy prunes nothing it must keep" "0" "$(q -c "SELECT versioning.prune('public.workflows')")"
 check "PostgreSQL $new_major: verify finds nothing" "0" "$(q -c "SELECT count(*) FROM versioning.verify('public.workflows')")"
 
 printf 'pg_upgrade: %d passed, %d failed\n' "$passed" "$failed"

@@ -60,5 +60,45 @@ logged() {
                              WHERE table_name = 'public.t' AND action = 'create')")" = t ]
 }
 check "one creation record per stored version" logged
+# --- bulk loads beside an open writer -------------------------------------------------------------
+"${psql[@]}" <<'SQL'
+CREATE TABLE bulk (id bigserial PRIMARY KEY, ref text NOT NULL, version int, content_hash text, content jsonb NOT NULL);
+SELECT versioning.enable('bulk', key => ARRAY['ref']);
+SQL
+cat >"$work/others.sql" <<'SQL'
+\set k random(1, 200)
+INSERT INTO bulk (ref, content) VALUES ('other-' || :k, jsonb_build_object('n', random()));
+SQL
+fifo=$work/open-writer
+mkfifo "$fifo"
+# the open writer: inserts one row, then waits for a line on the FIFO before it commits
+{ echo "BEGIN; INSERT INTO bulk (ref, content) VALUES ('open', '{\"n\": 1}');"; read -r _ <"$fifo"; echo "COMMIT;"; } |
+  "${psql[@]}" -e >"$work/open-writer.log" 2>&1 &
+writer=$!
+sleep 1
+"$BINDIR/pgbench" -n -c 4 -j 2 -T 15 -f "$work/others.sql" "$db" >"$work/others.log" 2>&1 &
+others=$!
+insert_load() {
+  "${psql[@]}" -c "INSERT INTO bulk (ref, content) SELECT 'k-' || (g % 50000), jsonb_build_object('g', g)
+                     FROM generate_series(1, 100000) g" >"$work/insert.log" 2>&1 || { head -n 5 "$work/insert.log"; return 1; }
+}
+copy_load() {
+  seq 1 100000 | awk '{ printf "c-%d\t{\"g\": %d}\n", $1 % 50000, $1 }' |
+    "${psql[@]}" -c "COPY bulk (ref, content) FROM STDIN" >"$work/copy.log" 2>&1 || { head -n 5 "$work/copy.log"; return 1; }
+}
+check "INSERT … SELECT of 100,000 rows over 50,000 keys beside an open writer commits" insert_load
+check "COPY of 100,000 rows over 50,000 new keys beside an open writer commits" copy_load
+echo >"$fifo"
+wait "$writer" || true
+wait "$others" || true
+check "the open writer committed" grep -q "^COMMIT" "$work/open-writer.log"
+check "the clients inserting other keys never failed" bash -c "! grep -qi 'aborted\|error' '$work/others.log'"
+bulk_dense() {
+  [ "$("${psql[@]}" -At -c "SELECT bool_and(n = mx AND mn = 1 AND n = d) FROM (SELECT count(*) n, max(version) mx,
+                               min(version) mn, count(DISTINCT version) d FROM bulk GROUP BY ref) s")" = t ] &&
+  [ "$("${psql[@]}" -At -c "SELECT count(*) FROM bulk WHERE ref LIKE 'k-%' OR ref LIKE 'c-%'")" = 200000 ]
+}
+check "every key's versions are 1..N; all 200,000 loaded rows are there" bulk_dense
+
 echo "races: $passed passed, $failed failed"
 [ "$failed" = 0 ]
