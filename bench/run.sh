@@ -37,9 +37,12 @@
 # pgbench tps ratio; wall-clock ratios are printed beside them.
 # A benchmark, not a test: a MISS does not fail it; it exits non-zero only if something errors
 # or a variant stores wrong rows.
+#   copy        bench/copy.sh, run last: COPY of 1,000,000 rows over 10,000 keys in one
+#               transaction, plain vs pg_versioning: time and the backend's peak memory.
 # Knobs (environment): BENCH_ROUNDS (5), BENCH_PGBENCH_ROUNDS (5), BENCH_PGBENCH_SECONDS (5),
 # BENCH_PGBENCH_CLIENTS (2), BENCH_SINGLE_INSERTS (2000), BENCH_KIND_ROUNDS (9), BENCH_ADOPT_ROWS
-# (1000000), BENCH_ADOPT_ROUNDS (3), BENCH_KEEP=1
+# (1000000), BENCH_ADOPT_ROUNDS (3), BENCH_COPY_ROWS (1000000), BENCH_COPY_ROUNDS (3),
+# BENCH_KEEP=1
 # keeps the database.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -612,3 +615,4 @@ if [ "$errors" != 0 ]; then
   printf '\n%d error(s) above: the numbers are not valid\n' "$errors"
   exit 1
 fi
+BENCH_DB=$db ./copy.sh

@@ -10,7 +10,8 @@
 //!    probes, or SQL), `semantic_version` (major.minor.patch from change types).
 //! 3. `table_state`: the per-backend cache of a versioned table's resolved configuration.
 //! 4. Per-table pieces: `lifecycle` (states, stamps, versions that left an editable state),
-//!    `kinds` (JSON Schema checks), `carry_forward` (copying child rows), `content` (the
+//!    `kinds` (JSON Schema checks), `carry_forward` (copying child rows), `current`
+//!    (current-version pointers), `content` (the
 //!    content hash), `key` (a row's key as bytes, lock hash, JSON), `probe` (btree index
 //!    probes), `locks` (per-key insert locks), `key_cache` (what a transaction knows about keys
 //!    it holds locked), `audit` (versioning.log), `flags` (what SQL functions tell triggers).

@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# COPY of many rows in one transaction (part of `make bench`, run last by bench/run.sh; alone:
+# `bench/copy.sh` with the scripts/pg.sh cluster running and the extension installed).
+# BENCH_COPY_ROWS rows (1,000,000) over rows / 100 keys, ~300-byte jsonb, by COPY … FROM STDIN
+# in one transaction of a fresh session, into (a) a plain table (version and hash in the data)
+# and (c) a pg_versioning table (audit on), same columns and indexes; BENCH_COPY_ROUNDS (3)
+# rounds, the order alternating. The session reads its own VmHWM (peak resident memory, shared
+# buffers it touched included) and RssAnon (its private memory at the end) from
+# /proc/self/status; CPU time as in bench/run.sh.
+set -euo pipefail
+cd "$(dirname "$0")"
+eval "$(../scripts/pg.sh env)"
+PGHOST=${PGV_HOST:-$PGHOST}
+export PGHOST PGPORT PGUSER
+unset PGOPTIONS PGDATABASE
+export PATH="$BINDIR:$PATH"
+db=${BENCH_DB:-pgv_bench_copy}
+work=$(mktemp -d /tmp/pgv_bench_copy.XXXXXX)
+errors=0
+psql_() { psql -X -q -v ON_ERROR_STOP=1 -d "$db" "$@"; }
+median() { printf '%s\n' "$@" | sort -g | awk '{a[NR] = $1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
+ints() { printf '%s\n' "$@" | awk '{printf "%s%.0f", (NR > 1 ? " " : ""), $1}'; }
+target() {
+  local verdict
+  verdict=$(awk -v v="$2" -v l="$4" -v op="$3" 'BEGIN {print ((op == "<=" && v <= l) || (op == ">=" && v >= l)) ? "PASS" : "MISS"}')
+  printf '%-5s %-58s %6s×  (target %s %s×)  %s\n' "$verdict" "$1" "$2" "$3" "$4" "${5:-}"
+}
+wrong() { errors=$((errors + 1)); printf 'ERROR %s\n' "$*"; }
+trap 'rm -rf "$work"' EXIT
+if [ -z "${BENCH_DB:-}" ]; then
+  dropdb --if-exists --force "$db" >/dev/null 2>&1
+  createdb "$db"
+  psql_ -f schema.sql >/dev/null
+  trap 'rm -rf "$work"; dropdb --if-exists --force "$db" >/dev/null 2>&1 || true' EXIT
+fi
+
+copy_rows=${BENCH_COPY_ROWS:-1000000}
+copy_keys=$((copy_rows / 100))
+copy_rounds=${BENCH_COPY_ROUNDS:-3}
+psql_ >/dev/null <<SQL
+DROP TABLE IF EXISTS t_copy_plain, t_copy_pgv;
+CREATE TABLE t_copy_plain (LIKE t_plain INCLUDING DEFAULTS) WITH (autovacuum_enabled = off);
+CREATE TABLE t_copy_pgv (LIKE t_plain INCLUDING DEFAULTS) WITH (autovacuum_enabled = off);
+CREATE UNIQUE INDEX ON t_copy_plain (reference, version) NULLS NOT DISTINCT;
+CREATE INDEX ON t_copy_plain (reference, content_hash);
+SET client_min_messages = warning;
+SELECT versioning.enable('t_copy_pgv', key => ARRAY['reference'], content => ARRAY['content']);
+SQL
+# copy_data plain|pgv: the rows as COPY text
+copy_data() {
+  awk -v n="$copy_rows" -v keys="$copy_keys" -v plain="$([ "$1" = plain ] && echo 1 || echo 0)" 'BEGIN {
+    pad = sprintf("%260s", ""); gsub(/ /, "x", pad)
+    for (i = 0; i < n; i++) {
+      content = sprintf("{\"n\": %d, \"pad\": \"%s\"}", i, pad)
+      if (plain) printf "ref-%d\t%d\t%064x\t%s\n", i % keys, int(i / keys) + 1, i, content
+      else printf "ref-%d\t%s\n", i % keys, content
+    }
+  }'
+}
+memory_kb="(regexp_match(pg_catalog.pg_read_file('/proc/self/status'), 'VmHWM:\\s+(\\d+)'))[1] || '|' ||
+           (regexp_match(pg_catalog.pg_read_file('/proc/self/status'), 'RssAnon:\\s+(\\d+)'))[1]"
+# copy_run plain|pgv: prints "wall ms|cpu ms|VmHWM kB|RssAnon kB|rows"
+copy_run() {
+  local table=t_copy_$1 columns="reference, content"
+  [ "$1" = plain ] && columns="reference, version, content_hash, content"
+  psql_ -c "TRUNCATE $table" -c "TRUNCATE versioning.log" -c "CHECKPOINT" >/dev/null
+  copy_data "$1" | psql_ -At -c "BEGIN" \
+    -c "SELECT set_config('bench.t0', pg_catalog.clock_timestamp()::text, false), set_config('bench.c0', coalesce(public.bench_cpu_ns(), -1)::text, false)" \
+    -c "COPY $table ($columns) FROM STDIN" \
+    -c "SELECT round(extract(epoch FROM pg_catalog.clock_timestamp() - current_setting('bench.t0')::timestamptz) * 1000, 1) || '|' ||
+               round((public.bench_cpu_ns() - current_setting('bench.c0')::numeric) / 1e6, 1) || '|' || $memory_kb" \
+    -c "COMMIT" >"$work/copy-$1.out" 2>&1 || { cat "$work/copy-$1.out"; wrong "COPY into $table failed"; }
+  printf '%s|%s\n' "$(grep -E '^[0-9.]+\|-?[0-9.]+\|[0-9]+\|[0-9]+$' "$work/copy-$1.out" | tail -n 1)" \
+    "$(psql_ -At -c "SELECT count(*) FROM $table")"
+}
+declare -A cp_wall=() cp_cpu=() cp_hwm=() cp_anon=()
+for ((r = 0; r < copy_rounds; r++)); do
+  order=(plain pgv); [ $((r % 2)) = 1 ] && order=(pgv plain)
+  for v in "${order[@]}"; do
+    IFS='|' read -r ms cms hwm anon n < <(copy_run "$v")
+    [ "$n" = "$copy_rows" ] || wrong "COPY into t_copy_$v stored $n rows, expected $copy_rows"
+    cp_wall[$v]="${cp_wall[$v]:-} $ms"; cp_cpu[$v]="${cp_cpu[$v]:-} $cms"
+    cp_hwm[$v]="${cp_hwm[$v]:-} $hwm"; cp_anon[$v]="${cp_anon[$v]:-} $anon"
+  done
+done
+psql_ -c "SELECT versioning.disable('t_copy_pgv')" -c "DROP TABLE t_copy_plain, t_copy_pgv" -c "TRUNCATE versioning.log" >/dev/null
+
+
+printf '\ncopy: COPY of %d rows over %d keys in one transaction, median of %d rounds\n' "$copy_rows" "$copy_keys" "$copy_rounds"
+printf '%-42s %9s %9s %10s %10s   %s\n' "variant" "wall ms" "CPU ms" "VmHWM kB" "RssAnon kB" "runs: VmHWM kB"
+# shellcheck disable=SC2086
+{
+  declare -A cpm=() cpc=() cph=() cpa=()
+  for k in plain pgv; do
+    cpm[$k]=$(median ${cp_wall[$k]}); cpc[$k]=$(median ${cp_cpu[$k]}); cph[$k]=$(median ${cp_hwm[$k]}); cpa[$k]=$(median ${cp_anon[$k]})
+  done
+}
+printf '%-42s %9.1f %9.1f %10.0f %10.0f   %s\n' "(a) plain COPY" "${cpm[plain]}" "${cpc[plain]}" "${cph[plain]}" "${cpa[plain]}" "$(ints ${cp_hwm[plain]})"
+printf '%-42s %9.1f %9.1f %10.0f %10.0f   %s\n' "(c) pg_versioning COPY (audit on)" "${cpm[pgv]}" "${cpc[pgv]}" "${cph[pgv]}" "${cpa[pgv]}" "$(ints ${cp_hwm[pgv]})"
+
+printf 'targets\n'
+target "COPY of $copy_rows rows: peak backend memory vs plain COPY (VmHWM)" "$(ratio "${cph[pgv]}" "${cph[plain]}")" "<=" 1.5 \
+  "private memory at the end: $(ratio "${cpa[pgv]}" "${cpa[plain]}")×"
+target "COPY of $copy_rows rows vs plain COPY (backend CPU)" "$(ratio "${cpc[pgv]}" "${cpc[plain]}")" "<=" 1.3 \
+  "wall: $(ratio "${cpm[pgv]}" "${cpm[plain]}")×"
+[ "$errors" = 0 ]
