@@ -844,6 +844,32 @@ SELECT key, version, action, from_state, to_state, actor OPERATOR(pg_catalog.=) 
   FROM sp_util.log('sp_app.docs');
 
 ------------------------------------------------------------------------------------------
+-- Current-version pointers, label history, retention, scheduled transitions.
+CREATE TABLE sp_app.heads (ref pg_catalog.text NOT NULL, scope pg_catalog.text, published pg_catalog.int4, content pg_catalog.jsonb);
+INSERT INTO sp_app.heads (ref, scope) VALUES ('a', NULL), ('a', 's1'), ('zz', NULL);
+SELECT versioning.enable_current('sp_app.docs', 'sp_app.heads', match => '{"ref": "ref", "scope": "scope"}',
+                                 set => '{"published": "version", "content": "content"}', state => 'published');
+INSERT INTO sp_app.docs (ref, kind, content) VALUES ('a', 'sp_doc', '{"title": "pointer"}') RETURNING version;
+SELECT ref, scope, published FROM sp_app.heads ORDER BY ref, scope;
+SELECT sp_util.try($$ SELECT versioning.enable_current('sp_app.docs', 'sp_app.heads', match => '{"ref": "published"}', set => '{"content": "content"}') $$);
+SELECT h OPERATOR(pg_catalog.-) 'at' AS move FROM versioning.label_history('sp_app.docs', '{"ref": "a"}', 'stable') AS h;
+SELECT versioning.label('sp_app.docs', '{"ref": "a"}', 'stable', pg_catalog.now()) AS stable_now,
+       versioning.label('sp_app.docs', '{"ref": "a"}', 'latest', pg_catalog.now()) IS NOT NULL AS latest_now;
+SELECT versioning.set_retention('sp_app.docs', keep_last => 1, keep_for => '1 second', keep_states => ARRAY['archived']);
+SELECT versioning.prune('sp_app.docs') OPERATOR(pg_catalog.>=) 0 AS pruned;
+SELECT versioning.prune() OPERATOR(pg_catalog.>=) 0 AS pruned_all;
+SELECT versioning.prune_log('100 years') AS log_records_removed;
+SELECT versioning.set_retention('sp_app.docs');
+SELECT versioning.schedule('sp_app.docs', '{"ref": "a"}', v, 'archived', pg_catalog.now()) OPERATOR(pg_catalog.>) 0 AS scheduled
+  FROM (SELECT pg_catalog.max(version) AS v FROM sp_app.docs WHERE ref OPERATOR(pg_catalog.=) 'a' AND scope IS NULL
+           AND status OPERATOR(pg_catalog.=) 'published') m;
+SELECT versioning.run_due() AS applied;
+SELECT state, outcome FROM versioning.scheduled WHERE table_name OPERATOR(pg_catalog.=) 'sp_app.docs';
+SELECT versioning.unschedule(versioning.schedule('sp_app.docs', '{"ref": "a", "scope": "s1"}', 1, 'archived', 'infinity'));
+SELECT versioning.disable_current('sp_app.docs', 'sp_app.heads');
+DELETE FROM versioning.scheduled WHERE table_name OPERATOR(pg_catalog.=) 'sp_app.docs';
+
+------------------------------------------------------------------------------------------
 -- disable, and DROP TABLE (the event trigger forgets the tables).
 SELECT versioning.disable('sp_app.notes');
 SELECT sp_util.try($$ SELECT versioning.disable('sp_app.notes') $$);
