@@ -17,16 +17,7 @@ export PATH="$BINDIR:$PATH"
 db=${BENCH_DB:-pgv_bench_copy}
 work=$(mktemp -d /tmp/pgv_bench_copy.XXXXXX)
 errors=0
-psql_() { psql -X -q -v ON_ERROR_STOP=1 -d "$db" "$@"; }
-median() { printf '%s\n' "$@" | sort -g | awk '{a[NR] = $1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
-ints() { printf '%s\n' "$@" | awk '{printf "%s%.0f", (NR > 1 ? " " : ""), $1}'; }
-target() {
-  local verdict
-  verdict=$(awk -v v="$2" -v l="$4" -v op="$3" 'BEGIN {print ((op == "<=" && v <= l) || (op == ">=" && v >= l)) ? "PASS" : "MISS"}')
-  printf '%-5s %-58s %6s×  (target %s %s×)  %s\n' "$verdict" "$1" "$2" "$3" "$4" "${5:-}"
-}
-wrong() { errors=$((errors + 1)); printf 'ERROR %s\n' "$*"; }
+. ./lib.sh
 trap 'rm -rf "$work"' EXIT
 if [ -z "${BENCH_DB:-}" ]; then
   dropdb --if-exists --force "$db" >/dev/null 2>&1

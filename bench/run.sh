@@ -73,18 +73,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-psql_() { psql -X -q -v ON_ERROR_STOP=1 -d "$db" "$@"; }
-median() { printf '%s\n' "$@" | sort -g | awk '{a[NR] = $1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
-per() { awk -v a="$1" -v n="$2" 'BEGIN {printf "%.1f", a * 1000 / n}'; } # ms over n → µs each
-ints() { printf '%s\n' "$@" | awk '{printf "%s%.0f", (NR > 1 ? " " : ""), $1}'; }
-# target LABEL VALUE OP LIMIT [NOTE]: a PASS/MISS line
-target() {
-  local verdict
-  verdict=$(awk -v v="$2" -v l="$4" -v op="$3" 'BEGIN {print ((op == "<=" && v <= l) || (op == ">=" && v >= l)) ? "PASS" : "MISS"}')
-  printf '%-5s %-58s %6s×  (target %s %s×)  %s\n' "$verdict" "$1" "$2" "$3" "$4" "${5:-}"
-}
-wrong() { errors=$((errors + 1)); printf 'ERROR %s\n' "$*"; }
+. ./lib.sh
 
 # what brackets the timed work: a psql line setting t0/c0 before, an expression "wall_ms|cpu_ms" after
 # (CPU falls back to wall-clock time where bench_cpu_ns() cannot read the backend's CPU time)

@@ -44,14 +44,12 @@ impl Carry {
 
 /// The rules whose parent is `table`.
 pub fn rules_of(table: &str) -> Vec<Carry> {
-    let text = spi::query_text(
+    let rules: Vec<Rule> = spi::query_json(
         "SELECT pg_catalog.jsonb_agg(config)::pg_catalog.text FROM versioning.carry_forward \
          WHERE parent_table OPERATOR(pg_catalog.=) $1",
         &[table],
-    );
-    let rules: Vec<Rule> = text
-        .and_then(|t| serde_json::from_str(&t).ok())
-        .unwrap_or_default();
+    )
+    .unwrap_or_default();
     rules
         .into_iter()
         .map(|rule| Carry {

@@ -74,14 +74,12 @@ pub fn rules_of(table: &str) -> Vec<Pointer> {
     if crate::extension::table(c"current_pointers") == Oid::INVALID {
         return Vec::new();
     }
-    let text = spi::query_text(
+    let rules: Vec<Rule> = spi::query_json(
         "SELECT pg_catalog.jsonb_agg(config ORDER BY target_table)::pg_catalog.text \
          FROM versioning.current_pointers WHERE table_name OPERATOR(pg_catalog.=) $1",
         &[table],
-    );
-    let rules: Vec<Rule> = text
-        .and_then(|t| serde_json::from_str(&t).ok())
-        .unwrap_or_default();
+    )
+    .unwrap_or_default();
     rules
         .into_iter()
         .map(|rule| Pointer {

@@ -150,6 +150,12 @@ pub fn query_text(sql: &str, args: &[&str]) -> Option<String> {
     text(0, 1)
 }
 
+/// Like `query_text`, the first column of the first row, parsed from JSON text (None when there
+/// is no row, or the text is not a `T`).
+pub fn query_json<T: serde::de::DeserializeOwned>(sql: &str, args: &[&str]) -> Option<T> {
+    query_text(sql, args).and_then(|t| serde_json::from_str(&t).ok())
+}
+
 /// Column `col` (1-based, a text column) of result row `row` of the last executed statement.
 pub fn text(row: u64, col: i32) -> Option<String> {
     value(row, col).map(|d| unsafe {

@@ -72,3 +72,18 @@ pub fn table(function: &str, argument: &str, tbl: Option<Table>) -> PgRelation {
         PgRelation::with_lock(oid, pg_sys::AccessShareLock as pg_sys::LOCKMODE)
     }
 }
+
+/// 42501 unless the current user has `privilege` (ACL_SELECT, ACL_UPDATE, …) on table `relid`:
+/// "{what} needs {privilege_name} privilege on it".
+pub fn require_privilege(relid: pg_sys::Oid, privilege: u32, privilege_name: &str, what: &str) {
+    let granted = unsafe {
+        pg_sys::pg_class_aclcheck(relid, pg_sys::GetUserId(), privilege as pg_sys::AclMode)
+    } == pg_sys::AclResult::ACLCHECK_OK;
+    if !granted {
+        error(
+            Code::ERRCODE_INSUFFICIENT_PRIVILEGE,
+            format!("{what} needs {privilege_name} privilege on it"),
+        )
+        .raise();
+    }
+}

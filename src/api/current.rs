@@ -99,12 +99,11 @@ fn disable_current(tbl: Option<Table>, target: Option<Table>) {
 
 /// The pointers of `table` as stored, for `versioning.config` (None when it has none).
 pub fn listed(table: &str) -> Option<serde_json::Value> {
-    spi::query_text(
+    spi::query_json(
         "SELECT pg_catalog.jsonb_agg(config ORDER BY target_table)::pg_catalog.text \
          FROM versioning.current_pointers WHERE table_name OPERATOR(pg_catalog.=) $1",
         &[table],
     )
-    .and_then(|t| serde_json::from_str(&t).ok())
 }
 
 fn must_own(tables: &[(pg_sys::Oid, &str)]) {
@@ -234,7 +233,7 @@ fn check_set(
 
 /// The state names a lifecycle state of the table.
 fn check_state(state: &TableState, name: &str) {
-    let Some(l) = &state.lifecycle else {
+    if state.lifecycle.is_none() {
         error(
             Code::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
             format!(
@@ -244,21 +243,8 @@ fn check_state(state: &TableState, name: &str) {
         )
         .hint("Leave state NULL: the current version is then the highest one not soft-deleted.")
         .raise()
-    };
-    if !l.rules.states().contains(name) {
-        error(
-            Code::ERRCODE_INVALID_PARAMETER_VALUE,
-            format!(
-                "\"{name}\" is not a state of the lifecycle of table {}",
-                state.name
-            ),
-        )
-        .hint(format!(
-            "Its states are: {}.",
-            l.rules.states().into_iter().collect::<Vec<_>>().join(", ")
-        ))
-        .raise();
     }
+    super::versions::known_state(state, name, "state");
 }
 
 /// Stores the pointer (as the extension's owner) and attaches the AFTER row trigger.

@@ -103,6 +103,21 @@ fn given(
     }
 }
 
+/// The key given as JSON, as the log holds keys (see `normalized`), computed as the caller: it
+/// casts to the key columns' types, whose input functions and domain checks must never run as
+/// the log's owner. Refuses a key naming other columns.
+pub fn as_logged(state: &TableState, key_json: &str) -> String {
+    conditions(state, key_json, "t");
+    crate::spi::run_one::<String>(
+        &format!(
+            "SELECT ({})::pg_catalog.text",
+            normalized(state, key_json, 1)
+        ),
+        &[key_json.into()],
+    )
+    .expect("jsonb_build_object returns a value")
+}
+
 /// `jsonb_build_object('k1', alias.k1, …)`: the key of a row, normalized as the log holds keys.
 pub fn json_of_row(state: &TableState, alias: &str) -> String {
     let parts: Vec<String> = state

@@ -73,23 +73,12 @@ fn may_set(state: &TableState, label: &str) {
         .hint("versioning.label(tbl, key, 'latest') always gives the latest version.")
         .raise();
     }
-    let may_update = unsafe {
-        pg_sys::pg_class_aclcheck(
-            state.relid,
-            pg_sys::GetUserId(),
-            pg_sys::ACL_UPDATE as pg_sys::AclMode,
-        )
-    } == pg_sys::AclResult::ACLCHECK_OK;
-    if !may_update {
-        error(
-            Code::ERRCODE_INSUFFICIENT_PRIVILEGE,
-            format!(
-                "setting a label of table {} needs UPDATE privilege on it",
-                state.name
-            ),
-        )
-        .raise();
-    }
+    super::args::require_privilege(
+        state.relid,
+        pg_sys::ACL_UPDATE,
+        "UPDATE",
+        &format!("setting a label of table {}", state.name),
+    );
 }
 
 /// The key of version `version` as its row stores it, or 22023 when there is no such version
@@ -275,16 +264,13 @@ fn moves(
     until: Option<pgrx::datum::TimestampWithTimeZone>,
     limit: i64,
 ) -> Vec<serde_json::Value> {
-    may_read(state);
-    key::conditions(state, key, "t"); // refuses a key naming other columns
-    let log_key = spi::run_one::<String>(
-        &format!(
-            "SELECT ({})::pg_catalog.text",
-            key::normalized(state, key, 1)
-        ),
-        &[key.into()],
-    )
-    .expect("jsonb_build_object returns a value");
+    super::args::require_privilege(
+        state.relid,
+        pg_sys::ACL_SELECT,
+        "SELECT",
+        &format!("reading the label history of table {}", state.name),
+    );
+    let log_key = key::as_logged(state, key);
     // Moves within one transaction share their time (its start); among those the physical order
     // of the appended log rows tells which came last.
     let sql = "SELECT pg_catalog.jsonb_build_object('at', l.at, 'by', l.actor, \
@@ -317,25 +303,4 @@ fn moves(
     rows.iter()
         .filter_map(|r| serde_json::from_str(r).ok())
         .collect()
-}
-
-/// 42501 unless the caller may read the table (the log itself is visible to its owners only).
-fn may_read(state: &TableState) {
-    let may = unsafe {
-        pg_sys::pg_class_aclcheck(
-            state.relid,
-            pg_sys::GetUserId(),
-            pg_sys::ACL_SELECT as pg_sys::AclMode,
-        )
-    } == pg_sys::AclResult::ACLCHECK_OK;
-    if !may {
-        error(
-            Code::ERRCODE_INSUFFICIENT_PRIVILEGE,
-            format!(
-                "reading the label history of table {} needs SELECT privilege on it",
-                state.name
-            ),
-        )
-        .raise();
-    }
 }

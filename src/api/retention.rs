@@ -223,12 +223,11 @@ fn policy(table: &str) -> Option<Policy> {
 
 /// The table's policy for `versioning.config` (None when it has none).
 pub fn listed(table: &str) -> Option<serde_json::Value> {
-    spi::query_text(
+    spi::query_json(
         "SELECT pg_catalog.jsonb_build_object('keep_last', keep_last, 'keep_for', keep_for, 'keep_states', keep_states)::pg_catalog.text \
          FROM versioning.retention WHERE table_name OPERATOR(pg_catalog.=) $1",
         &[table],
     )
-    .and_then(|t| serde_json::from_str(&t).ok())
 }
 
 /// Removes what the policy lets go, as the caller (the owner: the table's own rules, foreign
@@ -380,7 +379,7 @@ fn check_states(state: &TableState, keep_states: &[String]) {
     if keep_states.is_empty() {
         return;
     }
-    let Some(l) = &state.lifecycle else {
+    if state.lifecycle.is_none() {
         error(
             Code::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
             format!(
@@ -389,20 +388,8 @@ fn check_states(state: &TableState, keep_states: &[String]) {
             ),
         )
         .raise()
-    };
-    let states = l.rules.states();
-    if let Some(unknown) = keep_states.iter().find(|s| !states.contains(s.as_str())) {
-        error(
-            Code::ERRCODE_INVALID_PARAMETER_VALUE,
-            format!(
-                "\"{unknown}\" in keep_states is not a state of the lifecycle of table {}",
-                state.name
-            ),
-        )
-        .hint(format!(
-            "Its states are: {}.",
-            states.into_iter().collect::<Vec<_>>().join(", ")
-        ))
-        .raise();
+    }
+    for s in keep_states {
+        super::versions::known_state(state, s, "keep_states");
     }
 }

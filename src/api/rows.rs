@@ -158,16 +158,7 @@ fn as_of(
         .raise();
     }
     let cond = key::conditions(&state, key, "t");
-    // The key as the log holds it, computed as the caller: it casts to the key columns' types,
-    // whose input functions and domain checks must never run as the log's owner.
-    let log_key = spi::run_one::<String>(
-        &format!(
-            "SELECT ({})::pg_catalog.text",
-            key::normalized(&state, key, 1)
-        ),
-        &[key.into()],
-    )
-    .expect("jsonb_build_object returns a value");
+    let log_key = key::as_logged(&state, key);
     // Creation times come from the log, read as its owner (its rows are visible to the table's
     // owners only); the rows themselves are read with the caller's privileges.
     const BATCH: i64 = 1000;

@@ -9,7 +9,7 @@
 //! while it is applied, so concurrent `run_due` calls never apply one twice.
 use super::args::{self, required, Table};
 use super::key;
-use super::versions::{lifecycle_of, move_version, no_such_version};
+use super::versions::{known_state, lifecycle_of, move_version, no_such_version};
 use crate::errors::{error, Code};
 use crate::pg;
 use crate::spi;
@@ -32,37 +32,13 @@ fn schedule(
     let to_state = required(F, "to_state", to_state);
     let at = required(F, "at", at);
     let l = lifecycle_of(&state);
-    let may_update = unsafe {
-        pg_sys::pg_class_aclcheck(
-            state.relid,
-            pg_sys::GetUserId(),
-            pg_sys::ACL_UPDATE as pg_sys::AclMode,
-        )
-    } == pg_sys::AclResult::ACLCHECK_OK;
-    if !may_update {
-        error(
-            Code::ERRCODE_INSUFFICIENT_PRIVILEGE,
-            format!(
-                "scheduling a transition in table {} needs UPDATE privilege on it",
-                state.name
-            ),
-        )
-        .raise();
-    }
-    if !l.rules.states().contains(to_state) {
-        error(
-            Code::ERRCODE_INVALID_PARAMETER_VALUE,
-            format!(
-                "\"{to_state}\" is not a state of the lifecycle of table {}",
-                state.name
-            ),
-        )
-        .hint(format!(
-            "Its states are: {}.",
-            l.rules.states().into_iter().collect::<Vec<_>>().join(", ")
-        ))
-        .raise();
-    }
+    args::require_privilege(
+        state.relid,
+        pg_sys::ACL_UPDATE,
+        "UPDATE",
+        &format!("scheduling a transition in table {}", state.name),
+    );
+    known_state(&state, to_state, "to_state");
     let now = state_now(&state, key, version);
     if !l.rules.reachable(&now, to_state) {
         error(
@@ -75,14 +51,7 @@ fn schedule(
         .detail("No sequence of the lifecycle's transitions leads there.")
         .raise();
     }
-    let log_key = spi::run_one::<String>(
-        &format!(
-            "SELECT ({})::pg_catalog.text",
-            key::normalized(&state, key, 1)
-        ),
-        &[key.into()],
-    )
-    .expect("jsonb_build_object returns a value");
+    let log_key = key::as_logged(&state, key);
     let scheduled_by = current_user(); // the role it will run as
     pg::as_user(crate::extension::owner(), || {
         spi::run_one::<i64>(

@@ -63,6 +63,25 @@ pub(super) fn move_version(
     spi::run_one::<String>(&sql, &[key.into(), version.into(), to_state.into()])
 }
 
+/// 22023 unless `name` (given as `option`) is a state of the table's lifecycle (55000 without one).
+pub(super) fn known_state(state: &TableState, name: &str, option: &str) {
+    let states = lifecycle_of(state).rules.states();
+    if !states.contains(name) {
+        error(
+            Code::ERRCODE_INVALID_PARAMETER_VALUE,
+            format!(
+                "\"{name}\" in {option} is not a state of the lifecycle of table {}",
+                state.name
+            ),
+        )
+        .hint(format!(
+            "Its states are: {}.",
+            states.into_iter().collect::<Vec<_>>().join(", ")
+        ))
+        .raise();
+    }
+}
+
 /// The table's lifecycle, or 55000.
 pub(super) fn lifecycle_of(state: &TableState) -> &crate::lifecycle::Rules {
     let Some(l) = &state.lifecycle else {

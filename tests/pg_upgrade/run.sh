@@ -23,10 +23,7 @@ unset RUST_BACKTRACE RUST_LIB_BACKTRACE PGOPTIONS PGHOST PGPORT PGUSER PGDATABAS
 
 base=/tmp/pgv-pg_upgrade-$(id -u)-$(printf '%s' "$root" | md5sum | cut -c1-8)-$old_major-$new_major
 port=55471
-passed=0; failed=0
-pass() { passed=$((passed + 1)); printf 'PASS  %s\n' "$1"; }
-fail() { failed=$((failed + 1)); printf 'FAIL  %s\n' "$1"; shift; [ $# -gt 0 ] && printf '%s\n' "$@" | head -n 30 | sed 's/^/        /'; return 0; }
-check() { if [ "$2" = "$3" ]; then pass "$1"; else fail "$1" "expected: $2" "actual:   $3"; fi; }
+. "$here/../checks.sh"
 as_server_user() { if [ "$(id -u)" = 0 ]; then (cd "$base" && runuser -u postgres -- "$@"); else (cd "$base" && "$@"); fi; }
 bin=$old_bin
 q() { "$bin/psql" -X -q -At -v ON_ERROR_STOP=1 -h "$base" -p "$port" -U postgres -d postgres "$@"; }

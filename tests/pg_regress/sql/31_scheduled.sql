@@ -30,38 +30,39 @@ RESET ROLE;
 
 -- scheduled by st_editor: p v1 published then archived, p v2 published, q v1 published (later)
 SET ROLE st_editor;
-SELECT versioning.schedule('st', '{"ref": "p"}', 1, 'published', now() - interval '3 minutes') AS s1;
-SELECT versioning.schedule('st', '{"ref": "p"}', 1, 'archived', now() - interval '2 minutes') AS s2;
-SELECT versioning.schedule('st', '{"ref": "p"}', 2, 'archived', now() - interval '1 minute') AS s3;   -- draft → archived: not allowed directly
-SELECT versioning.schedule('st', '{"ref": "q"}', 1, 'published', now() + interval '1 hour') AS s4;
+SELECT versioning.schedule('st', '{"ref": "p"}', 1, 'published', now() - interval '3 minutes') AS s1 \gset
+SELECT versioning.schedule('st', '{"ref": "p"}', 1, 'archived', now() - interval '2 minutes') AS s2 \gset
+SELECT versioning.schedule('st', '{"ref": "p"}', 2, 'archived', now() - interval '1 minute') AS s3 \gset
+-- (s3: draft → archived is not allowed directly)
+SELECT versioning.schedule('st', '{"ref": "q"}', 1, 'published', now() + interval '1 hour') AS s4 \gset
 RESET ROLE;
 -- s1 and s2 apply in time order; s3 fails when due (draft cannot go straight to archived)
-SELECT id, table_name, key, version, to_state, scheduled_by, state FROM versioning.scheduled ORDER BY id;
+SELECT id - :s1 + 1 AS n, table_name, key, version, to_state, scheduled_by, state FROM versioning.scheduled ORDER BY id;
 SELECT versioning.run_due() AS applied;
-SELECT id, to_state, state, outcome FROM versioning.scheduled ORDER BY id;
+SELECT id - :s1 + 1 AS n, to_state, state, outcome FROM versioning.scheduled ORDER BY id;
 SELECT ref, version, status, published_by FROM st ORDER BY ref, version;
 SELECT actor, key, version, from_state, to_state FROM versioning.log
  WHERE table_name = 'public.st' AND action = 'transition' ORDER BY at, version;
 -- nothing is applied twice; the future one waits
 SELECT versioning.run_due() AS applied_again;
 -- unschedule: pending only, by the scheduler or the table's owner
-SELECT regress_util.try($$SELECT versioning.unschedule(1)$$);
-SELECT versioning.unschedule(4);
+SELECT regress_util.try(format('SELECT versioning.unschedule(%s)', :s1)) ~ '^ERROR 55000: scheduled transition [0-9]+ is done already$' AS refused_done;
+SELECT versioning.unschedule(:s4);
 SELECT count(*) AS left_pending FROM versioning.scheduled WHERE state = 'pending';
-SELECT regress_util.try($$SELECT versioning.unschedule(4)$$);
+SELECT regress_util.try(format('SELECT versioning.unschedule(%s)', :s4)) ~ 'no scheduled transition' AS unscheduled_is_gone;
 SELECT regress_util.try($$SELECT versioning.unschedule(NULL)$$);
 
 -- the transition runs with the scheduler's privileges: revoked meanwhile, it fails
 SET ROLE st_editor;
-SELECT versioning.schedule('st', '{"ref": "p"}', 2, 'published', now() - interval '1 second') AS s5;
+SELECT versioning.schedule('st', '{"ref": "p"}', 2, 'published', now() - interval '1 second') AS s5 \gset
 RESET ROLE;
 REVOKE UPDATE ON st FROM st_editor;
 SELECT versioning.run_due() AS applied;
-SELECT id, state, outcome FROM versioning.scheduled WHERE id = 5;
+SELECT state, outcome FROM versioning.scheduled WHERE id = :s5;
 -- a role that is not the scheduler's member leaves its transitions alone
 GRANT UPDATE ON st TO st_editor;
 SET ROLE st_editor;
-SELECT versioning.schedule('st', '{"ref": "q"}', 1, 'published', now() - interval '1 second') AS s6;
+SELECT versioning.schedule('st', '{"ref": "q"}', 1, 'published', now() - interval '1 second') AS s6 \gset
 RESET ROLE;
 SET ROLE st_reader;
 SELECT versioning.run_due() AS applied_by_reader;
