@@ -74,10 +74,12 @@ bench: install
 deps:
 	@scripts/deps.sh
 
-# Builds the extension in release mode and installs it into the pinned PostgreSQL.
+# Builds the extension in release mode and installs it into the pinned PostgreSQL (through
+# sudo where its directories are not the user's: Debian's PostgreSQL for a non-root user).
 install: deps
 	@echo "install: cargo pgrx install --release (pg$(PG_MAJOR))"
-	@mkdir -p $(CARGO_TARGET_DIR) && cargo pgrx install --release --pg-config $(PG_CONFIG) --features pg$(PG_MAJOR) --no-default-features >$(CARGO_TARGET_DIR)/install.log 2>&1 \
+	@sudo=""; [ -w "$$($(PG_CONFIG) --pkglibdir)" ] || sudo=--sudo; \
+	  mkdir -p $(CARGO_TARGET_DIR) && cargo pgrx install --release $$sudo --pg-config $(PG_CONFIG) --features pg$(PG_MAJOR) --no-default-features >$(CARGO_TARGET_DIR)/install.log 2>&1 \
 	  || { tail -n 40 $(CARGO_TARGET_DIR)/install.log; exit 1; }
 
 # rustfmt, and clippy over every crate and target with warnings as errors. The extension

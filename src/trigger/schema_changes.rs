@@ -22,8 +22,9 @@ struct Before {
     columns: Vec<Column>,
     /// None: only a carry-forward child
     config: Option<TableConfig>,
-    /// the columns carry-forward rules name, when the table is a rule's child
-    carry_columns: Vec<String>,
+    /// the columns rules name besides the table's own configuration: as a carry-forward child,
+    /// and a current-version pointer's columns
+    rule_columns: Vec<String>,
 }
 
 thread_local! {
@@ -82,8 +83,8 @@ pub unsafe extern "C-unwind" fn pgv_ddl_start(fcinfo: pg_sys::FunctionCallInfo) 
     }
     let name = pg::qualified_name(relid);
     let config = config::load(&name);
-    let carry_columns = carry_columns(&name);
-    if config.is_none() && carry_columns.is_empty() {
+    let rule_columns = rule_columns(&name);
+    if config.is_none() && rule_columns.is_empty() {
         return Datum::from(0);
     }
     let rel = pgrx::PgRelation::with_lock(relid, pg_sys::AccessShareLock as _);
@@ -95,7 +96,7 @@ pub unsafe extern "C-unwind" fn pgv_ddl_start(fcinfo: pg_sys::FunctionCallInfo) 
             name,
             columns,
             config,
-            carry_columns,
+            rule_columns,
         })
     });
     Datum::from(0)
@@ -128,16 +129,28 @@ unsafe fn parse_tree(fcinfo: pg_sys::FunctionCallInfo) -> Option<*mut pg_sys::No
     (!tree.is_null()).then_some(tree)
 }
 
-/// The child columns the carry-forward rules of a child table name.
-fn carry_columns(child: &str) -> Vec<String> {
-    spi::query_text(
-        "SELECT pg_catalog.jsonb_agg(c)::pg_catalog.text FROM versioning.carry_forward, \
-           LATERAL (VALUES (config OPERATOR(pg_catalog.->>) 'parent_column'), (config OPERATOR(pg_catalog.->>) 'when_column'), \
-                           (config OPERATOR(pg_catalog.->>) 'from_parent_column'), (config OPERATOR(pg_catalog.->>) 'from_row_column')) AS v(c) \
-          WHERE child_table OPERATOR(pg_catalog.=) $1 AND c IS NOT NULL",
-        &[child],
+/// The columns of `table` that rules name besides its own configuration: a carry-forward
+/// child's columns, the columns of a current-version pointer (in its versioned table and its
+/// target).
+fn rule_columns(table: &str) -> Vec<String> {
+    spi::query_json(
+        "SELECT pg_catalog.jsonb_agg(c)::pg_catalog.text FROM ( \
+           SELECT c FROM versioning.carry_forward, \
+             LATERAL (VALUES (config OPERATOR(pg_catalog.->>) 'parent_column'), (config OPERATOR(pg_catalog.->>) 'when_column'), \
+                             (config OPERATOR(pg_catalog.->>) 'from_parent_column'), (config OPERATOR(pg_catalog.->>) 'from_row_column')) AS v(c) \
+            WHERE child_table OPERATOR(pg_catalog.=) $1 AND c IS NOT NULL \
+           UNION ALL \
+           SELECT m.c FROM versioning.current_pointers, \
+             LATERAL (SELECT value FROM pg_catalog.jsonb_each_text(config OPERATOR(pg_catalog.->) 'match') \
+                      UNION ALL SELECT key FROM pg_catalog.jsonb_each_text(config OPERATOR(pg_catalog.->) 'set')) AS m(c) \
+            WHERE target_table OPERATOR(pg_catalog.=) $1 \
+           UNION ALL \
+           SELECT m.c FROM versioning.current_pointers, \
+             LATERAL (SELECT key FROM pg_catalog.jsonb_each_text(config OPERATOR(pg_catalog.->) 'match') \
+                      UNION ALL SELECT value FROM pg_catalog.jsonb_each_text(config OPERATOR(pg_catalog.->) 'set')) AS m(c) \
+            WHERE table_name OPERATOR(pg_catalog.=) $1) AS named",
+        &[table],
     )
-    .and_then(|list| serde_json::from_str(&list).ok())
     .unwrap_or_default()
 }
 
@@ -158,12 +171,12 @@ unsafe fn follow(before: Before) {
         if let Some(config) = config.as_mut() {
             check_kept(&before.name, config, old, current);
         }
-        if current.is_none() && before.carry_columns.contains(&old.name) {
+        if current.is_none() && before.rule_columns.contains(&old.name) {
             error(
                 Code::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
-                format!("cannot drop column \"{}\" of table {}: a carry-forward rule names it", old.name, before.name),
+                format!("cannot drop column \"{}\" of table {}: a carry-forward rule or a current-version pointer names it", old.name, before.name),
             )
-            .hint(format!("Call versioning.disable on the parent table first (it removes its carry-forward rules), or keep the column of {}.", before.name))
+            .hint(format!("Remove the rule first (versioning.disable on the parent table, or versioning.disable_current), or keep the column of {}.", before.name))
             .raise();
         }
         if let Some(c) = current.filter(|c| c.name != old.name) {
@@ -288,7 +301,15 @@ fn store(
         );
     }
     if old_name != name {
-        for table in ["labels", "label_protections", "left_editable", "log"] {
+        for table in [
+            "labels",
+            "label_protections",
+            "left_editable",
+            "log",
+            "current_pointers",
+            "retention",
+            "scheduled",
+        ] {
             run(
                 &format!("UPDATE versioning.{table} SET table_name = $2 WHERE table_name OPERATOR(pg_catalog.=) $1"),
                 &[old_name.into(), name.into()],
@@ -304,13 +325,19 @@ fn store(
              WHERE child_table OPERATOR(pg_catalog.=) $1",
             &[old_name.into(), name.into()],
         );
+        run(
+            "UPDATE versioning.current_pointers SET target_table = $2, \
+               config = pg_catalog.jsonb_set(config, '{target}', pg_catalog.to_jsonb($2::pg_catalog.text)) \
+             WHERE target_table OPERATOR(pg_catalog.=) $1",
+            &[old_name.into(), name.into()],
+        );
     }
     // The stored keys name the key columns: {"old": v} becomes {"new": v}.
     for (old, new) in key_renames {
         let renamed_key = |k: &str| {
             format!("({k} OPERATOR(pg_catalog.-) $2::pg_catalog.text) OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object($3::pg_catalog.text, {k} OPERATOR(pg_catalog.->) $2::pg_catalog.text)")
         };
-        for table in ["labels", "log"] {
+        for table in ["labels", "log", "scheduled"] {
             run(
                 &format!("UPDATE versioning.{table} SET key = {} WHERE table_name OPERATOR(pg_catalog.=) $1 AND key OPERATOR(pg_catalog.?) $2::pg_catalog.text", renamed_key("key")),
                 &[name.into(), old.as_str().into(), new.as_str().into()],
@@ -323,6 +350,37 @@ fn store(
             ),
             &[name.into(), old.as_str().into(), new.as_str().into()],
         );
+    }
+    // A current-version pointer names columns of both tables: in "match" the versioned table's
+    // (keys) and the target's (values), in "set" the target's (keys) and the versioned table's
+    // (values).
+    for (old, new) in renamed {
+        let rename = |side: &str, keys: bool, tables: &str| {
+            let renamed_map = if keys {
+                format!("(config OPERATOR(pg_catalog.->) '{side}' OPERATOR(pg_catalog.-) $2::pg_catalog.text) \
+                         OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object($3::pg_catalog.text, \
+                         config OPERATOR(pg_catalog.->) '{side}' OPERATOR(pg_catalog.->) $2::pg_catalog.text)")
+            } else {
+                format!("(SELECT pg_catalog.jsonb_object_agg(k, CASE WHEN v OPERATOR(pg_catalog.=) $2::pg_catalog.text THEN $3::pg_catalog.text ELSE v END) \
+                          FROM pg_catalog.jsonb_each_text(config OPERATOR(pg_catalog.->) '{side}') AS e(k, v))")
+            };
+            let named = if keys {
+                format!("config OPERATOR(pg_catalog.->) '{side}' OPERATOR(pg_catalog.?) $2::pg_catalog.text")
+            } else {
+                "true".to_string()
+            };
+            run(
+                &format!(
+                    "UPDATE versioning.current_pointers SET config = pg_catalog.jsonb_set(config, '{{{side}}}', {renamed_map}) \
+                     WHERE {tables} OPERATOR(pg_catalog.=) $1 AND {named}"
+                ),
+                &[name.into(), old.as_str().into(), new.as_str().into()],
+            );
+        };
+        rename("match", true, "table_name");
+        rename("set", false, "table_name");
+        rename("match", false, "target_table");
+        rename("set", true, "target_table");
     }
     // A carry-forward child's columns named by its rules.
     for (old, new) in renamed {

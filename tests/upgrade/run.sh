@@ -25,6 +25,8 @@ pg_config=$("$root/scripts/toolchain.sh" pg-config "$major")
 bindir=$("$pg_config" --bindir)
 pkglibdir=$("$pg_config" --pkglibdir)
 extdir=$("$pg_config" --sharedir)/extension
+# installing files into PostgreSQL's directories: through sudo where they are not the user's
+as_installer() { if [ -w "$pkglibdir" ] && [ -w "$extdir" ]; then "$@"; else sudo "$@"; fi; }
 from_file=$(ls FROM_* | head -n 1)
 from_version=${from_file#FROM_}
 from_commit=$(cat "$from_file")
@@ -63,9 +65,9 @@ saved=$work/current
 rm -rf "$saved"; mkdir -p "$saved"
 cp -a "$pkglibdir/pg_versioning.so" "$extdir"/pg_versioning.control "$extdir"/pg_versioning--*.sql "$saved/"
 install_current() {
-  rm -f "$extdir"/pg_versioning--*.sql
-  cp "$saved/pg_versioning.so" "$pkglibdir/"
-  cp "$saved"/pg_versioning.control "$saved"/pg_versioning--*.sql "$extdir/"
+  as_installer rm -f "$extdir"/pg_versioning--*.sql
+  as_installer cp "$saved/pg_versioning.so" "$pkglibdir/"
+  as_installer cp "$saved"/pg_versioning.control "$saved"/pg_versioning--*.sql "$extdir/"
 }
 cleanup() {
   local status=$?
@@ -76,9 +78,9 @@ cleanup() {
   exit "$status"
 }
 trap cleanup EXIT
-rm -f "$extdir"/pg_versioning--*.sql
-cp "$old_so" "$pkglibdir/"
-cp "$old_ext"/pg_versioning.control "$old_ext"/pg_versioning--*.sql "$extdir/"
+as_installer rm -f "$extdir"/pg_versioning--*.sql
+as_installer cp "$old_so" "$pkglibdir/"
+as_installer cp "$old_ext"/pg_versioning.control "$old_ext"/pg_versioning--*.sql "$extdir/"
 
 rm -rf "$base"; mkdir -p "$base"; [ "$(id -u)" = 0 ] && chown postgres "$base"
 as_server_user "$bindir/initdb" -D "$base/data" -U postgres --auth=trust --no-sync -E UTF8 --locale=C.UTF-8 >"$base/initdb.log" 2>&1 \

@@ -109,4 +109,28 @@ DROP TABLE cp_workflows CASCADE;
 SELECT count(*) AS pointers FROM versioning.current_pointers WHERE table_name = 'public.cp_versions';
 INSERT INTO cp_versions (workflow_id, definition) VALUES ('wf-9', '{"steps": 1}');
 DROP TABLE cp_versions, cp_prompts, cp_prompt_versions;
+
+-- Renames follow a pointer: columns of either table (key, content, target columns) and either
+-- table's name; a column it names cannot be dropped.
+CREATE TABLE cp_docs (ref text NOT NULL, version int, content_hash text, body text NOT NULL, author text);
+SELECT versioning.enable('cp_docs', key => ARRAY['ref'], content => ARRAY['body']);
+CREATE TABLE cp_heads (ref text PRIMARY KEY, latest int, body text, author text);
+INSERT INTO cp_heads (ref) VALUES ('r');
+SELECT versioning.enable_current('cp_docs', 'cp_heads', match => '{"ref": "ref"}',
+                                 set => '{"latest": "version", "body": "body", "author": "author"}');
+INSERT INTO cp_docs (ref, body, author) VALUES ('r', 'one', 'ann');
+ALTER TABLE cp_docs RENAME COLUMN ref TO doc_ref;
+ALTER TABLE cp_docs RENAME COLUMN body TO text_body;
+ALTER TABLE cp_heads RENAME COLUMN ref TO head_ref;
+ALTER TABLE cp_heads RENAME COLUMN latest TO latest_version;
+ALTER TABLE cp_heads RENAME TO cp_heads2;
+ALTER TABLE cp_docs RENAME TO cp_docs2;
+SELECT versioning.config('cp_docs2') -> 'current' AS pointers;
+INSERT INTO cp_docs2 (doc_ref, text_body) VALUES ('r', 'two');
+SELECT * FROM cp_heads2;
+SELECT regress_util.try($$ALTER TABLE cp_heads2 DROP COLUMN latest_version$$);
+SELECT regress_util.try($$ALTER TABLE cp_docs2 DROP COLUMN author$$);
+SELECT versioning.disable_current('cp_docs2', 'cp_heads2');
+ALTER TABLE cp_heads2 DROP COLUMN latest_version;
+DROP TABLE cp_docs2, cp_heads2;
 DROP ROLE cp_other;
