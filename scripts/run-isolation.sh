@@ -28,7 +28,9 @@ else
   done
 fi
 
-has_icu=$(scripts/pg.sh psql -At -c "SELECT count(*) > 0 FROM pg_collation WHERE collprovider = 'i'")
+# (pg_collation lists an ICU collation even in a build without ICU: ask the build itself)
+configure=$("$(scripts/toolchain.sh pg-config)" --configure)
+has_icu=f; [[ $configure == *--with-icu* ]] && has_icu=t
 runnable=()
 for spec in "${specs[@]}"; do
   if [ "$has_icu" != t ] && head -n 1 "$spec" | grep -qx '# requires: icu'; then

@@ -114,7 +114,22 @@ pub fn statement(rule: &Rule, table: &Versioned, one_key: bool) -> String {
     let mut versioned = Vec::new();
     let mut target_match = Vec::new();
     for (i, c) in table.key.iter().enumerate() {
-        let t = format!("t.{}", q(&rule.matches[&c.name]));
+        let Some(matched) = rule.matches.get(&c.name) else {
+            crate::errors::error(
+                crate::errors::Code::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
+                format!(
+                    "the current-version pointer of table {} into table {} matches no column to key column \"{}\"",
+                    table.name, rule.target, c.name
+                ),
+            )
+            .detail("The table was enabled again with other key columns.")
+            .hint(format!(
+                "Call versioning.enable_current('{}', '{}', …) again with a match for every key column.",
+                table.name, rule.target
+            ))
+            .raise()
+        };
+        let t = format!("t.{}", q(matched));
         let value = if one_key {
             format!("${}", i + 1)
         } else {

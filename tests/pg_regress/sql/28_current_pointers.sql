@@ -133,4 +133,14 @@ SELECT regress_util.try($$ALTER TABLE cp_docs2 DROP COLUMN author$$);
 SELECT versioning.disable_current('cp_docs2', 'cp_heads2');
 ALTER TABLE cp_heads2 DROP COLUMN latest_version;
 DROP TABLE cp_docs2, cp_heads2;
+
+-- A table enabled again with other key columns: its pointer no longer matches the key, and a
+-- write says so (55000) instead of leaving the target stale.
+CREATE TABLE cp_items (sku text, region text, version int, content_hash text, price int);
+CREATE TABLE cp_item_heads (sku text PRIMARY KEY, price int);
+SELECT versioning.enable('cp_items', key => ARRAY['sku'], content => ARRAY['price']);
+SELECT versioning.enable_current('cp_items', 'cp_item_heads', match => '{"sku": "sku"}', set => '{"price": "price"}');
+SELECT versioning.enable('cp_items', key => ARRAY['sku', 'region'], content => ARRAY['price']);
+SELECT regress_util.try($$INSERT INTO cp_items (sku, region, price) VALUES ('s', 'eu', 5)$$);
+DROP TABLE cp_items, cp_item_heads;
 DROP ROLE cp_other;
