@@ -161,7 +161,7 @@ CREATE FUNCTION versioning._ddl_end() RETURNS event_trigger
 CREATE EVENT TRIGGER versioning_schema_change_start ON ddl_command_start
     WHEN TAG IN ('ALTER TABLE') EXECUTE FUNCTION versioning._ddl_start();
 CREATE EVENT TRIGGER versioning_schema_change_end ON ddl_command_end
-    WHEN TAG IN ('ALTER TABLE') EXECUTE FUNCTION versioning._ddl_end();
+    WHEN TAG IN ('ALTER TABLE', 'CREATE TABLE') EXECUTE FUNCTION versioning._ddl_end();
 ALTER EVENT TRIGGER versioning_schema_change_start ENABLE ALWAYS;
 ALTER EVENT TRIGGER versioning_schema_change_end ENABLE ALWAYS;
 

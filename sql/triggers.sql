@@ -16,7 +16,8 @@ CREATE TRIGGER schemas_changed AFTER INSERT OR UPDATE OR DELETE ON versioning.sc
 ALTER TABLE versioning.schemas ENABLE ALWAYS TRIGGER schemas_changed;
 -- Schema changes follow a versioned table (src/trigger/schema_changes.rs; docs/operations.md,
 -- "Schema changes"): the table as it was at the start of an ALTER TABLE, compared with it at
--- the end.
+-- the end; a table ATTACH PARTITION adds to a versioned table, and one CREATE TABLE … PARTITION
+-- OF makes, are checked (src/trigger/partitions.rs).
 CREATE FUNCTION versioning._ddl_start() RETURNS event_trigger
     LANGUAGE c AS 'MODULE_PATHNAME', 'pgv_ddl_start';
 CREATE FUNCTION versioning._ddl_end() RETURNS event_trigger
@@ -24,7 +25,7 @@ CREATE FUNCTION versioning._ddl_end() RETURNS event_trigger
 CREATE EVENT TRIGGER versioning_schema_change_start ON ddl_command_start
     WHEN TAG IN ('ALTER TABLE') EXECUTE FUNCTION versioning._ddl_start();
 CREATE EVENT TRIGGER versioning_schema_change_end ON ddl_command_end
-    WHEN TAG IN ('ALTER TABLE') EXECUTE FUNCTION versioning._ddl_end();
+    WHEN TAG IN ('ALTER TABLE', 'CREATE TABLE') EXECUTE FUNCTION versioning._ddl_end();
 -- ALWAYS: also with session_replication_role = replica (a subscriber's own migrations).
 ALTER EVENT TRIGGER versioning_schema_change_start ENABLE ALWAYS;
 ALTER EVENT TRIGGER versioning_schema_change_end ENABLE ALWAYS;

@@ -126,11 +126,34 @@ pub fn find<'a>(columns: &'a [Column], name: &str) -> Option<&'a Column> {
     columns.iter().find(|c| c.name == name)
 }
 
-/// The columns of the table's primary key, in key order (empty when it has none).
+/// The columns of the table's primary key, in key order (empty when it has none). Of a
+/// partitioned table, whose primary key must include its partition key: the columns besides
+/// the partition key's (a row's id, when one remains; unique by itself only by construction —
+/// a uuid default, an identity — since PostgreSQL enforces it together with the partition key).
 ///
 /// # Safety
 /// `rel` is an open relation and `columns` its columns.
 pub unsafe fn primary_key(rel: pg_sys::Relation, columns: &[Column]) -> Vec<Column> {
+    let mut keys = primary_key_attnums(rel);
+    if (*(*rel).rd_rel).relkind == pg_sys::RELKIND_PARTITIONED_TABLE as std::os::raw::c_char {
+        let partition_key = crate::spi::run_one::<Vec<i16>>(
+            "SELECT partattrs::pg_catalog.int2[] FROM pg_catalog.pg_partitioned_table WHERE partrelid OPERATOR(pg_catalog.=) $1",
+            &[(*rel).rd_id.into()],
+        )
+        .unwrap_or_default();
+        keys.retain(|k| !partition_key.contains(k));
+    }
+    keys.iter()
+        .filter_map(|&attnum| {
+            columns
+                .iter()
+                .find(|c| c.index + 1 == attnum as usize)
+                .cloned()
+        })
+        .collect()
+}
+
+unsafe fn primary_key_attnums(rel: pg_sys::Relation) -> Vec<i16> {
     let index_oid = pg::primary_key_index(rel);
     if index_oid == Oid::INVALID {
         return Vec::new();
@@ -140,14 +163,7 @@ pub unsafe fn primary_key(rel: pg_sys::Relation, columns: &[Column]) -> Vec<Colu
     let natts = (*form).indnkeyatts as usize;
     let keys = (*form).indkey.values.as_slice(natts).to_vec();
     pg_sys::index_close(index, pg_sys::AccessShareLock as i32);
-    keys.iter()
-        .filter_map(|&attnum| {
-            columns
-                .iter()
-                .find(|c| c.index + 1 == attnum as usize)
-                .cloned()
-        })
-        .collect()
+    keys
 }
 
 /// The column `name` that option `option` names, or 42703 naming table, option and column.

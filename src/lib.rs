@@ -14,7 +14,8 @@
 //!    (current-version pointers), `content` (the
 //!    content hash), `key` (a row's key as bytes, lock hash, JSON), `probe` (btree index
 //!    probes), `locks` (per-key insert locks), `key_cache` (what a transaction knows about keys
-//!    it holds locked), `audit` (versioning.log), `flags` (what SQL functions tell triggers).
+//!    it holds locked), `audit` (versioning.log), `flags` (what SQL functions tell triggers),
+//!    `partitions` (a partitioned table's tree and the partition keys it may have).
 //! 5. `config`: the options of `versioning.enable`, validated and stored.
 //! 6. PostgreSQL glue: `pg`, `spi`, `catalog`, `errors`, `guc`, `extension` (the extension's
 //!    own objects), `row` (a trigger call and its tuple), `pgrx_internals` (all that relies on
@@ -39,6 +40,7 @@ mod kinds;
 mod lifecycle;
 mod locks;
 mod lookup;
+mod partitions;
 mod pg;
 mod pgrx_internals;
 mod probe;

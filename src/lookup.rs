@@ -114,15 +114,15 @@ unsafe fn read_index(
     let mut now = KeySnapshot::take();
     let mut latest_from =
         |lower_bound| latest_version(state, probes, heap, (values, nulls), lower_bound, &mut now);
-    let hint = VERSION_HINTS.with(|h| h.borrow().get(&(state.relid, key_hash)).copied());
+    let hint = VERSION_HINTS.with(|h| h.borrow().get(&(state.storage, key_hash)).copied());
     let mut latest = match hint {
         Some(v) => latest_from(Some(v)).or_else(|| latest_from(None)),
         None => latest_from(None),
     };
     match &latest {
-        Some(l) => hint_version(state.relid, key_hash, l.version),
+        Some(l) => hint_version(state.storage, key_hash, l.version),
         None => {
-            VERSION_HINTS.with(|h| h.borrow_mut().remove(&(state.relid, key_hash)));
+            VERSION_HINTS.with(|h| h.borrow_mut().remove(&(state.storage, key_hash)));
         }
     }
     if let Some(l) = latest.as_mut().filter(|l| !l.visible_to_transaction) {

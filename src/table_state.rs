@@ -29,9 +29,16 @@ pub enum PlanKey {
 }
 
 pub struct TableState {
+    /// the versioned table (of a partition: the partitioned table at the top of its tree)
     pub relid: Oid,
     pub owner: Oid,
     pub name: String,
+    /// the relation whose rows this state reads: the table itself, or the partition a trigger
+    /// fired on (all versions of a key live in one partition: src/partitions.rs). Key locks,
+    /// the key cache and index probes are per storage relation.
+    pub storage: Oid,
+    /// its qualified name
+    pub storage_name: String,
     pub config: TableConfig,
     pub key: Key,
     pub version: Column,
@@ -74,7 +81,8 @@ thread_local! {
     static CACHE: RefCell<HashMap<Oid, Rc<TableState>>> = RefCell::new(HashMap::new());
 }
 
-/// Forgets the state of `relid` (InvalidOid: of every table), and of the tables whose
+/// Forgets the state of `relid` (InvalidOid: of every table; of a partitioned table: of its
+/// partitions too), and of the tables whose
 /// carry-forward or current-pointer statements name its columns. A state someone still holds stays alive (Rc).
 pub fn forget(relid: Oid) {
     let dropped: Vec<Rc<TableState>> = CACHE.with(|c| {
@@ -86,6 +94,7 @@ pub fn forget(relid: Oid) {
                 .iter()
                 .filter(|(k, s)| {
                     **k == relid
+                        || s.relid == relid
                         || s.carry.iter().any(|r| r.depends_on(relid))
                         || s.current.iter().any(|p| p.depends_on(relid))
                 })
@@ -114,15 +123,21 @@ pub fn try_get(rel: pg_sys::Relation) -> Option<Rc<TableState>> {
     if let Some(s) = CACHE.with(|c| c.borrow().get(&relid).cloned()) {
         return Some(s);
     }
-    let state = Rc::new(unsafe { build(rel)? });
+    let state = Rc::new(unsafe { build(rel, crate::partitions::root_of(relid))? });
     CACHE.with(|c| c.borrow_mut().insert(relid, state.clone()));
     Some(state)
 }
 
+/// The state of `rel` as a partition of the versioned table `root`, which it is about to
+/// become (ATTACH PARTITION adopts its rows first); not cached.
+pub fn as_partition_of(rel: pg_sys::Relation, root: Oid) -> Option<Rc<TableState>> {
+    unsafe { build(rel, root) }.map(Rc::new)
+}
+
 /// # Safety
 /// `rel` is an open relation.
-unsafe fn build(rel: pg_sys::Relation) -> Option<TableState> {
-    let relid = (*rel).rd_id;
+unsafe fn build(rel: pg_sys::Relation, relid: Oid) -> Option<TableState> {
+    let storage = (*rel).rd_id;
     let name = pg::qualified_name(relid);
     let config = config::load(&name)?;
     let columns = catalog::columns(rel);
@@ -165,6 +180,8 @@ unsafe fn build(rel: pg_sys::Relation) -> Option<TableState> {
         relid,
         no_later_insert_trigger: !has_later_insert_trigger(rel),
         owner: pg::relation_owner(relid),
+        storage,
+        storage_name: pg::qualified_name(storage),
         version,
         hash,
         parent: config.parent_column.as_deref().map(col),
@@ -180,7 +197,7 @@ unsafe fn build(rel: pg_sys::Relation) -> Option<TableState> {
                 .collect(),
             mcx,
         ),
-        key: Key::new(relid, config.key.iter().map(|k| col(k)).collect(), mcx),
+        key: Key::new(storage, config.key.iter().map(|k| col(k)).collect(), mcx),
         mutable,
         natts,
         name,
@@ -207,7 +224,8 @@ fn configured_column(table: &str, columns: &[Column], name: &str) -> Column {
 }
 
 /// The direct index probes, when the indexes `enable` creates are there (else the lookups use
-/// SQL): (key…, version), and (key…, hash) where dedup 'any' needs it.
+/// SQL): (key…, version), and (key…, hash) where dedup 'any' needs it. A partitioned table has
+/// none of its own (its partitions' states have them).
 unsafe fn probes(
     rel: pg_sys::Relation,
     config: &TableConfig,
@@ -215,6 +233,9 @@ unsafe fn probes(
     version: &Column,
     hash: Option<&Column>,
 ) -> Option<crate::probe::Probes> {
+    if crate::partitions::is_partitioned((*rel).rd_id) {
+        return None;
+    }
     let key: Vec<usize> = config.key.iter().map(|k| col(k).index).collect();
     let probes =
         crate::probe::IndexProbe::find(rel, &key, version.index).map(|v| crate::probe::Probes {

@@ -27,6 +27,8 @@ pub(super) struct Request<'a> {
     pub order_by: Option<&'a [String]>,
     /// replace stored hashes that differ from the computed ones
     pub rehash: bool,
+    /// the versioned partitioned table the rows are about to join (ATTACH PARTITION)
+    pub part_of: Option<pg_sys::Oid>,
 }
 
 /// Above this many rows an adoption reports its progress.
@@ -36,6 +38,9 @@ const PROGRESS_EVERY: Duration = Duration::from_secs(10);
 /// What one adoption found and did, and where it is.
 struct Adoption {
     state: Rc<TableState>,
+    /// the table whose rows are adopted: the versioned table, or a table being attached to it
+    table: String,
+    attaching: bool,
     desc: pg_sys::TupleDesc,
     rehash: bool,
     order_by_given: bool,
@@ -62,6 +67,8 @@ struct KeySoFar {
     versions: Vec<i64>,
     /// its rows carry versions (they come first: NULL versions sort last)
     numbered: bool,
+    /// its rows without a version so far
+    unnumbered: u32,
     hashes: HashSet<[u8; 32]>,
     gap: bool,
     duplicate: bool,
@@ -100,13 +107,19 @@ pub(super) fn run(
         return None;
     }
     table_state::forget(relid);
-    let paused = pause_own_triggers(name, relid);
+    let paused = pause_own_triggers(relid);
     let rel = unsafe { pgrx::PgRelation::with_lock(relid, pg_sys::AccessShareLock as _) };
-    let state = table_state::get(rel.as_ptr());
+    let state = match request.part_of {
+        Some(root) => table_state::as_partition_of(rel.as_ptr(), root)
+            .expect("the partitioned table is versioned"),
+        None => table_state::get(rel.as_ptr()),
+    };
     let now = Instant::now();
     CURRENT.with(|c| {
         *c.borrow_mut() = Some(Adoption {
             state: state.clone(),
+            table: name.to_string(),
+            attaching: request.part_of.is_some(),
             desc: rel.rd_att,
             rehash: request.rehash,
             order_by_given: request.order_by.is_some(),
@@ -137,9 +150,42 @@ pub(super) fn run(
     adoption.finish_key();
     drop(state);
     drop(rel);
-    resume_own_triggers(name, &paused);
+    resume_own_triggers(&paused);
     table_state::forget(relid);
     Some(adoption.report(name))
+}
+
+/// Adopts the rows of `table`, about to be attached as a partition of the versioned table
+/// `root` (`root_name`), as `versioning.enable` adopts a populated table; one `adopt` record of
+/// the versioned table names the partition (verify() reads it).
+pub(crate) fn attaching(root: pg_sys::Oid, root_name: &str, table: pg_sys::Oid, config: &TableConfig) {
+    let name = pg::qualified_name(table);
+    let columns = unsafe {
+        let rel = pgrx::PgRelation::with_lock(table, pg_sys::AccessShareLock as _);
+        catalog::columns(rel.as_ptr())
+    };
+    let configured = config.key.iter().chain(&config.content).map(String::as_str);
+    for c in configured.chain(config.version_columns()) {
+        if catalog::find(&columns, c).is_none() {
+            // ATTACH refuses it itself, naming the column
+            return;
+        }
+    }
+    let request = Request {
+        order_by: None,
+        rehash: false,
+        part_of: Some(root),
+    };
+    if let Some(mut detail) = run(&name, table, config, &columns, &request) {
+        detail["partition"] = name.into();
+        crate::audit::write(&crate::audit::Entry {
+            table: root_name,
+            key_json: "{}",
+            action: "adopt",
+            detail: Some(detail.to_string()),
+            ..Default::default()
+        });
+    }
 }
 
 /// How many rows of the table a snapshot sees.
@@ -153,33 +199,39 @@ fn rows_seen(name: &str, snapshot: spi::Snapshot) -> u64 {
 /// Completing versions and hashes is not a change of the application's: the table's own
 /// triggers (an `updated_at` stamp, an audit copy) stay out of it. Returns the triggers paused,
 /// with how each was enabled.
-fn pause_own_triggers(name: &str, relid: pg_sys::Oid) -> Vec<(String, String)> {
+fn pause_own_triggers(relid: pg_sys::Oid) -> Vec<(String, String, String)> {
+    // Of a partitioned table: its own triggers and its partitions' (a trigger cloned from a
+    // partitioned table's follows that one).
     let listed = spi::run_one::<pgrx::JsonB>(
-        "SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_array(tgname, tgenabled)) FROM pg_catalog.pg_trigger \
-         WHERE tgrelid OPERATOR(pg_catalog.=) $1 AND NOT tgisinternal AND tgenabled OPERATOR(pg_catalog.<>) 'D'",
-        &[relid.into()],
+        "SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_array(g.tgrelid::pg_catalog.regclass::pg_catalog.text, g.tgname, g.tgenabled)) \
+           FROM pg_catalog.pg_trigger g \
+          WHERE g.tgrelid OPERATOR(pg_catalog.=) ANY ($1::pg_catalog.oid[]) \
+            AND NOT g.tgisinternal AND g.tgenabled OPERATOR(pg_catalog.<>) 'D' \
+            AND NOT EXISTS (SELECT FROM pg_catalog.pg_trigger p WHERE p.oid OPERATOR(pg_catalog.=) g.tgparentid \
+                            AND p.tgrelid OPERATOR(pg_catalog.=) ANY ($1::pg_catalog.oid[]))",
+        &[crate::partitions::tree(relid).into()],
     );
-    let paused: Vec<(String, String)> = listed
+    let paused: Vec<(String, String, String)> = listed
         .and_then(|j| serde_json::from_value(j.0).ok())
         .unwrap_or_default();
-    for (trigger, _) in &paused {
+    for (table, trigger, _) in &paused {
         spi::run(&format!(
-            "ALTER TABLE {name} DISABLE TRIGGER {}",
+            "ALTER TABLE {table} DISABLE TRIGGER {}",
             pg::quote_ident(trigger)
         ));
     }
     paused
 }
 
-fn resume_own_triggers(name: &str, paused: &[(String, String)]) {
-    for (trigger, enabled) in paused {
+fn resume_own_triggers(paused: &[(String, String, String)]) {
+    for (table, trigger, enabled) in paused {
         let how = match enabled.as_str() {
             "A" => "ENABLE ALWAYS",
             "R" => "ENABLE REPLICA",
             _ => "ENABLE",
         };
         spi::run(&format!(
-            "ALTER TABLE {name} {how} TRIGGER {}",
+            "ALTER TABLE {table} {how} TRIGGER {}",
             pg::quote_ident(trigger)
         ));
     }
@@ -200,6 +252,8 @@ fn update_sql(name: &str, config: &TableConfig, columns: &[Column], request: &Re
     );
     let v = q(&config.version_column);
     let mut inner = vec![
+        // a row is (tableoid, ctid): a partitioned table's ctids repeat across partitions
+        "x.tableoid AS pgv_tab".to_string(),
         "x.ctid AS pgv_row".to_string(),
         "pg_catalog.row_number() OVER w AS pgv_n".to_string(),
         "versioning._adopt_row(x, pg_catalog.row_number() OVER w) AS pgv_hash".to_string(),
@@ -236,7 +290,7 @@ fn update_sql(name: &str, config: &TableConfig, columns: &[Column], request: &Re
     }
     format!(
         "UPDATE {name} AS t SET {} FROM (SELECT {} FROM {name} AS x WINDOW w AS (PARTITION BY {} ORDER BY {})) AS s \
-         WHERE t.ctid OPERATOR(pg_catalog.=) s.pgv_row AND ({})",
+         WHERE t.tableoid OPERATOR(pg_catalog.=) s.pgv_tab AND t.ctid OPERATOR(pg_catalog.=) s.pgv_row AND ({})",
         sets.join(", "),
         inner.join(", "),
         keys.join(", "),
@@ -269,7 +323,9 @@ impl Adoption {
                 if self.key.numbered {
                     self.refuse_mixed();
                 }
-                if !self.order_by_given {
+                // one row alone needs no order
+                self.key.unnumbered += 1;
+                if !self.order_by_given && self.key.unnumbered > 1 {
                     self.refuse_unordered();
                 }
                 self.versions_assigned += 1;
@@ -346,7 +402,7 @@ impl Adoption {
             Code::ERRCODE_DATA_EXCEPTION,
             format!(
                 "stored content hash of version {version} of key {} in table {} differs from the hash of its content",
-                self.key.json, self.state.name
+                self.key.json, self.table
             ),
         )
         .detail(format!(
@@ -363,7 +419,7 @@ impl Adoption {
             Code::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
             format!(
                 "key {} of table {} has version {version} more than once",
-                self.key.json, self.state.name
+                self.key.json, self.table
             ),
         )
         .detail(format!("Its versions: {}.", self.versions_shown()))
@@ -377,7 +433,7 @@ impl Adoption {
             format!(
                 "key {} of table {} has rows with versions ({}) and rows without one",
                 self.key.json,
-                self.state.name,
+                self.table,
                 self.versions_shown()
             ),
         )
@@ -391,10 +447,14 @@ impl Adoption {
             Code::ERRCODE_INVALID_PARAMETER_VALUE,
             format!(
                 "rows of key {} in table {} have no version, and no order to number them in",
-                self.key.json, self.state.name
+                self.key.json, self.table
             ),
         )
-        .hint("Name the columns giving the order of a key's rows: order_by => ARRAY['created_at', 'id'].")
+        .hint(if self.attaching {
+            "Number the key's rows before attaching the table (UPDATE … SET version = …), in the order they were made."
+        } else {
+            "Name the columns giving the order of a key's rows: order_by => ARRAY['created_at', 'id']."
+        })
         .raise()
     }
 
@@ -404,7 +464,7 @@ impl Adoption {
             Code::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
             format!(
                 "version {version} of key {} in table {} is in state \"{s}\", which the lifecycle does not have",
-                self.key.json, self.state.name
+                self.key.json, self.table
             ),
         )
         .detail(format!(
@@ -454,7 +514,7 @@ impl Adoption {
         self.last_report = Instant::now();
         pgrx::notice!(
             "adopting table {}: {} % ({} of {} rows)",
-            self.state.name,
+            self.table,
             self.rows * 100 / self.total,
             self.rows,
             self.total

@@ -3,6 +3,7 @@ use crate::catalog;
 use crate::config::{self, Options, TableConfig};
 use crate::content;
 use crate::errors::{error, Code};
+use crate::partitions;
 use crate::pg;
 use crate::spi;
 use crate::table_state;
@@ -22,6 +23,10 @@ mod rows;
 mod schedule;
 mod verify;
 mod versions;
+
+/// A table attached to a versioned table as a partition brings rows: they are adopted first
+/// (trigger::partitions).
+pub(crate) use adopt::attaching as adopt_attaching;
 
 use crate::extension::{CARRY_TRIGGER, CHANGE_TRIGGER, CURRENT_TRIGGER, INSERT_TRIGGER};
 
@@ -52,17 +57,24 @@ fn enable_table(
     let tbl = args::table(F, "tbl", tbl);
     let relid = tbl.oid();
     let name = pg::qualified_name(relid);
-    unsafe {
-        if (*tbl.rd_rel).relkind != pg_sys::RELKIND_RELATION as std::os::raw::c_char {
-            error(
-                Code::ERRCODE_WRONG_OBJECT_TYPE,
-                format!("{name} is not a table"),
-            )
-            .detail(
-                "Versioning works on ordinary tables (not views, foreign or partitioned tables).",
-            )
-            .raise();
-        }
+    let relkind = unsafe { (*tbl.rd_rel).relkind } as u8;
+    if relkind != pg_sys::RELKIND_RELATION && relkind != pg_sys::RELKIND_PARTITIONED_TABLE {
+        error(
+            Code::ERRCODE_WRONG_OBJECT_TYPE,
+            format!("{name} is not a table"),
+        )
+        .detail("Versioning works on tables, partitioned or not (not on views or foreign tables).")
+        .raise();
+    }
+    if partitions::is_partition(relid) {
+        let root = pg::qualified_name(partitions::root_of(relid));
+        error(
+            Code::ERRCODE_FEATURE_NOT_SUPPORTED,
+            format!("cannot version {name} by itself: it is a partition of {root}"),
+        )
+        .detail("A partition is versioned with the partitioned table it belongs to.")
+        .hint(format!("Call versioning.enable('{root}', …) instead."))
+        .raise();
     }
     if !pg::current_user_owns(relid) {
         error(
@@ -97,6 +109,12 @@ fn enable_table(
     }
     let rehash = required(F, "rehash", rehash);
     let mut config = config::validate(&name, &columns, &primary_key, options);
+    partitions::require_key_partitioning(&name, relid, &config.key);
+    let partitions_below: Vec<pg_sys::Oid> = partitions::tree(relid)
+        .into_iter()
+        .filter(|m| *m != relid)
+        .collect();
+    partitions::require_no_own_configuration(&name, &partitions_below);
     let previous = config::load(&name);
     // Content columns renamed since their rows were hashed keep the name they are hashed under.
     if let Some(p) = &previous {
@@ -121,6 +139,7 @@ fn enable_table(
             let request = adopt::Request {
                 order_by: order_by.as_deref(),
                 rehash,
+                part_of: None,
             };
             adopt::run(&name, relid, &config, &columns, &request)
         })
@@ -141,8 +160,15 @@ fn enable_table(
             ..Default::default()
         });
     }
-    // Every session drops its cached plans for the table at commit.
-    unsafe { pg_sys::CacheInvalidateRelcacheByRelid(relid) };
+    invalidate(relid);
+}
+
+/// Makes every session drop its cached state of the table at commit (a partitioned table's
+/// partitions too, with what the transaction knows about their keys).
+pub(crate) fn invalidate(relid: pg_sys::Oid) {
+    for member in partitions::tree(relid) {
+        unsafe { pg_sys::CacheInvalidateRelcacheByRelid(member) };
+    }
 }
 
 /// Whether a new configuration reads the stored rows differently (their keys, versions,
@@ -342,7 +368,7 @@ fn disable(tbl: Option<Table>) {
         )
     })
     .unwrap_or_else(|e| error(Code::ERRCODE_INTERNAL_ERROR, format!("pg_versioning: {e}")).raise());
-    unsafe { pg_sys::CacheInvalidateRelcacheByRelid(relid) };
+    invalidate(relid);
 }
 
 /// The state of a versioned table (55000 when it is not versioned).

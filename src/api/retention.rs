@@ -234,7 +234,8 @@ pub fn listed(table: &str) -> Option<serde_json::Value> {
 /// keys and cascades apply), and logs one `prune` record per key.
 fn prune_table(state: &TableState, policy: &Policy) -> i64 {
     let sql = format!(
-        "DELETE FROM {table} t WHERE t.ctid OPERATOR(pg_catalog.=) ANY (ARRAY({candidates})) \
+        "DELETE FROM {table} t USING ({candidates}) AS gone \
+          WHERE t.tableoid OPERATOR(pg_catalog.=) gone.tab AND t.ctid OPERATOR(pg_catalog.=) gone.tid \
          RETURNING {key_json}::pg_catalog.text, t.{v}::pg_catalog.int8",
         table = state.name,
         candidates = candidates(state),
@@ -294,7 +295,8 @@ fn prune_table(state: &TableState, policy: &Policy) -> i64 {
     removed.len() as i64
 }
 
-/// The ctids of the versions the policy lets go. Parameters: $1 the table's name, $2 keep_last,
+/// The rows (table oid and ctid: a partitioned table's ctids repeat across partitions) of the
+/// versions the policy lets go. Parameters: $1 the table's name, $2 keep_last,
 /// $3 keep_for, $4 keep_states, $5 the editable states, $6 the states pointers name.
 fn candidates(state: &TableState) -> String {
     let q = pg::quote_ident;
@@ -315,14 +317,14 @@ fn candidates(state: &TableState) -> String {
         .as_ref()
         .map_or("true".into(), |d| format!("t.{} IS NULL", q(&d.name)));
     format!(
-        "WITH v AS (SELECT t.ctid AS tid, {key_json} AS key, {v}::pg_catalog.int8 AS version, {status} AS state, {alive} AS alive, \
+        "WITH v AS (SELECT t.tableoid AS tab, t.ctid AS tid, {key_json} AS key, {v}::pg_catalog.int8 AS version, {status} AS state, {alive} AS alive, \
                   pg_catalog.row_number() OVER (PARTITION BY {partition} ORDER BY {v} DESC) AS newest, \
                   pg_catalog.max({v}::pg_catalog.int8) OVER (PARTITION BY {partition}) AS latest \
              FROM {table} t), \
          current AS (SELECT key, pg_catalog.max(version) AS version FROM v WHERE alive GROUP BY key \
              UNION ALL SELECT key, pg_catalog.max(version) FROM v \
                 WHERE alive AND state OPERATOR(pg_catalog.=) ANY ($6::pg_catalog.text[]) GROUP BY key, state) \
-         SELECT v.tid FROM v \
+         SELECT v.tab, v.tid FROM v \
           WHERE v.version OPERATOR(pg_catalog.<) v.latest \
             AND ($2::pg_catalog.int4 IS NULL OR v.newest OPERATOR(pg_catalog.>) $2::pg_catalog.int4) \
             AND ($3::pg_catalog.interval IS NULL OR EXISTS (SELECT FROM versioning.log c \

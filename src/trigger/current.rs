@@ -24,7 +24,7 @@ pub unsafe fn after_change(call: &Call) {
         (*call.data).tg_trigtuple
     };
     let row = Row::deform(tuple, (*rel).rd_att);
-    crate::locks::lock_key(state.relid, state.key.lock_hash(&row.values, &row.nulls));
+    crate::locks::lock_key(state.storage, state.key.lock_hash(&row.values, &row.nulls));
     let key: Vec<_> = state.key.iter().map(|k| row.get(k.column.index)).collect();
     let versioned = state.versioned();
     let _session = spi::Session::connect();

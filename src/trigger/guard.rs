@@ -66,7 +66,7 @@ pub unsafe fn on_change(call: &Call) -> Result<Datum, Error> {
         old_state,
     };
     // what this transaction cached about the table's keys may no longer hold
-    crate::key_cache::forget_table(state.relid);
+    crate::key_cache::forget_table(state.storage);
     if call.op() == pg_sys::TRIGGER_EVENT_DELETE {
         change.delete()
     } else {
@@ -339,7 +339,7 @@ impl Change<'_> {
             let soft_delete = state.plan(PlanKey::SoftDelete, || {
                 let sql = format!(
                     "UPDATE {} SET {} = pg_catalog.now() WHERE ctid OPERATOR(pg_catalog.=) $1",
-                    state.name,
+                    state.storage_name,
                     pg::quote_ident(&d.name)
                 );
                 (sql, vec![pg_sys::TIDOID])
@@ -367,7 +367,7 @@ impl Change<'_> {
         let state = self.state;
         let old = self.old;
         let key_hash = state.key.lock_hash(&old.values, &old.nulls);
-        crate::locks::lock_key(state.relid, key_hash);
+        crate::locks::lock_key(state.storage, key_hash);
         let latest = crate::lookup::read(
             state,
             self.call.relation(),

@@ -44,14 +44,14 @@ pub unsafe fn on_insert(call: &Call) -> Result<Datum, Error> {
     // Everyone inserting this key waits here until the holder's transaction ends, so the
     // lookup below sees every version that will ever precede ours.
     let key_hash = state.key.lock_hash(&row.values, &row.nulls);
-    crate::locks::lock_key(state.relid, key_hash);
+    crate::locks::lock_key(state.storage, key_hash);
 
     // versioning.restore: keep the supplied version (verified hash, no dedup), never twice.
     if let (true, Some(v)) = (restore, supplied_version) {
         return restore_version(&state, call, &row, v);
     }
     if restore {
-        key_cache::forget_table(state.relid);
+        key_cache::forget_table(state.storage);
     }
     let mut knowledge = Knowledge::of(&state, rel, &row, hash.as_ref(), key_hash);
     let found = &knowledge.found;
@@ -86,7 +86,7 @@ pub unsafe fn on_insert(call: &Call) -> Result<Datum, Error> {
         knowledge.known.as_mut(),
         restore,
     )?;
-    lookup::hint_version(state.relid, key_hash, next);
+    lookup::hint_version(state.storage, key_hash, next);
     knowledge.remember_new(&state, &row, next, hash);
     Ok(tuple)
 }
@@ -162,7 +162,7 @@ unsafe fn restore_version(
     row: &Row,
     v: i64,
 ) -> Result<Datum, Error> {
-    key_cache::forget_table(state.relid);
+    key_cache::forget_table(state.storage);
     if lookup::version_exists(state, call.relation(), &row.values, &row.nulls, v) {
         return Err(error(
             Code::ERRCODE_UNIQUE_VIOLATION,
@@ -204,7 +204,7 @@ impl Knowledge {
             Vec::new()
         };
         let mut known = if cached {
-            key_cache::take(state.relid, key_hash, &key_bytes)
+            key_cache::take(state.storage, key_hash, &key_bytes)
         } else {
             None
         };
@@ -237,13 +237,13 @@ impl Knowledge {
         if let (Some(map), Some(h)) = (k.hashes.as_mut(), hash) {
             map.insert(h, version);
         }
-        key_cache::put(state.relid, self.key_hash, self.key_bytes, k);
+        key_cache::put(state.storage, self.key_hash, self.key_bytes, k);
     }
 
     /// Nothing new about the key (the row was skipped): what was learned stays cached.
     fn remember(self, state: &TableState) {
         if let Some(k) = self.known {
-            key_cache::put(state.relid, self.key_hash, self.key_bytes, k);
+            key_cache::put(state.storage, self.key_hash, self.key_bytes, k);
         }
     }
 }

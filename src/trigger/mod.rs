@@ -9,6 +9,7 @@ mod carry_forward;
 mod current;
 mod guard;
 mod insert;
+mod partitions;
 mod schema_changes;
 
 /// Runs a trigger's work under pgrx's guard (a panic or PostgreSQL error inside becomes a

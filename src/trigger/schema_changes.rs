@@ -44,6 +44,7 @@ pub unsafe extern "C-unwind" fn pgv_ddl_start(fcinfo: pg_sys::FunctionCallInfo) 
     let Some(tree) = parse_tree(fcinfo) else {
         return Datum::from(0);
     };
+    super::partitions::before_alter(tree);
     let relation = match (*tree).type_ {
         pg_sys::NodeTag::T_AlterTableStmt => (*(tree as *mut pg_sys::AlterTableStmt)).relation,
         pg_sys::NodeTag::T_RenameStmt => {
@@ -77,7 +78,10 @@ pub unsafe extern "C-unwind" fn pgv_ddl_start(fcinfo: pg_sys::FunctionCallInfo) 
         std::ptr::null_mut(),
     );
     if relid == Oid::INVALID
-        || pg_sys::get_rel_relkind(relid) != pg_sys::RELKIND_RELATION as std::os::raw::c_char
+        || !matches!(
+            pg_sys::get_rel_relkind(relid) as u8,
+            pg_sys::RELKIND_RELATION | pg_sys::RELKIND_PARTITIONED_TABLE
+        )
     {
         return Datum::from(0);
     }
@@ -102,13 +106,20 @@ pub unsafe extern "C-unwind" fn pgv_ddl_start(fcinfo: pg_sys::FunctionCallInfo) 
     Datum::from(0)
 }
 
-/// `versioning._ddl_end()`: ddl_command_end, WHEN TAG IN ('ALTER TABLE').
+/// `versioning._ddl_end()`: ddl_command_end, WHEN TAG IN ('ALTER TABLE', 'CREATE TABLE') (a new
+/// partition: `trigger::partitions`).
 ///
 /// # Safety
 /// Called by PostgreSQL as an event trigger.
 #[pgrx::pg_guard]
 #[no_mangle]
-pub unsafe extern "C-unwind" fn pgv_ddl_end(_fcinfo: pg_sys::FunctionCallInfo) -> Datum {
+pub unsafe extern "C-unwind" fn pgv_ddl_end(fcinfo: pg_sys::FunctionCallInfo) -> Datum {
+    let tree = parse_tree(fcinfo);
+    if let Some(create) = tree.filter(|t| (**t).type_ == pg_sys::NodeTag::T_CreateStmt) {
+        // CREATE TABLE has no ddl_command_start here: what is pending is an ALTER TABLE's.
+        super::partitions::after_create(create);
+        return Datum::from(0);
+    }
     let pending = PENDING.with(|p| std::mem::take(&mut *p.borrow_mut()));
     for before in pending {
         follow(before);
