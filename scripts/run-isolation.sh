@@ -6,6 +6,11 @@
 # tests/isolation/expected/<spec>_<L>.out with L in rc, rr, ser. A spec whose first line is
 # "# requires: icu" is skipped, saying so, on a server built without ICU (the PostgreSQL 16
 # wheel).
+# A spec with a line "# variant: partitioned" runs a second time as <spec>_partitioned, its
+# tables hash-partitioned in two by a key column, and must give the very same output (it is
+# compared with the spec's own expected files). Its CREATE TABLEs say where: @primary_key@
+# (PRIMARY KEY, or nothing: a partitioned table's primary key would need the partition key),
+# @partition_by:COL@ after the column list, @partitions:TABLE@ after the statement.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 eval "$(scripts/pg.sh env)"
@@ -45,12 +50,21 @@ work=target/isolation
 rm -rf "$work"; mkdir -p "$work/input/specs" "$work/input/expected" "$work/out"
 declare -A level=([rc]="READ COMMITTED" [rr]="REPEATABLE READ" [ser]="SERIALIZABLE")
 names=()
+plain='s/@primary_key@/PRIMARY KEY/g; s/@partition_by:[a-z_]+@//g; s/@partitions:[a-z_]+@//g'
+partitioned='s/@primary_key@//g; s/@partition_by:([a-z_]+)@/PARTITION BY HASH (\1)/g;'
+partitioned+=' s/@partitions:([a-z_]+)@/CREATE TABLE \1_p0 PARTITION OF \1 FOR VALUES WITH (MODULUS 2, REMAINDER 0);'
+partitioned+=' CREATE TABLE \1_p1 PARTITION OF \1 FOR VALUES WITH (MODULUS 2, REMAINDER 1);/g'
 for spec in "${specs[@]}"; do
   name=$(basename "$spec" .spec)
-  for l in rc rr ser; do
-    sed "s/@isolation@/${level[$l]}/g" "$spec" >"$work/input/specs/${name}_$l.spec"
-    [ -f "tests/isolation/expected/${name}_$l.out" ] && cp "tests/isolation/expected/${name}_$l.out" "$work/input/expected/"
-    names+=("${name}_$l")
+  variants=("$name:$plain")
+  grep -qx '# variant: partitioned' "$spec" && variants+=("${name}_partitioned:$partitioned")
+  for variant in "${variants[@]}"; do
+    as=${variant%%:*} tables=${variant#*:}
+    for l in rc rr ser; do
+      sed -E "s/@isolation@/${level[$l]}/g; $tables" "$spec" >"$work/input/specs/${as}_$l.spec"
+      [ -f "tests/isolation/expected/${name}_$l.out" ] && cp "tests/isolation/expected/${name}_$l.out" "$work/input/expected/${as}_$l.out"
+      names+=("${as}_$l")
+    done
   done
 done
 "$pgxs/src/test/isolation/pg_isolation_regress" \

@@ -217,7 +217,8 @@ SELECT versioning.config('en_definitions')->'key' AS key;
 RESET ROLE;
 ROLLBACK;
 
--- Only ordinary tables can be versioned.
+-- Only tables can be versioned: a view is refused; a partitioned table is versioned
+-- (32_partitioned has the rest).
 CREATE VIEW en_view AS SELECT * FROM en_check;
 SELECT regress_util.try($$ SELECT versioning.enable('en_view', key => ARRAY['ref']) $$);
 CREATE TABLE en_parted (ref text, version int, content_hash text, body text) PARTITION BY LIST (ref);
