@@ -76,6 +76,7 @@ declare -A compare=(
   [plain_notes]="SELECT * FROM public.plain_notes ORDER BY id"
   [reviews]="SELECT * FROM public.reviews ORDER BY ref, version"
   [notes]="SELECT * FROM public.notes ORDER BY ref, version"
+  [parted]="SELECT tableoid::regclass::text, * FROM public.parted ORDER BY tenant, ref, version"
   [versioning.schemas]="SELECT * FROM versioning.schemas ORDER BY kind, version"
   [versioning.labels]="SELECT * FROM versioning.labels ORDER BY table_name, key::text, label"
   [versioning.label_protections]="SELECT * FROM versioning.label_protections ORDER BY table_name, label"
@@ -86,7 +87,7 @@ declare -A compare=(
   [triggers]="SELECT tgrelid::regclass::text, tgname, tgenabled, pg_get_triggerdef(oid) FROM pg_trigger WHERE NOT tgisinternal ORDER BY 1, 2"
   [indexes]="SELECT schemaname, tablename, indexdef FROM pg_indexes WHERE schemaname IN ('public', 'workspace') ORDER BY 1, 2, 3"
 )
-compare_order=(definitions documents plain_notes reviews notes versioning.schemas versioning.tables versioning.log versioning.labels
+compare_order=(definitions documents plain_notes reviews notes parted versioning.schemas versioning.tables versioning.log versioning.labels
                versioning.label_protections versioning.left_editable config triggers indexes)
 
 snapshot() { # DB DIR
@@ -183,6 +184,10 @@ continue_versioning() { # LABEL DB
   check "$label: valid content gets the next version" "3" "$out"
   out=$(q "$db" "SELECT versioning.register_schema('dump_note', '{\"type\": \"object\"}')") || true
   check "$label: the next schema of a restored kind is version 3" "3" "$out"
+  out=$(q "$db" "INSERT INTO public.parted (tenant, ref, body) VALUES ('acme', 'r1', '{\"v\": 7}'), ('acme', 'r1', '{\"v\": 7}'),
+                 ('acme', 'r1', '{\"v\": 0}'), ('zeta', 'new', '{}') RETURNING tenant || ' ' || ref || ' ' || version") || true
+  check "$label: partitioned table: next version, duplicates skipped, new key" "acme r1 4
+zeta new 1" "$out"
 }
 
 # --- 1. the source database ---------------------------------------------------------------
@@ -205,6 +210,8 @@ check "source: documents parent chain (every version > 1 points at version - 1 o
                 WHERE (d.version = 1 AND d.parent_id IS NOT NULL)
                    OR (d.version > 1 AND (p.id IS NULL OR p.doc_ref <> d.doc_ref
                        OR p.locale IS DISTINCT FROM d.locale OR p.version <> d.version - 1))")"
+check "source: parted: 2 tenants x 10 refs, versions 1..3 (the 4th repeats version 1's content), in 3 partitions" "60|3|3" \
+  "$(q "$src" "SELECT count(*) || '|' || max(version) || '|' || count(DISTINCT tableoid) FROM public.parted")"
 check "source: audit log has one 'create' row per definitions version and none for documents" "170|0" \
   "$(q "$src" "SELECT count(*) FILTER (WHERE table_name = 'public.definitions' AND action = 'create') || '|' ||
                       count(*) FILTER (WHERE table_name = 'workspace.documents') FROM versioning.log")"

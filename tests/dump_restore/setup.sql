@@ -115,3 +115,16 @@ CREATE TABLE public.notes (id bigserial PRIMARY KEY, kind text NOT NULL, ref tex
 SELECT versioning.enable('public.notes', key => ARRAY['ref'], content => ARRAY['body'], kind_column => 'kind',
                          require_schema => true);
 INSERT INTO public.notes (kind, ref, body) VALUES ('dump_note', 'n', '{"text": "first"}'), ('dump_note', 'n', '{"text": "second"}');
+-- a partitioned table, two levels deep (list by tenant, then hash by ref), with a partition in
+-- schema workspace: pg_dump writes each partition's rows, loaded through the partition itself
+CREATE TABLE public.parted (tenant text NOT NULL, ref text NOT NULL, body jsonb NOT NULL, version int,
+                            content_hash text) PARTITION BY LIST (tenant);
+CREATE TABLE public.parted_acme PARTITION OF public.parted FOR VALUES IN ('acme') PARTITION BY HASH (ref);
+CREATE TABLE public.parted_acme_0 PARTITION OF public.parted_acme FOR VALUES WITH (MODULUS 2, REMAINDER 0);
+CREATE TABLE workspace.parted_acme_1 PARTITION OF public.parted_acme FOR VALUES WITH (MODULUS 2, REMAINDER 1);
+CREATE TABLE public.parted_other PARTITION OF public.parted DEFAULT;
+SELECT versioning.enable('public.parted', key => ARRAY['tenant', 'ref'], content => ARRAY['body']);
+INSERT INTO public.parted (tenant, ref, body)
+SELECT t, 'r' || k, jsonb_build_object('v', v % 3)
+  FROM unnest(ARRAY['acme', 'zeta']) t, generate_series(1, 10) k, generate_series(1, 4) v
+ ORDER BY t, k, v;
