@@ -5,7 +5,9 @@
 #               (a) a plain table (version and hash precomputed in the source: no extra work),
 #               (b) the same table with a hand-written PL/pgSQL BEFORE INSERT trigger
 #                   (advisory lock per key, EXISTS on (key, hash), max(version) + 1, sha256),
-#               (c) pg_versioning with default options (audit on), (c') with audit => false.
+#               (c) pg_versioning with default options (audit on), (c') with audit => false;
+#               and into the same table hash-partitioned 8 ways by the key: (d) plain,
+#               (e) pg_versioning (audit on), whose ratio (e)/(d) is compared with (c)/(a).
 #               Every table has the same columns and the same two indexes. Each run: TRUNCATE
 #               (target and versioning.log), CHECKPOINT, then the statement in a new session,
 #               after a rolled-back warm-up of 10 rows (library loaded, plans prepared: the
@@ -94,8 +96,8 @@ psql_ -c "DO \$\$ DECLARE t text; BEGIN
               EXECUTE format('ALTER TABLE %s SET (autovacuum_enabled = off)', t);
             END LOOP; END \$\$"
 indexes=$(psql_ -At -c "SELECT string_agg(c.relname || ':' || (SELECT count(*) FROM pg_index i WHERE i.indrelid = c.oid), ' ' ORDER BY c.relname)
-                          FROM pg_class c WHERE c.relname IN ('t_plain', 't_plpgsql', 't_pgv', 't_pgv_noaudit', 'pb_plain', 'pb_pgv')")
-[ "$indexes" = "pb_pgv:2 pb_plain:2 t_pgv:2 t_pgv_noaudit:2 t_plain:2 t_plpgsql:2" ] \
+                          FROM pg_class c WHERE c.relname IN ('t_plain', 't_plpgsql', 't_pgv', 't_pgv_noaudit', 't_plain_parted', 't_pgv_parted', 'pb_plain', 'pb_pgv')")
+[ "$indexes" = "pb_pgv:2 pb_plain:2 t_pgv:2 t_pgv_noaudit:2 t_pgv_parted:2 t_plain:2 t_plain_parted:2 t_plpgsql:2" ] \
   || wrong "the bench tables do not all have exactly the same two indexes: $indexes"
 IFS='|' read -r server extversion content_bytes < <(psql_ -At -F'|' -c \
   "SELECT split_part(current_setting('server_version'), ' ', 1), (SELECT extversion FROM pg_extension WHERE extname = 'pg_versioning'),
@@ -106,16 +108,19 @@ cpu_note=""
   || cpu_note=" (backend CPU time unreadable here: the CPU columns repeat wall-clock time)"
 
 # --- bulk ------------------------------------------------------------------------------------
-variants=(plain plpgsql pgv pgv_noaudit)
+variants=(plain plpgsql pgv pgv_noaudit plain_parted pgv_parted)
 declare -A label=(
   [plain]="(a) plain INSERT … SELECT"
   [plpgsql]="(b) PL/pgSQL trigger"
   [pgv]="(c) pg_versioning (audit on)"
   [pgv_noaudit]="(c') pg_versioning, audit => false"
+  [plain_parted]="(d) plain, 8 hash partitions"
+  [pgv_parted]="(e) pg_versioning, 8 hash partitions"
 )
 declare -A cols=(
-  [plain]="reference, version, content_hash, content"
+  [plain]="reference, version, content_hash, content" [plain_parted]="reference, version, content_hash, content"
   [plpgsql]="reference, content" [pgv]="reference, content" [pgv_noaudit]="reference, content"
+  [pgv_parted]="reference, content"
 )
 declare -A wall=() cpu=()
 # prints "wall ms|cpu ms|rows|distinct (key, version)|max version|NULL hashes|log rows"
@@ -140,7 +145,7 @@ for ((r = 0; r < rounds; r++)); do
   for ((i = 0; i < ${#variants[@]}; i++)); do
     v=${variants[$(((i + r) % ${#variants[@]}))]}
     IFS='|' read -r ms cms n distinct maxv nullhash logrows < <(bulk_run "$v")
-    want_log=0; [ "$v" = pgv ] && want_log=$rows
+    want_log=0; [ "$v" = pgv ] || [ "$v" = pgv_parted ] && want_log=$rows
     if [ "$n|$distinct|$maxv|$nullhash|$logrows" != "$rows|$rows|100|0|$want_log" ]; then
       wrong "${label[$v]} stored rows|distinct versions|max version|NULL hashes|log rows = $n|$distinct|$maxv|$nullhash|$logrows, expected $rows|$rows|100|0|$want_log"
     fi
@@ -600,6 +605,10 @@ printf '%-5s %-58s %6s µs  (target <= 20 µs)\n' "$(awk -v v="$validation_us" '
 target "adopting $adopt_rows rows vs hand-written UPDATE (wall)" "$(ratio "${am[enable]}" "${am[hand]}")" "<=" 2.0 \
   "CPU: $(ratio "${ac[enable]}" "${ac[hand]}")×"
 printf '%-5s %-58s %6s×\n' "" "(c') audit => false vs (a) plain, bulk (backend CPU)" "$(ratio "${cmed[pgv_noaudit]}" "${cmed[plain]}")"
+# the partitioned ratio within 10% of the unpartitioned one: (e)/(d) over (c)/(a)
+target "(e)/(d) partitioned vs (c)/(a) unpartitioned bulk ratio (CPU)" \
+  "$(ratio "$(ratio "${cmed[pgv_parted]}" "${cmed[plain_parted]}")" "$(ratio "${cmed[pgv]}" "${cmed[plain]}")")" "<=" 1.10 \
+  "(e)/(d) $(ratio "${cmed[pgv_parted]}" "${cmed[plain_parted]}")×, (c)/(a) $(ratio "${cmed[pgv]}" "${cmed[plain]}")×; wall: $(ratio "$(ratio "${med[pgv_parted]}" "${med[plain_parted]}")" "$(ratio "${med[pgv]}" "${med[plain]}")")×"
 if [ "$errors" != 0 ]; then
   printf '\n%d error(s) above: the numbers are not valid\n' "$errors"
   exit 1

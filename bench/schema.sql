@@ -47,6 +47,16 @@ CREATE TABLE t_plain (
 CREATE TABLE t_plpgsql      (LIKE t_plain INCLUDING DEFAULTS);
 CREATE TABLE t_pgv          (LIKE t_plain INCLUDING DEFAULTS);
 CREATE TABLE t_pgv_noaudit  (LIKE t_plain INCLUDING DEFAULTS);
+-- (d) plain and (e) pg_versioning into the same table hash-partitioned 8 ways by the key
+CREATE TABLE t_plain_parted (LIKE t_plain INCLUDING DEFAULTS) PARTITION BY HASH (reference);
+CREATE TABLE t_pgv_parted   (LIKE t_plain INCLUDING DEFAULTS) PARTITION BY HASH (reference);
+DO $$
+BEGIN
+  FOR i IN 0..7 LOOP
+    EXECUTE format('CREATE TABLE t_plain_parted_%s PARTITION OF t_plain_parted FOR VALUES WITH (MODULUS 8, REMAINDER %s) WITH (autovacuum_enabled = off)', i, i);
+    EXECUTE format('CREATE TABLE t_pgv_parted_%s PARTITION OF t_pgv_parted FOR VALUES WITH (MODULUS 8, REMAINDER %s) WITH (autovacuum_enabled = off)', i, i);
+  END LOOP;
+END $$;
 -- Single-row inserts: plain vs pg_versioning. The plain table cannot compute a version, so its
 -- version comes from a sequence (unique per row, so the unique index holds); its statements
 -- carry a random hash (run.sh), so both tables' (key, hash) indexes get the same kind of entries.
@@ -58,7 +68,7 @@ CREATE TABLE pb_pgv         (LIKE t_plain INCLUDING DEFAULTS);
 DO $$
 DECLARE t text;
 BEGIN
-  FOREACH t IN ARRAY ARRAY['t_plain', 't_plpgsql', 't_pgv', 't_pgv_noaudit', 'pb_plain', 'pb_pgv'] LOOP
+  FOREACH t IN ARRAY ARRAY['t_plain', 't_plpgsql', 't_pgv', 't_pgv_noaudit', 't_plain_parted', 't_pgv_parted', 'pb_plain', 'pb_pgv'] LOOP
     EXECUTE format('CREATE UNIQUE INDEX %I ON %I (reference, version) NULLS NOT DISTINCT', t || '_versions', t);
     EXECUTE format('CREATE INDEX %I ON %I (reference, content_hash)', t || '_content_hashes', t);
   END LOOP;
@@ -86,6 +96,7 @@ CREATE TRIGGER t_plpgsql_versioning BEFORE INSERT ON t_plpgsql
 -- (c) and (c'): default options, except audit => false for (c')
 SELECT versioning.enable('t_pgv', key => ARRAY['reference'], content => ARRAY['content']);
 SELECT versioning.enable('t_pgv_noaudit', key => ARRAY['reference'], content => ARRAY['content'], audit => false);
+SELECT versioning.enable('t_pgv_parted', key => ARRAY['reference'], content => ARRAY['content']);
 SELECT versioning.enable('pb_pgv', key => ARRAY['reference'], content => ARRAY['content']);
 
 -- History depth: a definitions-style key (reference + scope, scope NULL; see
