@@ -35,6 +35,20 @@ INSERT INTO hdefs (ref, body) VALUES ('k1', '{"n": 4}'), ('k1', '{"n": 4}'), ('k
 SELECT tableoid::regclass AS partition FROM hdefs WHERE ref = 'k1' LIMIT 1 \gset
 INSERT INTO :partition (ref, body) VALUES ('k1', '{"n": 5}');
 SELECT version, body, status FROM hdefs WHERE ref = 'k1' ORDER BY version;
+-- an insert reads only the partition that holds its key: no index of another partition is
+-- scanned. Index scans are counted by the statistics system, which flushes a session's counts
+-- when it goes idle (forced here: first what is pending, then the INSERT's; psql's \; sends
+-- the reset, the flag and the INSERT as one query).
+SELECT pg_stat_force_next_flush();
+SELECT count(*) > 0 AS reset FROM (SELECT pg_stat_reset_single_table_counters(i.indexrelid)
+  FROM pg_index i JOIN pg_partition_tree('hdefs') t ON t.relid = i.indrelid WHERE t.isleaf) r \;
+SELECT pg_stat_force_next_flush() \;
+INSERT INTO hdefs (ref, body) VALUES ('k1', '{"n": 6}'), ('k1', '{"n": 1}');
+SET stats_fetch_consistency = none;
+SELECT s.relid = :'partition'::regclass AS keys_partition, sum(s.idx_scan) > 0 AS indexes_scanned
+  FROM pg_stat_user_indexes s JOIN pg_partition_tree('hdefs') t ON t.relid = s.relid AND t.isleaf
+ GROUP BY 1 ORDER BY 1;
+RESET stats_fetch_consistency;
 SELECT versioning.put('hdefs', '{"ref": "k1", "body": {"n": 5}}') ->> 'version' AS put_duplicate_of;
 -- lifecycle and immutability: a draft is edited in place, a published version is frozen
 UPDATE hdefs SET body = '{"n": 55}' WHERE ref = 'k1' AND version = 5;
