@@ -55,13 +55,14 @@ impl Pointer {
     }
 
     /// Sets the target row of the key whose values are `key` (in key column order) to the key's
-    /// current version, or NULLs when it has none. The caller holds the key's lock; needs an
+    /// current version, or NULLs when it has none. `table` describes the versioned table, asked
+    /// for only when the statement is first prepared. The caller holds the key's lock; needs an
     /// open SPI session.
-    pub fn refresh(&self, table: &Versioned, key: &[Option<Datum>]) {
+    pub fn refresh<'a>(&self, table: impl FnOnce() -> Versioned<'a>, key: &[Option<Datum>]) {
         if key.iter().any(Option::is_none) {
             return; // a NULL key column matches no target row
         }
-        let Some(p) = self.prepared.get_or_init(|| prepare(&self.rule, table)) else {
+        let Some(p) = self.prepared.get_or_init(|| prepare(&self.rule, &table())) else {
             return; // the target table is gone (DROP TABLE also forgets the pointer)
         };
         pg::as_user(p.owner, || p.plan.execute(key, Snapshot::Transaction, 0));

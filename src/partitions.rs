@@ -26,11 +26,8 @@ pub fn root_of(relid: Oid) -> Oid {
     if !is_partition(relid) {
         return relid;
     }
-    spi::run_one::<pg_sys::Oid>(
-        "SELECT pg_catalog.pg_partition_root($1)",
-        &[relid.into()],
-    )
-    .unwrap_or(relid)
+    spi::run_one::<pg_sys::Oid>("SELECT pg_catalog.pg_partition_root($1)", &[relid.into()])
+        .unwrap_or(relid)
 }
 
 /// Every relation of the tree under `relid`, `relid` included (a table that is neither

@@ -158,7 +158,12 @@ pub(super) fn run(
 /// Adopts the rows of `table`, about to be attached as a partition of the versioned table
 /// `root` (`root_name`), as `versioning.enable` adopts a populated table; one `adopt` record of
 /// the versioned table names the partition (verify() reads it).
-pub(crate) fn attaching(root: pg_sys::Oid, root_name: &str, table: pg_sys::Oid, config: &TableConfig) {
+pub(crate) fn attaching(
+    root: pg_sys::Oid,
+    root_name: &str,
+    table: pg_sys::Oid,
+    config: &TableConfig,
+) {
     let name = pg::qualified_name(table);
     let columns = unsafe {
         let rel = pgrx::PgRelation::with_lock(table, pg_sys::AccessShareLock as _);

@@ -26,9 +26,8 @@ pub unsafe fn after_change(call: &Call) {
     let row = Row::deform(tuple, (*rel).rd_att);
     crate::locks::lock_key(state.storage, state.key.lock_hash(&row.values, &row.nulls));
     let key: Vec<_> = state.key.iter().map(|k| row.get(k.column.index)).collect();
-    let versioned = state.versioned();
     let _session = spi::Session::connect();
     for pointer in &state.current {
-        pointer.refresh(&versioned, &key);
+        pointer.refresh(|| state.versioned(), &key);
     }
 }
