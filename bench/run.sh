@@ -29,7 +29,8 @@
 #               supplied); 2,000 refused UPDATEs of published versions vs 2,000 accepted ones,
 #               and the same refused by a PL/pgSQL trigger's RAISE (what any refusal costs).
 #   adoption    versioning.enable on a table of 1,000,000 rows over 10,000 keys without versions
-#               or hashes vs the hand-written UPDATE … row_number() migration (see below).
+#               or hashes vs the hand-written UPDATE … row_number() migration (see below); then
+#               versioning.verify over them vs a query recomputing every row's hash (reported).
 # Timing: the session that runs the work reads, right before and right after it, the server
 # clock (clock_timestamp()) and its own backend's CPU time (bench_cpu_ns(): /proc/self/schedstat
 # through pg_read_file, superuser only: this is the throwaway cluster). Wall time is what users see;
@@ -483,6 +484,27 @@ for ((r = 0; r < adopt_rounds; r++)); do
     a_wall[$v]="${a_wall[$v]:-} $ms"; a_cpu[$v]="${a_cpu[$v]:-} $cms"
   done
 done
+# verify over the adopted rows vs a hand-written query recomputing every row's hash (the same
+# SHA-256 of the content's text); both must find no problem. The table is versioned first when
+# the last adoption run was the hand-written one (not timed).
+psql_ -q -c "SET client_min_messages = warning" \
+  -c "SELECT versioning.enable('t_adopt', key => ARRAY['reference'], content => ARRAY['body'], order_by => ARRAY['created_at', 'id'])" >/dev/null
+declare -A vf_wall=() vf_cpu=()
+for ((r = 0; r < adopt_rounds; r++)); do
+  order=(query verify); [ $((r % 2)) = 1 ] && order=(verify query)
+  for v in "${order[@]}"; do
+    if [ "$v" = verify ]; then work_sql="SELECT count(*) AS problems FROM versioning.verify('t_adopt') \\gset"
+    else work_sql="SELECT count(*) AS problems FROM t_adopt WHERE content_hash IS DISTINCT FROM encode(sha256(convert_to(body::text, 'UTF8')), 'hex') \\gset"; fi
+    IFS='|' read -r ms cms problems < <(psql_ -At <<SQL
+$timer_start
+$work_sql
+SELECT $timer_stop || '|' || :'problems';
+SQL
+)
+    [ "$problems" = 0 ] || wrong "verify ($v) found $problems problems in the adopted table"
+    vf_wall[$v]="${vf_wall[$v]:-} $ms"; vf_cpu[$v]="${vf_cpu[$v]:-} $cms"
+  done
+done
 psql_ -c "DROP TABLE t_adopt"
 
 # --- report ----------------------------------------------------------------------------------
@@ -582,6 +604,13 @@ printf '%-42s %9s %9s %8s %9s %9s   %s\n' "variant" "wall ms" "CPU ms" "" "CPU" 
 printf '%-42s %9.1f %9.1f %8s %8s× %8s×   %s\n' "(h) hand-written UPDATE … row_number()" "${am[hand]}" "${ac[hand]}" "" "1.00" "1.00" "$(ints ${a_wall[hand]})"
 printf '%-42s %9.1f %9.1f %8s %8s× %8s×   %s\n' "(e) versioning.enable(…, order_by)" "${am[enable]}" "${ac[enable]}" "" \
   "$(ratio "${ac[enable]}" "${ac[hand]}")" "$(ratio "${am[enable]}" "${am[hand]}")" "$(ints ${a_wall[enable]})"
+{
+  declare -A vm=() vc=()
+  for k in query verify; do vm[$k]=$(median ${vf_wall[$k]}); vc[$k]=$(median ${vf_cpu[$k]}); done
+}
+printf '%-42s %9.1f %9.1f %8s %8s× %8s×   %s\n' "(q) hand-written hash recomputation" "${vm[query]}" "${vc[query]}" "" "1.00" "1.00" "$(ints ${vf_wall[query]})"
+printf '%-42s %9.1f %9.1f %8s %8s× %8s×   %s\n' "(v) versioning.verify over the same rows" "${vm[verify]}" "${vc[verify]}" "" \
+  "$(ratio "${vc[verify]}" "${vc[query]}")" "$(ratio "${vm[verify]}" "${vm[query]}")" "$(ints ${vf_wall[verify]})"
 
 printf '\ntargets\n'
 target "(c) bulk vs (a) plain (backend CPU)" "$(ratio "${cmed[pgv]}" "${cmed[plain]}")" "<=" 2.0 \
