@@ -17,10 +17,10 @@
 #               single-row INSERT statements from one session (one transaction each).
 #               (Each series also starts with 10 rolled-back warm-up statements.)
 #   history     2,000 single-row INSERTs (one transaction each) into a definitions-style key
-#               (reference, NULL, NULL) with 100,000 versions vs one with 10 (a fresh key per
+#               (reference, NULL, NULL) with 1,000,000 versions vs one with 10 (a fresh key per
 #               round), through pg_versioning and, for reference, into a plain table with the
 #               same rows and indexes: a long key range costs index maintenance in any table.
-#   read/carry  versioning.history of a 100,000-version key vs the hand-written query; carry-forward
+#   read/carry  versioning.history of that deep key vs the hand-written query; carry-forward
 #               of 10,000 approved rows vs the hand-written INSERT … SELECT.
 #   kinds       2,000 ~10 KB jsonb documents inserted in one statement with a kind whose JSON
 #               Schema checks them vs a kind without a schema (same table): the difference per
@@ -43,7 +43,7 @@
 #   copy        bench/copy.sh, run last: COPY of 1,000,000 rows over 10,000 keys in one
 #               transaction, plain vs pg_versioning: time and the backend's peak memory.
 # Knobs (environment): BENCH_ROUNDS (5), BENCH_PGBENCH_ROUNDS (5), BENCH_PGBENCH_SECONDS (5),
-# BENCH_PGBENCH_CLIENTS (2), BENCH_SINGLE_INSERTS (2000), BENCH_KIND_ROUNDS (9), BENCH_ADOPT_ROWS
+# BENCH_PGBENCH_CLIENTS (2), BENCH_SINGLE_INSERTS (2000), BENCH_HISTORY_VERSIONS (1000000), BENCH_KIND_ROUNDS (9), BENCH_ADOPT_ROWS
 # (1000000), BENCH_ADOPT_ROUNDS (3), BENCH_COPY_ROWS (1000000), BENCH_COPY_ROUNDS (3),
 # BENCH_KEEP=1
 # keeps the database.
@@ -65,6 +65,7 @@ pgb_clients=${BENCH_PGBENCH_CLIENTS:-2}
 single_n=${BENCH_SINGLE_INSERTS:-2000}
 kind_rounds=${BENCH_KIND_ROUNDS:-9}
 rows=100000
+hist_versions=${BENCH_HISTORY_VERSIONS:-1000000}
 work=$(mktemp -d /tmp/pgv_bench.XXXXXX)
 errors=0
 
@@ -90,7 +91,7 @@ start=$(date +%s)
 load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 dropdb --if-exists --force "$db" >/dev/null 2>&1
 createdb "$db"
-psql_ -f schema.sql >/dev/null
+psql_ -v hist_versions="$hist_versions" -f schema.sql >/dev/null
 # no autovacuum worker competing with the timed statements
 psql_ -c "DO \$\$ DECLARE t text; BEGIN
             FOREACH t IN ARRAY ARRAY['t_plain', 't_plpgsql', 't_pgv', 't_pgv_noaudit', 'pb_plain', 'pb_pgv', 't_hist', 't_hist_plain', 't_kind', 'versioning.log'] LOOP
@@ -251,7 +252,7 @@ done
 hist=$(psql_ -At -F' ' -c "SELECT max(version) FILTER (WHERE reference = 'deep'), count(*) FILTER (WHERE reference = 'deep'),
                                   max(version) FILTER (WHERE reference = 'shallow-1'), count(*) FILTER (WHERE reference = 'shallow-1')
                              FROM t_hist WHERE project_id IS NULL AND library_id IS NULL")
-want_deep=$((100000 + (rounds + 1) * single_n)) want_shallow=$((10 + single_n))
+want_deep=$((hist_versions + (rounds + 1) * single_n)) want_shallow=$((10 + single_n))
 [ "$hist" = "$want_deep $want_deep $want_shallow $want_shallow" ] \
   || wrong "history: deep max version/rows, shallow-1 max version/rows = $hist, expected $want_deep $want_deep $want_shallow $want_shallow"
 
@@ -329,7 +330,7 @@ hashes_ok=$(psql_ -At -c "SELECT bool_and(content_hash = versioning.content_hash
 [ "$hashes_ok" = t ] || wrong "update: u_pgv hashes do not follow the edited content"
 
 # --- read API and carry-forward ----------------------------------------------------------------
-# history: $hist_calls statements calling versioning.history(t_hist, the 100,000+-version key,
+# history: $hist_calls statements calling versioning.history(t_hist, the deep key,
 #          lim 50) vs $hist_calls statements of the hand-written indexed query (ORDER BY key…, version DESC LIMIT 50: with
 #          IS NULL key conditions, ORDER BY version DESC alone would sort every version).
 # carry:   a new parent version carrying 10,000 approved child rows (of 20,000) vs the hand-written
@@ -546,7 +547,7 @@ for t in t_hist t_hist_plain; do
   [ $t = t_hist ] && name="(c) pg_versioning" || name="(a) plain, same indexes"
   printf '%-42s %9s %9s %8s %8s× %8s×   %s\n' "$name, 10 versions" "$(per "${hw[$t shallow]}" "$single_n")" "$(per "${hc[$t shallow]}" "$single_n")" "" \
     "1.00" "1.00" "$(ints ${h_cpu[$t shallow]})"
-  printf '%-42s %9s %9s %8s %8s× %8s×   %s\n' "$name, 100,000+ versions" "$(per "${hw[$t deep]}" "$single_n")" "$(per "${hc[$t deep]}" "$single_n")" "" \
+  printf '%-42s %9s %9s %8s %8s× %8s×   %s\n' "$name, $hist_versions+ versions" "$(per "${hw[$t deep]}" "$single_n")" "$(per "${hc[$t deep]}" "$single_n")" "" \
     "$(ratio "${hc[$t deep]}" "${hc[$t shallow]}")" "$(ratio "${hw[$t deep]}" "${hw[$t shallow]}")" "$(ints ${h_cpu[$t deep]})"
 done
 
@@ -619,14 +620,14 @@ target "(c) single-row vs plain (pgbench tps ratio)" "$(ratio "$tps_plain" "$tps
   "1 session, CPU: $(ratio "$sc_pgv" "$sc_plain")×"
 target "(b) PL/pgSQL is slower than (c) in bulk by (backend CPU)" "$(ratio "${cmed[plpgsql]}" "${cmed[pgv]}")" ">=" 3 \
   "wall: $(ratio "${med[plpgsql]}" "${med[pgv]}")×"
-target "100k-version key vs 10-version key (backend CPU)" "$(ratio "${hc[t_hist deep]}" "${hc[t_hist shallow]}")" "<=" 1.2 \
+target "$(awk -v n="$hist_versions" 'BEGIN {printf "%dk", n / 1000}')-version key vs 10-version key (backend CPU)" "$(ratio "${hc[t_hist deep]}" "${hc[t_hist shallow]}")" "<=" 1.2 \
   "wall: $(ratio "${hw[t_hist deep]}" "${hw[t_hist shallow]}")×; plain table, same indexes: $(ratio "${hc[t_hist_plain deep]}" "${hc[t_hist_plain shallow]}")×"
 target "(c) draft UPDATE vs (a) plain UPDATE (backend CPU)" "$(ratio "${uc[u_pgv bulk]}" "${uc[u_plain bulk]}")" "<=" 1.5 \
   "wall: $(ratio "${um[u_pgv bulk]}" "${um[u_plain bulk]}")×"
 target "refused UPDATE vs successful UPDATE (backend CPU)" "$(ratio "${uc[u_pgv refused]}" "${uc[u_pgv draft]}")" "<=" 1.0 \
   "wall: $(ratio "${um[u_pgv refused]}" "${um[u_pgv draft]}")×; PL/pgSQL RAISE: $(ratio "${uc[u_plpgsql refused]}" "${uc[u_pgv draft]}")×"
 # (wall time: the backend CPU counter barely moves over 300 statements of ~0.1 ms)
-target "history newest 50 of 100k versions vs hand-written (wall)" "$(ratio "${rm[api]}" "${rm[sql]}")" "<=" 2.0
+target "history newest 50 of the deep key vs hand-written (wall)" "$(ratio "${rm[api]}" "${rm[sql]}")" "<=" 2.0
 target "carry-forward of $carry_n rows vs hand-written (CPU)" "$(ratio "${cc[pgv]}" "${cc[plain]}")" "<=" 2.0 \
   "wall: $(ratio "${cm[pgv]}" "${cm[plain]}")×"
 printf '%-5s %-58s %6s µs  (target <= 20 µs)\n' "$(awk -v v="$validation_us" 'BEGIN {print (v <= 20) ? "PASS" : "MISS"}')" \

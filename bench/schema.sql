@@ -100,7 +100,7 @@ SELECT versioning.enable('t_pgv_parted', key => ARRAY['reference'], content => A
 SELECT versioning.enable('pb_pgv', key => ARRAY['reference'], content => ARRAY['content']);
 
 -- History depth: a definitions-style key (reference + scope, scope NULL; see
--- examples/000_definitions.sql) with 100,000 versions vs one
+-- examples/000_definitions.sql) with :hist_versions (run.sh: 1,000,000) versions vs one
 -- with 10, beside 1,000 ordinary keys. Loaded with versioning.restore = on (supplied versions
 -- kept, hashes computed and verified, nothing logged), then analyzed. t_hist_plain holds the
 -- same rows with the same indexes and no trigger: what a deep key costs any table (inserts
@@ -114,7 +114,7 @@ CREATE TABLE t_hist (
     content      jsonb NOT NULL,
     created_at   timestamptz NOT NULL DEFAULT now()
 );
-CREATE SEQUENCE t_hist_plain_version START 1000000;
+CREATE SEQUENCE t_hist_plain_version START 1000000000;
 CREATE TABLE t_hist_plain (LIKE t_hist INCLUDING DEFAULTS);
 ALTER TABLE t_hist_plain ALTER version SET DEFAULT nextval('t_hist_plain_version');
 DO $$
@@ -129,7 +129,7 @@ SELECT versioning.enable('t_hist', key => ARRAY['reference', 'project_id', 'libr
 SET versioning.restore = on;
 INSERT INTO t_hist (reference, version, content)
 SELECT 'deep', v, jsonb_build_object('name', 'deep', 'revision', v, 'description', repeat('lorem ipsum ', 16))
-  FROM generate_series(1, 100000) v;
+  FROM generate_series(1, :hist_versions) v;
 INSERT INTO t_hist (reference, version, content)
 SELECT 'shallow', v, jsonb_build_object('name', 'shallow', 'revision', v, 'description', repeat('lorem ipsum ', 16))
   FROM generate_series(1, 10) v;
