@@ -144,7 +144,7 @@ fn enable_table(
             adopt::run(&name, relid, &config, &columns, &request)
         })
         .flatten();
-    create_indexes(&name, &config, &columns, relid);
+    create_indexes(&name, &config, previous.as_ref(), &columns, relid);
     spi::run(&format!("CREATE TRIGGER {} BEFORE INSERT ON {name} FOR EACH ROW EXECUTE FUNCTION versioning._on_insert()", q(INSERT_TRIGGER)));
     spi::run(&format!(
         "CREATE TRIGGER {} BEFORE UPDATE OR DELETE ON {name} FOR EACH ROW EXECUTE FUNCTION versioning._on_change()",
@@ -246,11 +246,20 @@ fn triggers_exist(relid: pg_sys::Oid) -> bool {
     )
 }
 
+/// The key columns of `config` and then `last`.
+fn key_and<'a>(config: &'a TableConfig, last: &'a String) -> Vec<&'a String> {
+    config.key.iter().chain([last]).collect()
+}
+
 /// The indexes the guarantees need, unless an equivalent one exists: unique (key…, version)
-/// with NULLS NOT DISTINCT (NULL-equal keys), and (key…, hash) for dedup.
+/// with NULLS NOT DISTINCT (NULL-equal keys), and (key…, hash) for dedup. An index an earlier
+/// `enable` made for other columns (named as below, on the previous configuration's columns)
+/// is replaced: kept, the unique one would hold the old key (a wider key's new versions
+/// refused by a bare 23505).
 fn create_indexes(
     name: &str,
     config: &TableConfig,
+    previous: Option<&TableConfig>,
     columns: &[catalog::Column],
     relid: pg_sys::Oid,
 ) {
@@ -264,7 +273,21 @@ fn create_indexes(
             .to_string_lossy()
             .into_owned()
     };
-    let ensure = |suffix: &str, cols: Vec<&String>, unique: bool| {
+    let ensure = |suffix: &str, cols: Vec<&String>, before: Option<Vec<&String>>, unique: bool| {
+        let index_name: String = format!("{relname}_{suffix}").chars().take(63).collect();
+        if let Some(before) = before.filter(|b| *b != cols) {
+            let stale = spi::run_one::<String>(
+                "SELECT c.oid::pg_catalog.regclass::pg_catalog.text FROM pg_catalog.pg_index i \
+                   JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) i.indexrelid \
+                  WHERE i.indrelid OPERATOR(pg_catalog.=) $1 AND c.relname OPERATOR(pg_catalog.=) $2 \
+                    AND pg_catalog.string_to_array(i.indkey::pg_catalog.text, ' ')::pg_catalog.int2[] OPERATOR(pg_catalog.=) $3",
+                &[relid.into(), index_name.as_str().into(), attnums(&before).into()],
+            );
+            if let Some(stale) = stale {
+                pgrx::notice!("replacing index {stale} of the previous configuration's columns");
+                spi::run(&format!("DROP INDEX {stale}"));
+            }
+        }
         let exists = spi::answer(
             "SELECT EXISTS (SELECT FROM pg_catalog.pg_index i WHERE i.indrelid OPERATOR(pg_catalog.=) $1 \
                AND pg_catalog.string_to_array(i.indkey::pg_catalog.text, ' ')::pg_catalog.int2[] OPERATOR(pg_catalog.=) $2 AND i.indpred IS NULL AND i.indexprs IS NULL \
@@ -274,7 +297,6 @@ fn create_indexes(
         if exists {
             return;
         }
-        let index_name: String = format!("{relname}_{suffix}").chars().take(63).collect();
         // Each column keeps its own collation, so the application's own queries on
         // (key…, hash) can use the index too.
         let list: Vec<String> = cols.iter().map(|c| pg::quote_ident(c)).collect();
@@ -286,19 +308,17 @@ fn create_indexes(
             if unique { " NULLS NOT DISTINCT" } else { "" }
         ));
     };
-    let key: Vec<&String> = config.key.iter().collect();
     ensure(
         "versions",
-        key.iter()
-            .copied()
-            .chain([&config.version_column])
-            .collect(),
+        key_and(config, &config.version_column),
+        previous.map(|p| key_and(p, &p.version_column)),
         true,
     );
     if let Some(h) = &config.hash_column {
         ensure(
             "content_hashes",
-            key.iter().copied().chain([h]).collect(),
+            key_and(config, h),
+            previous.and_then(|p| Some(key_and(p, p.hash_column.as_ref()?))),
             false,
         );
     }

@@ -142,5 +142,11 @@ SELECT versioning.enable('cp_items', key => ARRAY['sku'], content => ARRAY['pric
 SELECT versioning.enable_current('cp_items', 'cp_item_heads', match => '{"sku": "sku"}', set => '{"price": "price"}');
 SELECT versioning.enable('cp_items', key => ARRAY['sku', 'region'], content => ARRAY['price']);
 SELECT regress_util.try($$INSERT INTO cp_items (sku, region, price) VALUES ('s', 'eu', 5)$$);
+-- without the pointer: the indexes follow the new key (the unique one on (sku, version) would
+-- refuse version 1 of a second region)
+SELECT versioning.disable_current('cp_items', 'cp_item_heads');
+INSERT INTO cp_items (sku, region, price) VALUES ('s', 'eu', 5), ('s', 'us', 5);
+SELECT sku, region, version FROM cp_items ORDER BY region;
+SELECT indexdef FROM pg_indexes WHERE tablename = 'cp_items' ORDER BY indexname;
 DROP TABLE cp_items, cp_item_heads;
 DROP ROLE cp_other;

@@ -47,7 +47,7 @@ SELECT versioning.config('rtn') -> 'retention' AS policy;
 BEGIN;
 SELECT versioning.prune('rtn') AS removed;
 SELECT * FROM rtn_history;
-SELECT action, key, version, detail FROM versioning.log WHERE table_name = 'public.rtn' AND action = 'prune';
+SELECT action, key, version, detail FROM versioning.log WHERE table_name = 'public.rtn' AND action = 'prune' ORDER BY key::text;
 ROLLBACK;
 
 -- keep_for: only versions whose creation is older than that go; b's are all recent
