@@ -113,6 +113,9 @@ check "PostgreSQL $new_major: the scheduled transition applies and moves the cur
   "$(q -c "SELECT versioning.run_due()") $(q -c "SELECT published FROM public.workflow_heads WHERE workflow_id = 'wf-b'")"
 check "PostgreSQL $new_major: the retention policy prunes nothing it must keep" "0" "$(q -c "SELECT versioning.prune('public.workflows')")"
 check "PostgreSQL $new_major: verify finds nothing" "0" "$(q -c "SELECT count(*) FROM versioning.verify('public.workflows')")"
+check "PostgreSQL $new_major: a partitioned table numbers on (next version, duplicate skipped, new key)" "4 1" \
+  "$(q -c "INSERT INTO public.parted (tenant, ref, body) VALUES ('acme', 'r1', '{\"v\": 4}'), ('acme', 'r1', '{\"v\": 1}'),
+                 ('zeta', 'new', '{}') RETURNING version" | tr '\n' ' ' | sed 's/ $//')"
 
 printf 'pg_upgrade: %d passed, %d failed\n' "$passed" "$failed"
 [ "$failed" = 0 ]
