@@ -26,6 +26,8 @@ const COLUMNS: [&str; 10] = [
 pub struct Entry<'a> {
     pub table: &'a str,
     pub key_json: &'a str,
+    /// `key_json` as a jsonb varlena, when the caller has it (saves parsing it per row)
+    pub key_jsonb: Option<&'a [u8]>,
     pub version: Option<i64>,
     pub action: &'a str,
     pub from_state: Option<&'a str>,
@@ -45,7 +47,6 @@ pub fn write(entry: &Entry) {
                 values[i] = d;
                 nulls[i] = false;
             };
-            let key = CString::new(entry.key_json).expect("JSON without NUL");
             set(
                 0,
                 Datum::from(pg_sys::GetCurrentTransactionStartTimestamp()),
@@ -58,11 +59,10 @@ pub fn write(entry: &Entry) {
             set(3, pg::text_datum(entry.table));
             set(
                 4,
-                pgrx::direct_function_call_as_datum(
-                    pg_sys::jsonb_in,
-                    &[Some(Datum::from(key.as_ptr()))],
-                )
-                .expect("jsonb_in returns a value"),
+                match entry.key_jsonb {
+                    Some(bytes) => Datum::from(bytes.as_ptr()),
+                    None => jsonb_datum(entry.key_json),
+                },
             );
             if let Some(v) = entry.version {
                 set(5, Datum::from(v));
@@ -74,19 +74,8 @@ pub fn write(entry: &Entry) {
             if let Some(s) = entry.to_state {
                 set(8, pg::text_datum(s));
             }
-            let detail = entry
-                .detail
-                .as_ref()
-                .map(|d| CString::new(d.as_str()).expect("JSON without NUL"));
-            if let Some(d) = &detail {
-                set(
-                    9,
-                    pgrx::direct_function_call_as_datum(
-                        pg_sys::jsonb_in,
-                        &[Some(Datum::from(d.as_ptr()))],
-                    )
-                    .expect("jsonb_in returns a value"),
-                );
+            if let Some(d) = &entry.detail {
+                set(9, jsonb_datum(d));
             }
             let tuple =
                 pg_sys::heap_form_tuple((*rel).rd_att, values.as_mut_ptr(), nulls.as_mut_ptr());
@@ -97,6 +86,39 @@ pub fn write(entry: &Entry) {
         if !direct {
             write_with_sql(entry);
         }
+    }
+}
+
+/// JSON text as a jsonb datum (in the current memory context).
+fn jsonb_datum(json: &str) -> Datum {
+    let text = CString::new(json).expect("JSON without NUL");
+    unsafe {
+        pgrx::direct_function_call_as_datum(pg_sys::jsonb_in, &[Some(Datum::from(text.as_ptr()))])
+            .expect("jsonb_in returns a value")
+    }
+}
+
+/// A key as the log stores it: its JSON text and that text parsed into jsonb once, for a key
+/// logged many times in a transaction (a bulk load).
+pub struct LoggedKey {
+    pub json: String,
+    /// the jsonb varlena, header included
+    pub jsonb: Vec<u8>,
+}
+
+impl LoggedKey {
+    pub fn new(json: String) -> LoggedKey {
+        let jsonb = unsafe {
+            let d = jsonb_datum(&json);
+            let bytes = std::slice::from_raw_parts(
+                d.cast_mut_ptr::<u8>(),
+                pgrx::varsize_any(d.cast_mut_ptr()),
+            )
+            .to_vec();
+            pg_sys::pfree(d.cast_mut_ptr());
+            bytes
+        };
+        LoggedKey { json, jsonb }
     }
 }
 

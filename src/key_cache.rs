@@ -18,17 +18,47 @@ use pgrx::pg_sys::{self, Datum, Oid};
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 
+/// A cheap hasher for maps keyed by values that are already hashes (key lock hashes, SHA-256
+/// content hashes): SipHash costs more than the rest of a cache lookup. The keys come from
+/// PostgreSQL's hash functions and SHA-256, so spreading them is all that is needed.
+#[derive(Clone, Copy, Default)]
+pub struct Spread(u64);
+
+impl std::hash::Hasher for Spread {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.write_u64(u64::from_le_bytes(word));
+        }
+    }
+    fn write_u32(&mut self, n: u32) {
+        self.write_u64(u64::from(n));
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+    fn write_usize(&mut self, n: usize) {
+        self.write_u64(n as u64);
+    }
+}
+
+pub type SpreadMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<Spread>>;
+
 pub struct Known {
     /// the latest version: number, hash, primary key (in TopTransactionContext)
     pub latest: Option<(i64, Option<[u8; 32]>, Option<Datum>)>,
     /// every hash of the key and its version, when the history is small enough to hold
-    pub hashes: Option<HashMap<[u8; 32], i64>>,
-    /// the key as JSON (for the audit log)
-    pub key_json: Option<String>,
+    pub hashes: Option<SpreadMap<[u8; 32], i64>>,
+    /// the key as the audit log stores it
+    pub key_json: Option<crate::audit::LoggedKey>,
 }
 
 /// (table, key lock hash) → (the key's bytes, what is known about it)
-type Entries = HashMap<(Oid, u32), (Vec<u8>, Known)>;
+type Entries = SpreadMap<(Oid, u32), (Vec<u8>, Known)>;
 
 /// A transaction's memory stays bounded whatever it inserts: at most this many keys are known
 /// (past it, everything is forgotten and read again from the indexes) …
@@ -38,14 +68,14 @@ const MAX_KEYS: usize = 65_536;
 const MAX_HASHES: usize = 262_144;
 
 thread_local! {
-    static KNOWN: RefCell<Entries> = RefCell::new(HashMap::new());
+    static KNOWN: RefCell<Entries> = RefCell::new(Entries::default());
     /// the hashes held by the entries of KNOWN
     static HASHES: Cell<usize> = const { Cell::new(0) };
     static ON_CONFLICT_SEEN: Cell<bool> = const { Cell::new(false) };
 }
 
 fn hashes_of(known: &Known) -> usize {
-    known.hashes.as_ref().map_or(0, HashMap::len)
+    known.hashes.as_ref().map_or(0, SpreadMap::len)
 }
 
 fn count_hashes(delta: isize) {

@@ -9,13 +9,13 @@
 //! - `spi`: one kept SQL plan per NULL pattern of the key, run with a fresh snapshot. The
 //!   readable reference (`SET versioning.lookup_method = spi`); the tests run both.
 use crate::config::Dedup;
+use crate::key_cache::SpreadMap;
 use crate::pg;
 use crate::probe::{KeySnapshot, Probes, Sees};
 use crate::spi::{self, Snapshot};
 use crate::table_state::{PlanKey, TableState};
 use pgrx::pg_sys::{self, Datum, Oid};
 use std::cell::RefCell;
-use std::collections::HashMap;
 
 pub struct Latest {
     pub version: i64,
@@ -57,7 +57,7 @@ thread_local! {
     /// entry of the key on its leaf page, one from a lower bound only those above it. Only a
     /// hint: when nothing is found from it (the key's newest versions were deleted or rolled
     /// back, or another key shares the hash), the probe runs again without it.
-    static VERSION_HINTS: RefCell<HashMap<(Oid, u32), i64>> = RefCell::new(HashMap::new());
+    static VERSION_HINTS: RefCell<SpreadMap<(Oid, u32), i64>> = RefCell::new(SpreadMap::default());
 }
 
 /// Hints kept per session, at most (a bounded cache, cleared when full).
@@ -234,10 +234,10 @@ pub fn hashes(
     values: &[Datum],
     nulls: &[bool],
     limit: usize,
-) -> Option<std::collections::HashMap<[u8; 32], i64>> {
+) -> Option<SpreadMap<[u8; 32], i64>> {
     let probe = state.probes.as_ref()?.hash.as_ref()?;
     let h = state.hash.as_ref()?;
-    let mut found = std::collections::HashMap::new();
+    let mut found = SpreadMap::default();
     let mut complete = true;
     pg::as_user(state.owner, || unsafe {
         let now = KeySnapshot::take();

@@ -68,7 +68,7 @@ pub unsafe fn on_insert(call: &Call) -> Result<Datum, Error> {
     }
     let next = match found.latest.as_ref() {
         None => 1,
-        Some(l) => next_version(&state, &state.key.json(&row.values, &row.nulls), l.version)?,
+        Some(l) => next_version(&state, &row, l.version)?,
     };
     if !restore && flags::reverted_version().is_none() {
         if let Some(existing) = duplicate_of(&state, found, hash.as_ref()) {
@@ -313,9 +313,11 @@ fn check_supplied_version(
 
 /// The version after `latest`, or 22003 when the version column's type cannot hold it (never a
 /// wrapped number, which the unique index would then refuse with a bare 23505).
-fn next_version(state: &TableState, key: &str, latest: i64) -> Result<i64, Error> {
+fn next_version(state: &TableState, row: &Row, latest: i64) -> Result<i64, Error> {
     let max = pg::int_max(state.version.typid);
     latest.checked_add(1).filter(|&n| n <= max).ok_or_else(|| {
+        // the key's JSON only for the message: every row would pay for it otherwise
+        let key = state.key.json(&row.values, &row.nulls);
         error(
             Code::ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE,
             format!(
@@ -456,8 +458,8 @@ fn initial_state(
     Ok(s)
 }
 
-/// The creation record in versioning.log (the key's JSON kept in the transaction's cache, where
-/// it is used, for the key's next rows).
+/// The creation record in versioning.log (the key as logged kept in the transaction's cache,
+/// where it is used, for the key's next rows).
 fn log_creation(
     state: &TableState,
     row: &Row,
@@ -466,15 +468,18 @@ fn log_creation(
     entered: Option<&str>,
 ) {
     let mut computed = None;
-    let key_json: &str = match known {
+    let key = match known {
         Some(k) => k
             .key_json
-            .get_or_insert_with(|| state.key.json(&row.values, &row.nulls)),
-        None => computed.insert(state.key.json(&row.values, &row.nulls)),
+            .get_or_insert_with(|| audit::LoggedKey::new(state.key.json(&row.values, &row.nulls))),
+        None => computed.insert(audit::LoggedKey::new(
+            state.key.json(&row.values, &row.nulls),
+        )),
     };
     audit::write(&audit::Entry {
         table: &state.name,
-        key_json,
+        key_json: &key.json,
+        key_jsonb: Some(&key.jsonb),
         version: Some(version),
         action: "create",
         to_state: entered,
