@@ -96,8 +96,14 @@ pub fn write_canonical(value: &Value, out: &mut String) -> Result<(), ParseError
 pub fn write_string(s: &str, out: &mut String) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     out.push('"');
+    let bytes = s.as_bytes();
     let mut run_start = 0;
-    for (i, &byte) in s.as_bytes().iter().enumerate() {
+    // eight bytes at a time up to the first one that needs an escape (most strings have none)
+    let mut i = 0;
+    while i + 8 <= bytes.len() && !needs_escape(&bytes[i..i + 8]) {
+        i += 8;
+    }
+    for (i, &byte) in bytes.iter().enumerate().skip(i) {
         let short = match byte {
             b'"' => Some("\\\""),
             b'\\' => Some("\\\\"),
@@ -123,6 +129,16 @@ pub fn write_string(s: &str, out: &mut String) {
     }
     out.push_str(&s[run_start..]);
     out.push('"');
+}
+
+/// Whether any of 8 bytes is a quote, a backslash or below 0x20 (a word-at-a-time test).
+fn needs_escape(eight: &[u8]) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let w = u64::from_le_bytes(eight.try_into().expect("8 bytes"));
+    // a byte below n: (w − n·ONES) & !w & HIGHS is non-zero (exact for n ≤ 0x80)
+    let below = |w: u64, n: u64| w.wrapping_sub(n * ONES) & !w & HIGHS;
+    below(w, 0x20) != 0 || below(w ^ (ONES * 0x22), 1) != 0 || below(w ^ (ONES * 0x5c), 1) != 0
 }
 
 fn write_number(text: &str, out: &mut String) -> Result<(), ParseError> {
@@ -259,6 +275,42 @@ mod tests {
         #[test]
         fn cmp_utf16_matches_encode_utf16_any(a in any::<String>(), b in any::<String>()) {
             prop_assert_eq!(cmp_utf16(&a, &b), a.encode_utf16().cmp(b.encode_utf16()));
+        }
+    }
+
+    #[test]
+    fn escapes_are_found_at_every_position() {
+        // the word-at-a-time scan against the byte-by-byte rule, for each byte value at each
+        // place of strings longer than a word
+        let reference = |s: &str| {
+            let mut out = String::from("\"");
+            for c in s.chars() {
+                match c {
+                    '"' => out.push_str("\\\""),
+                    '\\' => out.push_str("\\\\"),
+                    '\u{08}' => out.push_str("\\b"),
+                    '\u{0c}' => out.push_str("\\f"),
+                    '\n' => out.push_str("\\n"),
+                    '\r' => out.push_str("\\r"),
+                    '\t' => out.push_str("\\t"),
+                    c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+                    c => out.push(c),
+                }
+            }
+            out.push('"');
+            out
+        };
+        for byte in 0u8..0x80 {
+            for len in [1, 7, 8, 9, 15, 16, 17, 31] {
+                for at in 0..len {
+                    let mut s = "abcdefghijklmnopqrstuvwxyz01234".as_bytes()[..len].to_vec();
+                    s[at] = byte;
+                    let s = String::from_utf8(s).unwrap();
+                    let mut out = String::new();
+                    write_string(&s, &mut out);
+                    assert_eq!(out, reference(&s), "{byte:#x} at {at} of {len}");
+                }
+            }
         }
     }
 

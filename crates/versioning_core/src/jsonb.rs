@@ -93,111 +93,148 @@ pub(crate) fn data_start(kind: u32, start: usize) -> usize {
     }
 }
 
-/// A container's children: where each one's data lies.
-struct Container<'a> {
-    data: &'a [u8],
-    /// (type, start, end) per child; an object's keys, then its values
+/// The children of the containers being written, shared by all of them (one allocation per
+/// value, not several per container): each open container's children are a range of
+/// `children`, an object's members in canonical order a range of `order`.
+struct Scratch {
+    /// (type, start, end) per child, relative to its container's data
     children: Vec<(u32, usize, usize)>,
-    object: bool,
+    order: Vec<usize>,
 }
 
-impl<'a> Container<'a> {
-    fn open(bytes: &'a [u8]) -> Result<Container<'a>, FormatError> {
-        let header = word(bytes, 0)?;
-        let count = (header & JB_CMASK) as usize;
-        let object = header & JB_FOBJECT != 0;
-        if !object && header & JB_FARRAY == 0 {
-            return Err(FormatError("container is neither an object nor an array"));
-        }
-        let entries = if object { 2 * count } else { count };
-        let data_start = entries
-            .checked_mul(4)
-            .and_then(|n| n.checked_add(4))
-            .filter(|&n| n <= bytes.len())
-            .ok_or(FormatError("truncated JEntry array"))?;
-        let data = &bytes[data_start..];
-        let mut children = Vec::with_capacity(entries);
-        let mut offset = 0usize;
-        for i in 0..entries {
-            let entry = word(bytes, 4 + 4 * i)?;
-            let field = (entry & JENTRY_OFFLENMASK) as usize;
-            let end = if entry & JENTRY_HAS_OFF != 0 {
-                field
-            } else {
-                offset + field
-            };
-            if end < offset || end > data.len() {
-                return Err(FormatError("child data out of bounds"));
-            }
-            children.push((entry & JENTRY_TYPEMASK, offset, end));
-            offset = end;
-        }
-        Ok(Container {
-            data,
-            children,
-            object,
-        })
-    }
+/// An array or object being written: where its children lie and the position of the next one.
+struct Frame<'a> {
+    data: &'a [u8],
+    /// its first child in `Scratch::children`: an object's keys, then its values
+    first: usize,
+    /// elements, or members
+    len: usize,
+    object: bool,
+    /// its first member in `Scratch::order` (objects)
+    order: usize,
+    next: usize,
+}
 
-    fn len(&self) -> usize {
-        if self.object {
-            self.children.len() / 2
-        } else {
-            self.children.len()
-        }
-    }
-
+impl<'a> Frame<'a> {
     /// The bytes of child `i`; numerics and containers without their alignment padding.
-    fn bytes(&self, i: usize) -> Result<(u32, &'a [u8]), FormatError> {
-        let (kind, start, end) = self.children[i];
+    fn child(
+        &self,
+        children: &[(u32, usize, usize)],
+        i: usize,
+    ) -> Result<(u32, &'a [u8]), FormatError> {
+        let (kind, start, end) = children[self.first + i];
         let start = data_start(kind, start);
         if start > end {
             return Err(FormatError("padding past the child's end"));
         }
         Ok((kind, &self.data[start..end]))
     }
-
-    /// The object's member indexes in canonical (UTF-16) key order.
-    fn canonical_order(&self) -> Result<Vec<usize>, FormatError> {
-        let keys = (0..self.len())
-            .map(|i| match self.bytes(i)? {
-                (JENTRY_ISSTRING, key) => Ok(utf8(key)),
-                _ => Err(FormatError("object key is not a string")),
-            })
-            .collect::<Result<Vec<_>, FormatError>>()?;
-        let mut order: Vec<usize> = (0..keys.len()).collect();
-        order.sort_by(|&a, &b| cmp_utf16_bytes(keys[a].as_bytes(), keys[b].as_bytes()));
-        Ok(order)
-    }
 }
 
-/// An array or object being written: its children and the position of the next one.
-struct Frame<'a> {
-    container: Container<'a>,
-    /// member indexes in canonical key order (objects only)
-    order: Vec<usize>,
-    next: usize,
+/// Reads a container's JEntries into `scratch` and, for an object, its members' canonical
+/// (UTF-16) key order.
+fn open<'a>(bytes: &'a [u8], scratch: &mut Scratch) -> Result<Frame<'a>, FormatError> {
+    let header = word(bytes, 0)?;
+    let count = (header & JB_CMASK) as usize;
+    let object = header & JB_FOBJECT != 0;
+    if !object && header & JB_FARRAY == 0 {
+        return Err(FormatError("container is neither an object nor an array"));
+    }
+    let entries = if object { 2 * count } else { count };
+    let data_start = entries
+        .checked_mul(4)
+        .and_then(|n| n.checked_add(4))
+        .filter(|&n| n <= bytes.len())
+        .ok_or(FormatError("truncated JEntry array"))?;
+    let data = &bytes[data_start..];
+    let first = scratch.children.len();
+    scratch.children.reserve(entries);
+    let mut offset = 0usize;
+    for i in 0..entries {
+        let entry = word(bytes, 4 + 4 * i)?;
+        let field = (entry & JENTRY_OFFLENMASK) as usize;
+        let end = if entry & JENTRY_HAS_OFF != 0 {
+            field
+        } else {
+            offset + field
+        };
+        if end < offset || end > data.len() {
+            return Err(FormatError("child data out of bounds"));
+        }
+        scratch
+            .children
+            .push((entry & JENTRY_TYPEMASK, offset, end));
+        offset = end;
+    }
+    let frame = Frame {
+        data,
+        first,
+        len: count,
+        object,
+        order: scratch.order.len(),
+        next: 0,
+    };
+    if object {
+        canonical_order(&frame, scratch)?;
+    }
+    Ok(frame)
+}
+
+/// Appends the object's member indexes in canonical (UTF-16) key order to `scratch.order`.
+fn canonical_order(frame: &Frame, scratch: &mut Scratch) -> Result<(), FormatError> {
+    let Scratch { children, order } = scratch;
+    let key = |i: usize| match frame.child(children, i)? {
+        (JENTRY_ISSTRING, key) => Ok(key),
+        _ => Err(FormatError("object key is not a string")),
+    };
+    // keys are compared as their (lossy) UTF-8 text, which is their bytes when they are valid
+    let mut valid = true;
+    for i in 0..frame.len {
+        valid &= std::str::from_utf8(key(i)?).is_ok();
+    }
+    let start = order.len();
+    order.extend(0..frame.len);
+    let members = &mut order[start..];
+    if valid {
+        members.sort_by(|&a, &b| {
+            let (a, b) = (frame.child(children, a), frame.child(children, b));
+            cmp_utf16_bytes(a.map_or(&[], |k| k.1), b.map_or(&[], |k| k.1))
+        });
+    } else {
+        let keys = (0..frame.len)
+            .map(|i| key(i).map(utf8))
+            .collect::<Result<Vec<_>, FormatError>>()?;
+        members.sort_by(|&a, &b| cmp_utf16_bytes(keys[a].as_bytes(), keys[b].as_bytes()));
+    }
+    Ok(())
 }
 
 fn write_root(bytes: &[u8], out: &mut String) -> Result<(), FormatError> {
+    // room for a few small nested containers without growing
+    let mut scratch = Scratch {
+        children: Vec::with_capacity(32),
+        order: Vec::with_capacity(16),
+    };
     let header = word(bytes, 0)?;
     if header & JB_FSCALAR != 0 {
         // a scalar is stored as a one-element array flagged as scalar
-        let root = Container::open(bytes)?;
-        if root.len() != 1 || root.object {
+        let root = open(bytes, &mut scratch)?;
+        if root.len != 1 || root.object {
             return Err(FormatError("scalar container without exactly one element"));
         }
-        let (kind, child) = root.bytes(0)?;
+        let (kind, child) = root.child(&scratch.children, 0)?;
         return match write_scalar(kind, child, out)? {
             None => Ok(()),
             Some(_) => Err(FormatError("scalar container holding a container")),
         };
     }
     // an explicit stack: nesting depth is bounded by the data, not by this thread's stack
-    let mut stack = vec![open(bytes, out)?];
+    let mut stack = vec![begin(bytes, &mut scratch, out)?];
     while let Some(frame) = stack.last_mut() {
-        if frame.next == frame.container.len() {
-            out.push(if frame.container.object { '}' } else { ']' });
+        if frame.next == frame.len {
+            out.push(if frame.object { '}' } else { ']' });
+            scratch.children.truncate(frame.first);
+            scratch.order.truncate(frame.order);
             stack.pop();
             continue;
         }
@@ -206,37 +243,33 @@ fn write_root(bytes: &[u8], out: &mut String) -> Result<(), FormatError> {
         }
         let i = frame.next;
         frame.next += 1;
-        let value = if frame.container.object {
-            let member = frame.order[i];
-            let (_, key) = frame.container.bytes(member)?;
+        let value = if frame.object {
+            let member = scratch.order[frame.order + i];
+            let (_, key) = frame.child(&scratch.children, member)?;
             write_string(&utf8(key), out);
             out.push(':');
-            member + frame.container.len()
+            member + frame.len
         } else {
             i
         };
-        let (kind, child) = frame.container.bytes(value)?;
+        let (kind, child) = frame.child(&scratch.children, value)?;
         if let Some(nested) = write_scalar(kind, child, out)? {
-            stack.push(open(nested, out)?);
+            let frame = begin(nested, &mut scratch, out)?;
+            stack.push(frame);
         }
     }
     Ok(())
 }
 
-fn open<'a>(bytes: &'a [u8], out: &mut String) -> Result<Frame<'a>, FormatError> {
-    let container = Container::open(bytes)?;
-    let order = if container.object {
-        out.push('{');
-        container.canonical_order()?
-    } else {
-        out.push('[');
-        Vec::new()
-    };
-    Ok(Frame {
-        container,
-        order,
-        next: 0,
-    })
+/// Opens a nested (or the root) container and writes its opening bracket.
+fn begin<'a>(
+    bytes: &'a [u8],
+    scratch: &mut Scratch,
+    out: &mut String,
+) -> Result<Frame<'a>, FormatError> {
+    let frame = open(bytes, scratch)?;
+    out.push(if frame.object { '{' } else { '[' });
+    Ok(frame)
 }
 
 /// Writes a scalar child; returns a nested container's bytes instead of writing them.
@@ -343,27 +376,39 @@ impl<'a> Numeric<'a> {
 fn write_numeric(varlena: &[u8], out: &mut String) -> Result<(), FormatError> {
     let numeric = Numeric::parse(varlena)?;
     // value = Σ group_i × 10000^(weight − i); as decimal digits from the first non-zero group
-    let mut ascii: Vec<u8> = Vec::with_capacity(numeric.digits.len() * 2);
+    // four digits per group; on the stack for the usual small numbers
+    let needed = numeric.digits.len() * 2;
+    let mut small = [0u8; 64];
+    let mut large = Vec::new();
+    let buffer: &mut [u8] = if needed <= small.len() {
+        &mut small[..needed]
+    } else {
+        large.resize(needed, 0);
+        &mut large
+    };
+    let mut len = 0;
     let mut n = 0i64;
     for (i, group) in numeric.groups().enumerate() {
         let four =
             [group / 1000, group / 100 % 10, group / 10 % 10, group % 10].map(|d| b'0' + d as u8);
-        if ascii.is_empty() {
+        let digits = if len == 0 {
             let significant = &four[four.iter().take_while(|&&d| d == b'0').count()..];
             if significant.is_empty() {
                 continue;
             }
             // the first digit's place: 10^(4 × (weight − i) + its count − 1)
             n = 4 * (i64::from(numeric.weight) - i as i64) + significant.len() as i64;
-            ascii.extend_from_slice(significant);
+            significant
         } else {
-            ascii.extend_from_slice(&four);
-        }
+            &four[..]
+        };
+        buffer[len..len + digits.len()].copy_from_slice(digits);
+        len += digits.len();
     }
-    if ascii.is_empty() {
+    if len == 0 {
         out.push('0');
     } else {
-        Decimal::from_digits(numeric.negative, &ascii, n).write(out);
+        Decimal::from_digits(numeric.negative, &buffer[..len], n).write(out);
     }
     Ok(())
 }
