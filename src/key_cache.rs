@@ -47,12 +47,20 @@ impl std::hash::Hasher for Spread {
 }
 
 pub type SpreadMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<Spread>>;
+pub type SpreadSet<K> = std::collections::HashSet<K, std::hash::BuildHasherDefault<Spread>>;
+
+/// A content hash as the cache keeps it: its first 8 bytes. A key's set of them proves that a
+/// hash is new when it is absent; a hash that is present is confirmed by an index probe (two
+/// contents may share a prefix). A quarter of the memory of whole hashes and versions.
+pub fn prefix(hash: &[u8; 32]) -> u64 {
+    u64::from_le_bytes(hash[..8].try_into().expect("8 bytes"))
+}
 
 pub struct Known {
     /// the latest version: number, hash, primary key (in TopTransactionContext)
     pub latest: Option<(i64, Option<[u8; 32]>, Option<Datum>)>,
-    /// every hash of the key and its version, when the history is small enough to hold
-    pub hashes: Option<SpreadMap<[u8; 32], i64>>,
+    /// every hash of the key (its `prefix`), when the history is small enough to hold
+    pub hashes: Option<SpreadSet<u64>>,
     /// the key as the audit log stores it
     pub key_json: Option<crate::audit::LoggedKey>,
 }
@@ -64,8 +72,8 @@ type Entries = SpreadMap<(Oid, u32), (Vec<u8>, Known)>;
 /// (past it, everything is forgotten and read again from the indexes) …
 const MAX_KEYS: usize = 65_536;
 /// … and this many content hashes across them (past it, a key's hashes are dropped and its
-/// duplicates found by an index probe). About 60 bytes each.
-const MAX_HASHES: usize = 262_144;
+/// duplicates found by an index probe per row). About 15 bytes each.
+const MAX_HASHES: usize = 1_048_576;
 
 thread_local! {
     static KNOWN: RefCell<Entries> = RefCell::new(Entries::default());
@@ -75,7 +83,7 @@ thread_local! {
 }
 
 fn hashes_of(known: &Known) -> usize {
-    known.hashes.as_ref().map_or(0, SpreadMap::len)
+    known.hashes.as_ref().map_or(0, SpreadSet::len)
 }
 
 fn count_hashes(delta: isize) {

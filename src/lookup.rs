@@ -9,7 +9,7 @@
 //! - `spi`: one kept SQL plan per NULL pattern of the key, run with a fresh snapshot. The
 //!   readable reference (`SET versioning.lookup_method = spi`); the tests run both.
 use crate::config::Dedup;
-use crate::key_cache::SpreadMap;
+use crate::key_cache::{SpreadMap, SpreadSet};
 use crate::pg;
 use crate::probe::{KeySnapshot, Probes, Sees};
 use crate::spi::{self, Snapshot};
@@ -227,17 +227,18 @@ fn duplicate_as_of(
     })
 }
 
-/// Every (hash → version) of the key, or None if it has more than `limit` versions.
+/// Every hash of the key (as `key_cache::prefix`), or None if it has more than `limit`
+/// versions.
 pub fn hashes(
     state: &TableState,
     heap: pg_sys::Relation,
     values: &[Datum],
     nulls: &[bool],
     limit: usize,
-) -> Option<SpreadMap<[u8; 32], i64>> {
+) -> Option<SpreadSet<u64>> {
     let probe = state.probes.as_ref()?.hash.as_ref()?;
     let h = state.hash.as_ref()?;
-    let mut found = SpreadMap::default();
+    let mut found = SpreadSet::default();
     let mut complete = true;
     pg::as_user(state.owner, || unsafe {
         let now = KeySnapshot::take();
@@ -254,7 +255,7 @@ pub fn hashes(
                     return false;
                 }
                 if let Some(hash) = column(slot, h.index).and_then(|d| stored_hash(d, h.typid)) {
-                    found.insert(hash, version_in(state, slot));
+                    found.insert(crate::key_cache::prefix(&hash));
                 }
                 true
             },

@@ -234,8 +234,8 @@ impl Knowledge {
                 .map(|d| key_cache::keep(d, p.typbyval, p.typlen))
         });
         k.latest = Some((version, hash, pk));
-        if let (Some(map), Some(h)) = (k.hashes.as_mut(), hash) {
-            map.insert(h, version);
+        if let (Some(set), Some(h)) = (k.hashes.as_mut(), hash) {
+            set.insert(key_cache::prefix(&h));
         }
         key_cache::put(state.storage, self.key_hash, self.key_bytes, k);
     }
@@ -339,8 +339,8 @@ fn next_version(state: &TableState, row: &Row, latest: i64) -> Result<i64, Error
 /// inserts a second version of the key; longer ones are probed per row.
 const CACHED_HISTORY: usize = 64;
 
-/// The key's state from the cache: the latest version is known; a duplicate is looked up in
-/// the cached hashes (read once for short histories) or probed.
+/// The key's state from the cache: the latest version is known; a duplicate is ruled out by
+/// the cached hash prefixes (read once for short histories) or probed.
 fn known_state(
     state: &TableState,
     heap: pg_sys::Relation,
@@ -360,8 +360,9 @@ fn known_state(
             k.hashes = lookup::hashes(state, heap, &row.values, &row.nulls, CACHED_HISTORY);
         }
         duplicate = match &k.hashes {
-            Some(map) => map.get(h).copied(),
-            None => lookup::duplicate(state, heap, &row.values, &row.nulls),
+            // a prefix the key has never had: no version has this content
+            Some(set) if !set.contains(&key_cache::prefix(h)) => None,
+            _ => lookup::duplicate(state, heap, &row.values, &row.nulls),
         };
     }
     KeyState { latest, duplicate }
