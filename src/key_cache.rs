@@ -62,7 +62,7 @@ pub struct Known {
     /// every hash of the key (its `prefix`), when the history is small enough to hold
     pub hashes: Option<SpreadSet<u64>>,
     /// the key as the audit log stores it
-    pub key_json: Option<crate::audit::LoggedKey>,
+    pub logged_key: Option<crate::audit::LoggedKey>,
 }
 
 /// (table, key lock hash) → (the key's bytes, what is known about it)

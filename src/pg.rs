@@ -173,6 +173,21 @@ pub unsafe fn is_plain_index(index: pg_sys::Relation) -> bool {
         && pg_sys::RelationGetIndexPredicate(index).is_null()
 }
 
+/// The relation a statement's RangeVar names, as it is now (no lock; InvalidOid when there is
+/// none: the statement itself reports that).
+///
+/// # Safety
+/// `relation` is a RangeVar of a parse tree.
+pub unsafe fn range_var_oid(relation: *mut pg_sys::RangeVar) -> Oid {
+    pg_sys::RangeVarGetRelidExtended(
+        relation,
+        pg_sys::NoLock as _,
+        pg_sys::RVROption::RVR_MISSING_OK,
+        None,
+        std::ptr::null_mut(),
+    )
+}
+
 pub fn relation_owner(relid: Oid) -> Oid {
     unsafe {
         let tuple = pg_sys::SearchSysCache1(

@@ -264,7 +264,7 @@ impl Known {
                 .map(|l| (l.version, l.hash, l.primary_key.and_then(keep))),
             // a key without versions has no hashes; otherwise read them when needed
             hashes: found.latest.is_none().then(Default::default),
-            key_json: None,
+            logged_key: None,
         }
     }
 }
@@ -468,19 +468,25 @@ fn log_creation(
     known: Option<&mut Known>,
     entered: Option<&str>,
 ) {
-    let mut computed = None;
-    let key = match known {
-        Some(k) => k
-            .key_json
-            .get_or_insert_with(|| audit::LoggedKey::new(state.key.json(&row.values, &row.nulls))),
-        None => computed.insert(audit::LoggedKey::new(
-            state.key.json(&row.values, &row.nulls),
-        )),
+    // A key logged again in this transaction reuses its parsed jsonb; one logged once is
+    // parsed by the log write itself.
+    let computed;
+    let (key_json, key_jsonb) = match known {
+        Some(k) => {
+            let key = k.logged_key.get_or_insert_with(|| {
+                audit::LoggedKey::new(state.key.json(&row.values, &row.nulls))
+            });
+            (key.json.as_str(), Some(key.jsonb.as_slice()))
+        }
+        None => {
+            computed = state.key.json(&row.values, &row.nulls);
+            (computed.as_str(), None)
+        }
     };
     audit::write(&audit::Entry {
         table: &state.name,
-        key_json: &key.json,
-        key_jsonb: Some(&key.jsonb),
+        key_json,
+        key_jsonb,
         version: Some(version),
         action: "create",
         to_state: entered,

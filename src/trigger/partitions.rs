@@ -27,8 +27,8 @@ pub unsafe fn before_alter(tree: *mut pg_sys::Node) {
         if (*cmd).subtype != pg_sys::AlterTableType::AT_AttachPartition {
             continue;
         }
-        let parent = resolve((*stmt).relation);
-        let table = resolve((*((*cmd).def as *mut pg_sys::PartitionCmd)).name);
+        let parent = pg::range_var_oid((*stmt).relation);
+        let table = pg::range_var_oid((*((*cmd).def as *mut pg_sys::PartitionCmd)).name);
         if parent == Oid::INVALID || table == Oid::INVALID {
             continue; // ATTACH reports it
         }
@@ -55,7 +55,7 @@ pub unsafe fn after_create(tree: *mut pg_sys::Node) {
     if (*stmt).partbound.is_null() {
         return;
     }
-    let relid = resolve((*stmt).relation);
+    let relid = pg::range_var_oid((*stmt).relation);
     if relid == Oid::INVALID {
         return;
     }
@@ -64,14 +64,4 @@ pub unsafe fn after_create(tree: *mut pg_sys::Node) {
     if let Some(config) = config::load(&root_name) {
         partitions::require_key_partitioning(&root_name, relid, &config.key);
     }
-}
-
-unsafe fn resolve(relation: *mut pg_sys::RangeVar) -> Oid {
-    pg_sys::RangeVarGetRelidExtended(
-        relation,
-        pg_sys::NoLock as _,
-        pg_sys::RVROption::RVR_MISSING_OK,
-        None,
-        std::ptr::null_mut(),
-    )
 }

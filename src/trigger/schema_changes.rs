@@ -70,13 +70,7 @@ pub unsafe extern "C-unwind" fn pgv_ddl_start(fcinfo: pg_sys::FunctionCallInfo) 
     if relation.is_null() {
         return Datum::from(0);
     }
-    let relid = pg_sys::RangeVarGetRelidExtended(
-        relation,
-        pg_sys::NoLock as _,
-        pg_sys::RVROption::RVR_MISSING_OK,
-        None,
-        std::ptr::null_mut(),
-    );
+    let relid = pg::range_var_oid(relation);
     if relid == Oid::INVALID
         || !matches!(
             pg_sys::get_rel_relkind(relid) as u8,
