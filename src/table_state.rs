@@ -82,8 +82,8 @@ thread_local! {
 }
 
 /// Forgets the state of `relid` (InvalidOid: of every table; of a partitioned table: of its
-/// partitions too), and of the tables whose
-/// carry-forward or current-pointer statements name its columns. A state someone still holds stays alive (Rc).
+/// partitions too), and of the tables whose carry-forward or current-pointer statements name
+/// its columns. A state someone still holds stays alive (Rc).
 pub fn forget(relid: Oid) {
     let dropped: Vec<Rc<TableState>> = CACHE.with(|c| {
         let mut c = c.borrow_mut();
