@@ -57,6 +57,13 @@ BEGIN
     EXECUTE format('CREATE TABLE t_pgv_parted_%s PARTITION OF t_pgv_parted FOR VALUES WITH (MODULUS 8, REMAINDER %s) WITH (autovacuum_enabled = off)', i, i);
   END LOOP;
 END $$;
+-- (f) The floor of an audited insert: the same log records written by plain INSERTs into a
+-- table shaped and indexed like versioning.log (its hash index on the key), the keys
+-- precomputed in src_log (src's rows, in src's order). What one indexed log record per version
+-- costs PostgreSQL itself, whoever writes it (run.sh and copy.sh time it beside the plain
+-- insert, in the same statement or transaction).
+CREATE TABLE log_plain (LIKE versioning.log INCLUDING ALL);
+CREATE TABLE src_log AS SELECT jsonb_build_object('reference', reference) AS key, version FROM src;
 -- Single-row inserts: plain vs pg_versioning. The plain table cannot compute a version, so its
 -- version comes from a sequence (unique per row, so the unique index holds); its statements
 -- carry a random hash (run.sh), so both tables' (key, hash) indexes get the same kind of entries.
