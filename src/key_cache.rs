@@ -71,19 +71,22 @@ type Entries = SpreadMap<(Oid, u32), (Vec<u8>, Known)>;
 /// A transaction's memory stays bounded whatever it inserts: at most this many keys are known
 /// (past it, everything is forgotten and read again from the indexes) …
 const MAX_KEYS: usize = 65_536;
-/// … and this many content hashes across them (past it, a key's hashes are dropped and its
-/// duplicates found by an index probe per row). About 15 bytes each.
-const MAX_HASHES: usize = 1_048_576;
+/// … and room for this many content hashes across them, counted as the sets' capacity (what
+/// they occupy: a set doubles as it grows, so counting its hashes would let memory double
+/// past the bound). Past it, a key's hashes are dropped and its duplicates found by an index
+/// probe per row. About 10 bytes a hash, 21 MB in all.
+const MAX_HASHES: usize = 2_097_152;
 
 thread_local! {
     static KNOWN: RefCell<Entries> = RefCell::new(Entries::default());
-    /// the hashes held by the entries of KNOWN
+    /// the room for hashes the entries of KNOWN take (see `hashes_of`)
     static HASHES: Cell<usize> = const { Cell::new(0) };
     static ON_CONFLICT_SEEN: Cell<bool> = const { Cell::new(false) };
 }
 
+/// The room a key's hashes take (their set's capacity), as `MAX_HASHES` counts it.
 fn hashes_of(known: &Known) -> usize {
-    known.hashes.as_ref().map_or(0, SpreadSet::len)
+    known.hashes.as_ref().map_or(0, SpreadSet::capacity)
 }
 
 fn count_hashes(delta: isize) {
