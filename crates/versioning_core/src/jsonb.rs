@@ -190,16 +190,19 @@ fn canonical_order(frame: &Frame, scratch: &mut Scratch) -> Result<(), FormatErr
     // keys are compared as their (lossy) UTF-8 text, which is their bytes when they are valid
     let mut valid = true;
     for i in 0..frame.len {
-        valid &= std::str::from_utf8(key(i)?).is_ok();
+        let key = key(i)?;
+        valid &= key.is_ascii() || std::str::from_utf8(key).is_ok();
     }
     let start = order.len();
     order.extend(0..frame.len);
     let members = &mut order[start..];
     if valid {
-        members.sort_by(|&a, &b| {
-            let (a, b) = (frame.child(children, a), frame.child(children, b));
-            cmp_utf16_bytes(a.map_or(&[], |k| k.1), b.map_or(&[], |k| k.1))
-        });
+        // each key read once (bounds checked above), not twice per comparison
+        let keys = |i: usize| {
+            let (_, start, end) = children[frame.first + i];
+            &frame.data[start..end]
+        };
+        members.sort_unstable_by(|&a, &b| cmp_utf16_bytes(keys(a), keys(b)));
     } else {
         let keys = (0..frame.len)
             .map(|i| key(i).map(utf8))
@@ -229,7 +232,8 @@ fn write_root(bytes: &[u8], out: &mut String) -> Result<(), FormatError> {
         };
     }
     // an explicit stack: nesting depth is bounded by the data, not by this thread's stack
-    let mut stack = vec![begin(bytes, &mut scratch, out)?];
+    let mut stack = Vec::with_capacity(8);
+    stack.push(begin(bytes, &mut scratch, out)?);
     while let Some(frame) = stack.last_mut() {
         if frame.next == frame.len {
             out.push(if frame.object { '}' } else { ']' });
