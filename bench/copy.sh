@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # COPY of many rows in one transaction (part of `make bench`, run last by bench/run.sh; alone:
 # `bench/copy.sh` with the scripts/pg.sh cluster running and the extension installed).
-# BENCH_COPY_ROWS rows (1,000,000) over BENCH_COPY_KEYS (rows / 100) keys, ~300-byte jsonb, by COPY … FROM STDIN
-# in one transaction of a fresh session, into (a) a plain table (version and hash in the data)
-# and (c) a pg_versioning table (audit on), same columns and indexes, and (f) the plain COPY
-# followed, in the same transaction, by an INSERT … SELECT of the same log records into a table
-# shaped and indexed like versioning.log (keys precomputed: the floor of an audited load);
-# BENCH_COPY_ROUNDS (3) rounds, the order rotating. The session reads its own VmHWM (peak resident memory, shared
-# buffers it touched included) and RssAnon (its private memory at the end) from
-# /proc/self/status; CPU time as in bench/run.sh.
+# BENCH_COPY_ROWS rows (1,000,000) over BENCH_COPY_KEYS (rows / 100) keys, ~300-byte jsonb, by
+# COPY … FROM STDIN in one transaction of a fresh session, into (a) a plain table (version and
+# hash in the data), (c) a pg_versioning table (audit on), same columns and indexes, and (f) the
+# plain COPY followed, in the same transaction, by an INSERT … SELECT of the same log records
+# into a table shaped and indexed like versioning.log (keys precomputed: the floor of an
+# audited load); BENCH_COPY_ROUNDS (3) rounds, the order rotating. The session reads its own
+# VmHWM (peak resident memory, shared buffers it touched included) and RssAnon (its private
+# memory at the end) from /proc/self/status; CPU time as in bench/run.sh.
 set -euo pipefail
 cd "$(dirname "$0")"
 eval "$(../scripts/pg.sh env)"
