@@ -47,11 +47,10 @@
 #   copy        bench/copy.sh, run last: COPY of 1,000,000 rows over 10,000 keys in one
 #               transaction, plain vs pg_versioning: time and the backend's peak memory.
 # Knobs (environment): BENCH_ROUNDS (5), BENCH_PGBENCH_ROUNDS (5), BENCH_PGBENCH_SECONDS (5),
-# BENCH_PGBENCH_CLIENTS (2), BENCH_SINGLE_INSERTS (2000), BENCH_HISTORY_VERSIONS (1000000), BENCH_KIND_ROUNDS (9), BENCH_ADOPT_ROWS
-# (1000000), BENCH_ADOPT_ROUNDS (3), BENCH_COPY_ROWS (1000000), BENCH_COPY_KEYS (rows / 100),
-# BENCH_COPY_ROUNDS (3),
-# BENCH_KEEP=1
-# keeps the database.
+# BENCH_PGBENCH_CLIENTS (2), BENCH_SINGLE_INSERTS (2000), BENCH_HISTORY_VERSIONS (1000000),
+# BENCH_KIND_ROUNDS (9), BENCH_ADOPT_ROWS (1000000), BENCH_ADOPT_ROUNDS (3), BENCH_COPY_ROWS
+# (1000000), BENCH_COPY_KEYS (rows / 100), BENCH_COPY_ROUNDS (3); BENCH_KEEP=1 keeps the
+# database.
 set -euo pipefail
 cd "$(dirname "$0")"
 eval "$(../scripts/pg.sh env)"
