@@ -106,9 +106,8 @@ check "every key's versions are 1..N; all 200,000 loaded rows are there" bulk_de
 # reaches a plateau. One transaction inserts 1,300,000 versions over 10,000 keys (past the hash
 # bound), then 600,000 more; its private memory (RssAnon) may grow by at most 6 MB over the
 # second part. Unbounded, the knowledge grew by 21–52 bytes a version: 12–31 MB here.
-memory_kb=()
 memory_flat() {
-  local out
+  local out memory_kb
   out=$("${psql[@]}" -At <<'SQL'
 SET client_min_messages = warning;
 CREATE TABLE mem (ref text NOT NULL, version int, content_hash text, content jsonb NOT NULL);
