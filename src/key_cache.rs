@@ -74,8 +74,8 @@ const MAX_KEYS: usize = 65_536;
 /// … and room for this many content hashes across them, counted as the sets' capacity (what
 /// they occupy: a set doubles as it grows, so counting its hashes would let memory double
 /// past the bound). Past it, a key's hashes are dropped and its duplicates found by an index
-/// probe per row. About 10 bytes a hash, 21 MB in all.
-const MAX_HASHES: usize = 2_097_152;
+/// probe per row. About 10 bytes a hash, 10 MB in all.
+const MAX_HASHES: usize = 1_048_576;
 
 thread_local! {
     static KNOWN: RefCell<Entries> = RefCell::new(Entries::default());

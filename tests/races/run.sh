@@ -102,7 +102,7 @@ check "every key's versions are 1..N; all 200,000 loaded rows are there" bulk_de
 
 # --- a transaction's memory past the key cache's bounds ---------------------------------------
 # docs/operations.md, "What writing versions costs": what a transaction remembers about its keys
-# (at most 65,536 keys, room for 2,097,152 content hashes) is bounded, so a load of any size
+# (at most 65,536 keys, room for 1,048,576 content hashes) is bounded, so a load of any size
 # reaches a plateau. One transaction inserts 1,300,000 versions over 10,000 keys (past the hash
 # bound), then 600,000 more; its private memory (RssAnon) may grow by at most 6 MB over the
 # second part. Unbounded, the knowledge grew by 21–52 bytes a version: 12–31 MB here.
