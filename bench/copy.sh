@@ -60,8 +60,7 @@ memory_kb="(regexp_match(pg_catalog.pg_read_file('/proc/self/status'), 'VmHWM:\\
 copy_run() {
   local table=t_copy_pgv columns="reference, content" log="SELECT 'no log records'"
   if [ "$1" != pgv ]; then table=t_copy_plain columns="reference, version, content_hash, content"; fi
-  [ "$1" = plain_log ] && log="INSERT INTO log_plain (actor, table_name, key, version, action)
-    SELECT current_user, 'public.t_copy_plain', key, version, 'create' FROM copy_log"
+  [ "$1" = plain_log ] && log=$(log_records t_copy_plain copy_log)
   psql_ -c "TRUNCATE $table, versioning.log, log_plain" -c "CHECKPOINT" >/dev/null
   copy_data "$1" | psql_ -At -c "BEGIN" \
     -c "SELECT set_config('bench.t0', pg_catalog.clock_timestamp()::text, false), set_config('bench.c0', coalesce(public.bench_cpu_ns(), -1)::text, false)" \

@@ -17,3 +17,9 @@ target() {
   printf '%-5s %-58s %6s×  (target %s %s×)  %s\n' "$verdict" "$1" "$2" "$3" "$4" "${5:-}"
 }
 wrong() { errors=$((errors + 1)); printf 'ERROR %s\n' "$*"; }
+# log_records TABLE SOURCE: an INSERT of the log records of TABLE's rows into log_plain (shaped
+# and indexed like versioning.log), their keys and versions read from SOURCE: the floor (f)
+log_records() {
+  echo "INSERT INTO log_plain (actor, table_name, key, version, action)
+  SELECT current_user, 'public.$1', key, version, 'create' FROM $2"
+}

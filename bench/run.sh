@@ -131,27 +131,27 @@ declare -A cols=(
 )
 # each variant's statement, its sources written @SRC@ and @SRC_LOG@ (the warm-up reads 10 rows)
 declare -A statement=() target_table=()
-for v in "${variants[@]}"; do
-  statement[$v]="INSERT INTO t_$v (${cols[$v]:-}) SELECT ${cols[$v]:-} FROM @SRC@"
+for v in "${!cols[@]}"; do
+  statement[$v]="INSERT INTO t_$v (${cols[$v]}) SELECT ${cols[$v]} FROM @SRC@"
   target_table[$v]=t_$v
 done
 # (f): the plain insert and the same log records (what versioning.log's rows and index cost)
-statement[plain_log]="WITH plain AS (${statement[plain]}) INSERT INTO log_plain (actor, table_name, key, version, action)
-  SELECT current_user, 'public.t_plain', key, version, 'create' FROM @SRC_LOG@"
+statement[plain_log]="WITH plain AS (${statement[plain]}) $(log_records t_plain @SRC_LOG@)"
 target_table[plain_log]=t_plain
+# with_sources STATEMENT SRC SRC_LOG: the statement reading from these sources
+with_sources() { local s=${1//@SRC@/$2}; echo "${s//@SRC_LOG@/$3}"; }
 declare -A wall=() cpu=()
 # prints "wall ms|cpu ms|rows|distinct (key, version)|max version|NULL hashes|log rows"
 bulk_run() {
   local table=${target_table[$1]} sql=${statement[$1]}
-  local warmup=${sql//@SRC@/(TABLE src LIMIT 10) s}
   psql_ -At <<SQL
 TRUNCATE $table, versioning.log, log_plain;
 CHECKPOINT;
 BEGIN;
-${warmup//@SRC_LOG@/(TABLE src_log LIMIT 10) l};
+$(with_sources "$sql" "(TABLE src LIMIT 10) s" "(TABLE src_log LIMIT 10) l");
 ROLLBACK;
 $timer_start
-$(sql=${sql//@SRC@/src}; echo "${sql//@SRC_LOG@/src_log}");
+$(with_sources "$sql" src src_log);
 SELECT $timer_stop AS timing \gset
 SELECT :'timing' || '|' || count(*) || '|' || count(DISTINCT (reference, version)) || '|' || max(version) || '|'
        || count(*) FILTER (WHERE content_hash IS NULL) || '|'
