@@ -468,8 +468,8 @@ fn log_creation(
     known: Option<&mut Known>,
     entered: Option<&str>,
 ) {
-    // A key logged again in this transaction reuses its parsed jsonb; one logged once is
-    // parsed by the log write itself.
+    // A key in the transaction's cache keeps its parsed jsonb for its next versions; a key of
+    // a table the cache does not serve is parsed by the log write itself.
     let computed;
     let (key_json, key_jsonb) = match known {
         Some(k) => {
