@@ -104,6 +104,30 @@ pub fn require_no_own_configuration(table: &str, members: &[Oid]) {
     }
 }
 
+/// Whether `relid` is a foreign table.
+pub fn is_foreign(relid: Oid) -> bool {
+    unsafe {
+        pg_sys::get_rel_relkind(relid) == pg_sys::RELKIND_FOREIGN_TABLE as std::os::raw::c_char
+    }
+}
+
+/// Refuses (42809) a foreign table among the partitions `members` of `table`: every partition
+/// must hold the unique (key…, version) index, and PostgreSQL builds no index on a foreign
+/// table (it would refuse with a message about indexes; this one names the partition before
+/// any row is adopted).
+pub fn require_no_foreign_partitions(table: &str, members: &[Oid]) {
+    if let Some(&foreign) = members.iter().find(|&&m| is_foreign(m)) {
+        let name = pg::qualified_name(foreign);
+        error(
+            Code::ERRCODE_WRONG_OBJECT_TYPE,
+            format!("cannot version table {table}: its partition {name} is a foreign table"),
+        )
+        .detail("Every partition of a versioned table holds its unique (key, version) index, and PostgreSQL cannot build an index on a foreign table.")
+        .hint(format!("Detach it first: ALTER TABLE {table} DETACH PARTITION {name}."))
+        .raise();
+    }
+}
+
 /// `{a,b}` as a text[] literal.
 fn text_array(items: &[String]) -> String {
     let quoted: Vec<String> = items

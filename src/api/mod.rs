@@ -115,6 +115,7 @@ fn enable_table(
         .filter(|m| *m != relid)
         .collect();
     partitions::require_no_own_configuration(&name, &partitions_below);
+    partitions::require_no_foreign_partitions(&name, &partitions_below);
     let previous = config::load(&name);
     // Content columns renamed since their rows were hashed keep the name they are hashed under.
     if let Some(p) = &previous {

@@ -37,8 +37,12 @@ pub unsafe fn before_alter(tree: *mut pg_sys::Node) {
         let Some(config) = config::load(&root_name) else {
             continue;
         };
+        let members = partitions::tree(table);
+        if members.iter().any(|&m| partitions::is_foreign(m)) {
+            continue; // ATTACH refuses it: the versioned table has unique indexes
+        }
         partitions::require_key_partitioning(&root_name, table, &config.key);
-        partitions::require_no_own_configuration(&root_name, &partitions::tree(table));
+        partitions::require_no_own_configuration(&root_name, &members);
         crate::api::adopt_attaching(root, &root_name, table, &config);
     }
 }

@@ -206,6 +206,25 @@ CREATE TABLE bad_deep_a PARTITION OF bad_deep FOR VALUES IN ('a') PARTITION BY L
 SELECT regress_util.try($$ SELECT versioning.enable('bad_deep', key => ARRAY['ref']) $$);
 SELECT regress_util.try($$ SELECT versioning.enable('hdefs_0', key => ARRAY['ref']) $$);
 SELECT table_name FROM versioning.tables WHERE table_name LIKE 'public.bad%' OR table_name LIKE 'public.hdefs_%';
+-- A foreign table cannot be a partition of a versioned table (it cannot hold the unique
+-- index): enable names it before touching a row, and ATTACH is left to PostgreSQL's refusal.
+-- A wrapper without a handler: a foreign table that no query can read.
+CREATE FOREIGN DATA WRAPPER regress_nohandler_fdw;
+CREATE SERVER regress_nohandler FOREIGN DATA WRAPPER regress_nohandler_fdw;
+CREATE TABLE bad_foreign (ref text, body jsonb, version int, content_hash text) PARTITION BY LIST (ref);
+CREATE TABLE bad_foreign_a PARTITION OF bad_foreign FOR VALUES IN ('a');
+INSERT INTO bad_foreign (ref, body) VALUES ('a', '{"n": 1}');
+CREATE FOREIGN TABLE bad_foreign_b PARTITION OF bad_foreign FOR VALUES IN ('b') SERVER regress_nohandler;
+SELECT regress_util.try($$ SELECT versioning.enable('bad_foreign', key => ARRAY['ref']) $$);
+SELECT count(*) AS configured, (SELECT count(version) FROM bad_foreign_a) AS numbered
+  FROM versioning.tables WHERE table_name = 'public.bad_foreign';
+ALTER TABLE bad_foreign DETACH PARTITION bad_foreign_b;
+SELECT versioning.enable('bad_foreign', key => ARRAY['ref']);
+SELECT regress_util.try($$ ALTER TABLE bad_foreign ATTACH PARTITION bad_foreign_b FOR VALUES IN ('b') $$);
+SELECT regress_util.try($$ CREATE FOREIGN TABLE bad_foreign_c PARTITION OF bad_foreign FOR VALUES IN ('c') SERVER regress_nohandler $$);
+DROP TABLE bad_foreign;
+DROP SERVER regress_nohandler CASCADE;
+DROP FOREIGN DATA WRAPPER regress_nohandler_fdw;
 
 -- Schema changes follow the partitioned table; disable removes the triggers from every partition.
 ALTER TABLE tdocs RENAME COLUMN body TO document;
