@@ -50,6 +50,18 @@ pub fn elements(function: &str, argument: &str, values: Vec<Option<String>>) -> 
 /// 42P01 when no relation has that OID (dropped, or `0::regclass`).
 pub fn table(function: &str, argument: &str, tbl: Option<Table>) -> PgRelation {
     let Table(oid) = required(function, argument, tbl);
+    lock_existing(oid).unwrap_or_else(|| {
+        error(
+            Code::ERRCODE_UNDEFINED_TABLE,
+            format!("{function}: there is no table with OID {}", oid.to_u32()),
+        )
+        .hint("The table may have been dropped; name it as 'schema.table'.")
+        .raise()
+    })
+}
+
+/// The relation `oid`, opened with AccessShareLock; None when it no longer exists.
+pub fn lock_existing(oid: pg_sys::Oid) -> Option<PgRelation> {
     unsafe {
         // lock first, then look: a concurrent DROP cannot remove it between the two
         pg_sys::LockRelationOid(oid, pg_sys::AccessShareLock as pg_sys::LOCKMODE);
@@ -62,14 +74,12 @@ pub fn table(function: &str, argument: &str, tbl: Option<Table>) -> PgRelation {
         );
         if !exists {
             pg_sys::UnlockRelationOid(oid, pg_sys::AccessShareLock as pg_sys::LOCKMODE);
-            error(
-                Code::ERRCODE_UNDEFINED_TABLE,
-                format!("{function}: there is no table with OID {}", oid.to_u32()),
-            )
-            .hint("The table may have been dropped; name it as 'schema.table'.")
-            .raise();
+            return None;
         }
-        PgRelation::with_lock(oid, pg_sys::AccessShareLock as pg_sys::LOCKMODE)
+        Some(PgRelation::with_lock(
+            oid,
+            pg_sys::AccessShareLock as pg_sys::LOCKMODE,
+        ))
     }
 }
 

@@ -109,7 +109,9 @@ fn prune(tbl: default!(Option<Table>, "NULL")) -> i64 {
         if !pg::current_user_owns(oid) {
             continue;
         }
-        let rel = args::table(F, "tbl", Some(Table(oid)));
+        let Some(rel) = args::lock_existing(oid) else {
+            continue; // dropped meanwhile
+        };
         let Some(state) = table_state::try_get(rel.as_ptr()) else {
             continue;
         };
@@ -153,10 +155,13 @@ fn prune_log(older_than: Option<Interval>) -> i64 {
             None if superuser => None, // the table is gone: nothing left to read
             None => continue,
             Some(oid) if !pg::current_user_owns(oid) => continue,
-            Some(oid) => {
-                let rel = args::table(F, "older_than", Some(Table(oid)));
-                table_state::try_get(rel.as_ptr()).map(|state| existing_versions(&state))
-            }
+            Some(oid) => match args::lock_existing(oid) {
+                Some(rel) => {
+                    table_state::try_get(rel.as_ptr()).map(|state| existing_versions(&state))
+                }
+                None if superuser => None, // dropped meanwhile: gone as well
+                None => continue,
+            },
         };
         let old = "DELETE FROM versioning.log l WHERE l.table_name OPERATOR(pg_catalog.=) $1 \
                      AND l.at OPERATOR(pg_catalog.<) (pg_catalog.now() OPERATOR(pg_catalog.-) $2)";
