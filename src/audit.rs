@@ -38,54 +38,51 @@ pub struct Entry<'a> {
 
 pub fn write(entry: &Entry) {
     unsafe {
-        let rel = pg_sys::table_open(log_relid(), pg_sys::RowExclusiveLock as i32);
-        let direct = !(*(*rel).rd_rel).relhastriggers && has_expected_columns(rel);
-        if direct {
-            let mut values = [Datum::from(0); 10];
-            let mut nulls = [true; 10];
-            let mut set = |i: usize, d: Datum| {
-                values[i] = d;
-                nulls[i] = false;
-            };
-            set(
-                0,
-                Datum::from(pg_sys::GetCurrentTransactionStartTimestamp()),
-            );
-            set(1, pg::text_datum(&actor()));
-            set(
-                2,
-                Datum::from(pg_sys::GetTopFullTransactionId().value as i64),
-            );
-            set(3, pg::text_datum(entry.table));
-            set(
-                4,
-                match entry.key_jsonb {
-                    Some(bytes) => Datum::from(bytes.as_ptr()),
-                    None => jsonb_datum(entry.key_json),
-                },
-            );
-            if let Some(v) = entry.version {
-                set(5, Datum::from(v));
-            }
-            set(6, pg::text_datum(entry.action));
-            if let Some(s) = entry.from_state {
-                set(7, pg::text_datum(s));
-            }
-            if let Some(s) = entry.to_state {
-                set(8, pg::text_datum(s));
-            }
-            if let Some(d) = &entry.detail {
-                set(9, jsonb_datum(d));
-            }
-            let tuple =
-                pg_sys::heap_form_tuple((*rel).rd_att, values.as_mut_ptr(), nulls.as_mut_ptr());
-            // heap_insert plus an entry in each index (the log's own and any plain one added)
-            pg_sys::CatalogTupleInsertWithInfo(rel, tuple, open_indexes(rel));
-        }
-        pg_sys::table_close(rel, pg_sys::NoLock as i32);
-        if !direct {
+        let log = kept_log();
+        let rel = log.rel;
+        if (*(*rel).rd_rel).relhastriggers || !has_expected_columns(rel) {
             write_with_sql(entry);
+            return;
         }
+        let mut values = [Datum::from(0); 10];
+        let mut nulls = [true; 10];
+        let mut set = |i: usize, d: Datum| {
+            values[i] = d;
+            nulls[i] = false;
+        };
+        set(
+            0,
+            Datum::from(pg_sys::GetCurrentTransactionStartTimestamp()),
+        );
+        set(1, pg::text_datum(&actor()));
+        set(
+            2,
+            Datum::from(pg_sys::GetTopFullTransactionId().value as i64),
+        );
+        set(3, pg::text_datum(entry.table));
+        set(
+            4,
+            match entry.key_jsonb {
+                Some(bytes) => Datum::from(bytes.as_ptr()),
+                None => jsonb_datum(entry.key_json),
+            },
+        );
+        if let Some(v) = entry.version {
+            set(5, Datum::from(v));
+        }
+        set(6, pg::text_datum(entry.action));
+        if let Some(s) = entry.from_state {
+            set(7, pg::text_datum(s));
+        }
+        if let Some(s) = entry.to_state {
+            set(8, pg::text_datum(s));
+        }
+        if let Some(d) = &entry.detail {
+            set(9, jsonb_datum(d));
+        }
+        let tuple = pg_sys::heap_form_tuple((*rel).rd_att, values.as_mut_ptr(), nulls.as_mut_ptr());
+        // heap_insert plus an entry in each index (the log's own and any plain one added)
+        pg_sys::CatalogTupleInsertWithInfo(rel, tuple, log.indexes);
     }
 }
 
@@ -122,24 +119,42 @@ impl LoggedKey {
     }
 }
 
-/// The log's indexes, opened on the first direct write of a transaction and kept open until it
-/// ends (opening them and building their IndexInfo per row cost more than the index insert).
-/// They belong to the top transaction's resource owner, so a subtransaction that opened them
-/// can end without them; `transaction_ending` closes them before commit.
-unsafe fn open_indexes(rel: pg_sys::Relation) -> pg_sys::CatalogIndexState {
-    let open = OPEN_INDEXES.with(|c| c.get());
-    let stale = INDEXES_STALE.with(|c| c.replace(false));
-    if !open.is_null() {
+/// The log and its indexes as the writes of a transaction use them.
+#[derive(Clone, Copy)]
+struct KeptLog {
+    rel: pg_sys::Relation,
+    indexes: pg_sys::CatalogIndexState,
+}
+
+/// The log and its indexes, opened on the first write of a transaction and kept open until it
+/// ends or a utility statement runs (opening them and building their IndexInfo per row cost
+/// more than the index insert). They belong to the top transaction's resource owner, so a
+/// subtransaction that opened them can end without them.
+unsafe fn kept_log() -> KeptLog {
+    let stale = KEPT_STALE.with(|c| c.replace(false));
+    if let Some(kept) = KEPT.with(Cell::get) {
         if !stale {
-            // the log's relcache entry the inserts name: this write's (the same unless rebuilt)
-            (*open).ri_RelationDesc = rel;
-            return open;
+            return kept;
         }
-        as_top_transaction(|| pg_sys::CatalogCloseIndexes(open));
+        KEPT.with(|c| c.set(None));
+        close(kept);
     }
-    let opened = as_top_transaction(|| pg_sys::CatalogOpenIndexes(rel));
-    OPEN_INDEXES.with(|c| c.set(opened));
-    opened
+    let kept = as_top_transaction(|| {
+        let rel = pg_sys::table_open(log_relid(), pg_sys::RowExclusiveLock as i32);
+        KeptLog {
+            rel,
+            indexes: pg_sys::CatalogOpenIndexes(rel),
+        }
+    });
+    KEPT.with(|c| c.set(Some(kept)));
+    kept
+}
+
+unsafe fn close(kept: KeptLog) {
+    as_top_transaction(|| {
+        pg_sys::CatalogCloseIndexes(kept.indexes);
+        pg_sys::table_close(kept.rel, pg_sys::NoLock as i32);
+    });
 }
 
 /// Runs `f` with the top transaction's resource owner and memory context.
@@ -153,20 +168,29 @@ unsafe fn as_top_transaction<R>(f: impl FnOnce() -> R) -> R {
     r
 }
 
-/// Transaction end: before a commit (or prepare) close the log's indexes; on abort PostgreSQL
-/// has released them with the transaction's resources.
+/// Before a utility statement: PostgreSQL refuses to drop, truncate or reindex a relation
+/// this session holds open (DROP EXTENSION after a write in the same transaction would fail),
+/// so the log is let go; the next write opens it again.
+pub fn let_go() {
+    if let Some(kept) = KEPT.with(|c| c.take()) {
+        unsafe { close(kept) };
+    }
+}
+
+/// Transaction end: before a commit (or prepare) close the log; on abort PostgreSQL has
+/// released it with the transaction's resources.
 pub fn transaction_ending(committing: bool) {
-    let open = OPEN_INDEXES.with(|c| c.replace(std::ptr::null_mut()));
-    INDEXES_STALE.with(|c| c.set(false));
-    if committing && !open.is_null() {
-        unsafe { as_top_transaction(|| pg_sys::CatalogCloseIndexes(open)) };
+    let kept = KEPT.with(|c| c.take());
+    KEPT_STALE.with(|c| c.set(false));
+    if let (true, Some(kept)) = (committing, kept) {
+        unsafe { close(kept) };
     }
 }
 
 thread_local! {
-    static OPEN_INDEXES: Cell<pg_sys::CatalogIndexState> = const { Cell::new(std::ptr::null_mut()) };
-    /// the log's relcache entry was invalidated (an index added or dropped): reopen them
-    static INDEXES_STALE: Cell<bool> = const { Cell::new(false) };
+    static KEPT: Cell<Option<KeptLog>> = const { Cell::new(None) };
+    /// the log's relcache entry was invalidated (an index added or dropped): reopen it
+    static KEPT_STALE: Cell<bool> = const { Cell::new(false) };
     static LOG_RELID: Cell<Oid> = const { Cell::new(Oid::INVALID) };
     /// (log OID, whether the direct write path may be used for it)
     static DIRECT_OK: Cell<(Oid, bool)> = const { Cell::new((Oid::INVALID, false)) };
@@ -190,7 +214,7 @@ pub fn forget_log_relid(relid: Oid) {
         if relid == Oid::INVALID || relid == c.get() {
             c.set(Oid::INVALID);
             DIRECT_OK.with(|d| d.set((Oid::INVALID, false)));
-            INDEXES_STALE.with(|s| s.set(true));
+            KEPT_STALE.with(|s| s.set(true));
         }
     });
 }

@@ -139,6 +139,18 @@ RESET enable_bitmapscan;
 RESET enable_seqscan;
 DROP INDEX versioning.regress_log_by_version;
 SELECT versioning.as_of('ao_tx', '{"ref": "a"}', now()) -> 'body' AS latest_body;
+-- What it keeps open is let go before any utility statement: the log's index can be rebuilt,
+-- and the extension dropped, in a transaction that has written versions (PostgreSQL refuses
+-- both on a relation the session holds open).
+BEGIN;
+INSERT INTO ao_tx (ref, body) VALUES ('a', '{"n": 4}');
+REINDEX INDEX versioning.log_key;
+INSERT INTO ao_tx (ref, body) VALUES ('a', '{"n": 5}');
+SELECT string_agg(version::text, ',' ORDER BY version) AS logged FROM versioning.log WHERE table_name = 'public.ao_tx' AND action = 'create';
+SET LOCAL client_min_messages = warning;
+DROP EXTENSION pg_versioning CASCADE;
+SELECT count(*) AS extensions_left FROM pg_extension WHERE extname = 'pg_versioning';
+ROLLBACK;
 DROP TABLE ao_tx;
 
 -- A timestamptz key column: the log holds it in UTC, so as_of finds the key in any session
