@@ -5,7 +5,7 @@
 use crate::pg;
 use crate::spi::{self, KeptPlan, Snapshot};
 use pgrx::pg_sys::{self, Datum, Oid};
-use std::cell::{Cell, OnceCell};
+use std::cell::{Cell, OnceCell, RefCell};
 use std::ffi::CString;
 
 /// The log's columns, in table order (sql/bootstrap.sql).
@@ -54,12 +54,18 @@ pub fn write(entry: &Entry) {
             0,
             Datum::from(pg_sys::GetCurrentTransactionStartTimestamp()),
         );
-        set(1, pg::text_datum(&actor()));
+        let (actor, table, action) = REPEATED_TEXTS.with(|t| {
+            let mut t = t.borrow_mut();
+            t.make_room(3);
+            let actor = with_actor(|a| t.get(a));
+            (actor, t.get(entry.table), t.get(entry.action))
+        });
+        set(1, actor);
         set(
             2,
             Datum::from(pg_sys::GetTopFullTransactionId().value as i64),
         );
-        set(3, pg::text_datum(entry.table));
+        set(3, table);
         set(
             4,
             match entry.key_jsonb {
@@ -70,7 +76,7 @@ pub fn write(entry: &Entry) {
         if let Some(v) = entry.version {
             set(5, Datum::from(v));
         }
-        set(6, pg::text_datum(entry.action));
+        set(6, action);
         if let Some(s) = entry.from_state {
             set(7, pg::text_datum(s));
         }
@@ -182,6 +188,7 @@ pub fn let_go() {
 pub fn transaction_ending(committing: bool) {
     let kept = KEPT.with(|c| c.take());
     KEPT_STALE.with(|c| c.set(false));
+    REPEATED_TEXTS.with(|t| t.borrow_mut().0.clear());
     if let (true, Some(kept)) = (committing, kept) {
         unsafe { close(kept) };
     }
@@ -221,34 +228,36 @@ pub fn forget_log_relid(relid: Oid) {
 
 /// `versioning.actor` when set, else the session user.
 pub fn actor() -> String {
-    match guc_actor() {
-        Some(a) if !a.is_empty() => a,
-        _ => session_user_name(),
+    with_actor(str::to_owned)
+}
+
+/// Calls `f` with the actor's name (no copy of it per logged row).
+fn with_actor<R>(f: impl FnOnce(&str) -> R) -> R {
+    // the setting's own string, read in place (GucSetting::get copies it)
+    let guc = unsafe { *crate::guc::ACTOR.as_ptr() };
+    if !guc.is_null() {
+        let name = unsafe { std::ffi::CStr::from_ptr(guc) };
+        if !name.is_empty() {
+            return f(&name.to_string_lossy());
+        }
     }
+    let user = unsafe { pg_sys::GetSessionUserId() };
+    if SESSION_USER.with(|c| c.borrow().as_ref().is_none_or(|(id, _)| *id != user)) {
+        // looked up outside the cell's borrow: the lookup may take a lock, and with it
+        // invalidations that clear the cell (forget_session_user)
+        let name = unsafe {
+            std::ffi::CStr::from_ptr(pg_sys::GetUserNameFromId(user, false))
+                .to_string_lossy()
+                .into_owned()
+        };
+        SESSION_USER.with(|c| *c.borrow_mut() = Some((user, name)));
+    }
+    SESSION_USER.with(|c| f(c.borrow().as_ref().map_or("", |(_, name)| name)))
 }
 
 thread_local! {
     /// the session user and its name (every logged row names it: no catalog lookup per row)
-    static SESSION_USER: std::cell::RefCell<Option<(Oid, String)>> = const { std::cell::RefCell::new(None) };
-}
-
-fn session_user_name() -> String {
-    let user = unsafe { pg_sys::GetSessionUserId() };
-    SESSION_USER.with(|c| {
-        let mut cached = c.borrow_mut();
-        match cached.as_ref() {
-            Some((id, name)) if *id == user => name.clone(),
-            _ => {
-                let name = unsafe {
-                    std::ffi::CStr::from_ptr(pg_sys::GetUserNameFromId(user, false))
-                        .to_string_lossy()
-                        .into_owned()
-                };
-                *cached = Some((user, name.clone()));
-                name
-            }
-        }
-    })
+    static SESSION_USER: RefCell<Option<(Oid, String)>> = const { RefCell::new(None) };
 }
 
 /// A role was changed (renamed, perhaps): the session user's name is looked up again.
@@ -256,10 +265,38 @@ pub fn forget_session_user() {
     SESSION_USER.with(|c| c.borrow_mut().take());
 }
 
-fn guc_actor() -> Option<String> {
-    crate::guc::ACTOR
-        .get()
-        .map(|c| c.to_string_lossy().into_owned())
+/// Text datums of the strings every log row of a bulk load repeats (the actor, the table, the
+/// action), formed once per transaction in its memory context rather than once per row.
+struct RepeatedTexts(Vec<(String, Datum)>);
+
+/// Strings kept at most; past it the datums are freed and formed again as needed.
+const MAX_REPEATED_TEXTS: usize = 16;
+
+impl RepeatedTexts {
+    /// Room for `n` more strings, so that no datum handed out by the next `n` calls is freed.
+    unsafe fn make_room(&mut self, n: usize) {
+        if self.0.len() + n > MAX_REPEATED_TEXTS {
+            for (_, d) in self.0.drain(..) {
+                pg_sys::pfree(d.cast_mut_ptr());
+            }
+        }
+    }
+
+    unsafe fn get(&mut self, s: &str) -> Datum {
+        if let Some(&(_, d)) = self.0.iter().find(|(k, _)| k == s) {
+            return d;
+        }
+        let cx = pg_sys::MemoryContextSwitchTo(pg_sys::TopTransactionContext);
+        let d = pg::text_datum(s);
+        pg_sys::MemoryContextSwitchTo(cx);
+        self.0.push((s.to_owned(), d));
+        d
+    }
+}
+
+thread_local! {
+    /// cleared when the transaction ends (its memory goes with it)
+    static REPEATED_TEXTS: RefCell<RepeatedTexts> = const { RefCell::new(RepeatedTexts(Vec::new())) };
 }
 
 /// The direct path writes columns by position and fills indexes from columns only; check once

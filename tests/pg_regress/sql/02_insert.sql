@@ -231,6 +231,36 @@ COMMIT;
 SELECT table_name, key, version, action, actor, from_state, to_state,
        txid IS NOT NULL AS has_txid, at IS NOT NULL AS has_time
   FROM versioning.log WHERE table_name = 'public.ins_audited' ORDER BY version, key::text;
+-- Within one transaction every row names its own actor and table: the actor changing between
+-- statements, and more tables than the log writer keeps names of (16).
+CREATE TABLE ins_actors (ref text, version int, content_hash text, body text);
+SELECT versioning.enable('ins_actors', key => ARRAY['ref']);
+BEGIN;
+SET LOCAL versioning.actor = 'alice';
+INSERT INTO ins_actors (ref, body) VALUES ('k', 'one');
+SET LOCAL versioning.actor = 'bob';
+INSERT INTO ins_actors (ref, body) VALUES ('k', 'two');
+SET LOCAL versioning.actor = '';
+INSERT INTO ins_actors (ref, body) VALUES ('k', 'three');
+SET LOCAL client_min_messages = warning;
+DO $$
+BEGIN
+  FOR i IN 1..20 LOOP
+    EXECUTE format('CREATE TABLE ins_many_%s (ref text, version int, content_hash text, body text)', i);
+    PERFORM versioning.enable(format('ins_many_%s', i), key => ARRAY['ref']);
+    EXECUTE format('INSERT INTO ins_many_%s (ref, body) VALUES (%L, %L)', i, 'k' || i, 'body ' || i);
+  END LOOP;
+END $$;
+INSERT INTO ins_actors (ref, body) VALUES ('k', 'four');
+COMMIT;
+SELECT version, actor = session_user AS by_session_user, CASE WHEN actor <> session_user THEN actor END AS actor
+  FROM versioning.log WHERE table_name = 'public.ins_actors' ORDER BY version;
+SELECT count(*) AS tables, count(*) FILTER (WHERE l.table_name = 'public.ins_many_' || (l.key ->> 'ref')::text) AS matching
+  FROM (SELECT table_name, jsonb_build_object('ref', substr(key ->> 'ref', 2)) AS key
+          FROM versioning.log WHERE table_name LIKE 'public.ins\_many\_%' AND action = 'create') l;
+DO $$ BEGIN FOR i IN 1..20 LOOP EXECUTE format('DROP TABLE ins_many_%s', i); END LOOP; END $$;
+DROP TABLE ins_actors;
+DELETE FROM versioning.log WHERE table_name LIKE 'public.ins\_many\_%' OR table_name = 'public.ins_actors';
 -- The whole log of this file: one row per created version of every audited table.
 SELECT table_name, count(*) AS log_rows FROM versioning.log
  WHERE table_name LIKE 'public.ins\_%' AND table_name <> 'public.ins_generated'
