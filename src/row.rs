@@ -91,35 +91,33 @@ impl Row {
     pub fn get(&self, index: usize) -> Option<Datum> {
         (!self.nulls[index]).then(|| self.values[index])
     }
-}
 
-/// The new tuple with `replace` applied (or as it is).
-///
-/// # Safety
-/// `tuple` is a valid heap tuple of `desc`, which has `natts` attributes; the replaced values
-/// are of the columns' types.
-pub unsafe fn modified_tuple(
-    tuple: pg_sys::HeapTuple,
-    desc: pg_sys::TupleDesc,
-    natts: usize,
-    replace: &[(usize, Option<Datum>)],
-) -> Datum {
-    if replace.is_empty() {
-        return Datum::from(tuple);
+    /// The tuple this row was deformed from, `tuple`, with `replace` applied: a new tuple
+    /// formed from the values already deformed (heap_modify_tuple would deform `tuple` again),
+    /// or `tuple` itself when nothing is replaced.
+    ///
+    /// # Safety
+    /// `tuple` is the valid heap tuple of `desc` this row was deformed from; the replaced
+    /// values are of the columns' types.
+    pub unsafe fn formed(
+        &self,
+        tuple: pg_sys::HeapTuple,
+        desc: pg_sys::TupleDesc,
+        replace: &[(usize, Option<Datum>)],
+    ) -> Datum {
+        if replace.is_empty() {
+            return Datum::from(tuple);
+        }
+        let mut values = self.values.clone();
+        let mut nulls = self.nulls.clone();
+        for &(i, v) in replace {
+            values[i] = v.unwrap_or(Datum::from(0));
+            nulls[i] = v.is_none();
+        }
+        Datum::from(pg_sys::heap_form_tuple(
+            desc,
+            values.as_mut_ptr(),
+            nulls.as_mut_ptr(),
+        ))
     }
-    let mut values = vec![Datum::from(0); natts];
-    let mut nulls = vec![false; natts];
-    let mut repl = vec![false; natts];
-    for &(i, v) in replace {
-        values[i] = v.unwrap_or(Datum::from(0));
-        nulls[i] = v.is_none();
-        repl[i] = true;
-    }
-    Datum::from(pg_sys::heap_modify_tuple(
-        tuple,
-        desc,
-        values.as_mut_ptr(),
-        nulls.as_mut_ptr(),
-        repl.as_mut_ptr(),
-    ))
 }

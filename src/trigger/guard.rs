@@ -120,10 +120,9 @@ impl Change<'_> {
         if let Some((from, to)) = &transition {
             self.log_transition(from, to);
         }
-        Ok(crate::row::modified_tuple(
+        Ok(new.formed(
             (*self.call.data).tg_newtuple,
             (*self.call.relation()).rd_att,
-            self.state.natts,
             &replace,
         ))
     }

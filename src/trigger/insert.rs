@@ -390,10 +390,12 @@ unsafe fn finish(
     restore: bool,
 ) -> Result<Datum, Error> {
     let rel = call.relation();
-    let mut replace = vec![(
+    // version, hash, parent, state and its stamps: room for the usual ones without growing
+    let mut replace = Vec::with_capacity(8);
+    replace.push((
         state.version.index,
         Some(pg::int_datum(version, state.version.typid)),
-    )];
+    ));
     if let Some(h) = &state.hash {
         replace.push((h.index, row.get(h.index)));
     }
@@ -409,12 +411,7 @@ unsafe fn finish(
             state, rel, row, version,
         ));
     }
-    let tuple = crate::row::modified_tuple(
-        (*call.data).tg_trigtuple,
-        (*rel).rd_att,
-        state.natts,
-        &replace,
-    );
+    let tuple = row.formed((*call.data).tg_trigtuple, (*rel).rd_att, &replace);
     if state.config.audit && !restore {
         log_creation(state, row, version, known, entered.as_deref());
     }
