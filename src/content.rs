@@ -264,21 +264,29 @@ impl Content {
 }
 
 /// The bytes as lowercase hex digits (how a text hash column stores a hash).
-pub fn hex(hash: &[u8]) -> String {
+pub fn hex(bytes: &[u8]) -> String {
+    let digits: Vec<u8> = bytes.iter().flat_map(|&b| hex_pair(b)).collect();
+    String::from_utf8(digits).expect("hex digits are ASCII")
+}
+
+fn hex_pair(b: u8) -> [u8; 2] {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut out = String::with_capacity(2 * hash.len());
-    for b in hash {
-        out.push(DIGITS[(b >> 4) as usize] as char);
-        out.push(DIGITS[(b & 15) as usize] as char);
-    }
-    out
+    [DIGITS[usize::from(b >> 4)], DIGITS[usize::from(b & 15)]]
 }
 
 /// A hash as a value of the hash column's type: bytea, or text of 64 hex digits.
 pub fn hash_datum(hash: &[u8; 32], typid: pg_sys::Oid) -> Datum {
     match typid {
         pg_sys::BYTEAOID => pg::bytea_datum(hash),
-        _ => pg::text_datum(&hex(hash)),
+        _ => {
+            // the digits on the stack, copied once into the text (text and bytea share the
+            // varlena layout)
+            let mut digits = [0u8; 64];
+            for (pair, &b) in digits.chunks_exact_mut(2).zip(hash) {
+                pair.copy_from_slice(&hex_pair(b));
+            }
+            pg::bytea_datum(&digits)
+        }
     }
 }
 
