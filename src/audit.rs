@@ -183,15 +183,17 @@ pub fn let_go() {
     }
 }
 
-/// Transaction end: before a commit (or prepare) close the log; on abort PostgreSQL has
-/// released it with the transaction's resources.
-pub fn transaction_ending(committing: bool) {
-    let kept = KEPT.with(|c| c.take());
+/// Before a commit (or prepare): close the log.
+pub fn transaction_committing() {
+    let_go();
+}
+
+/// The transaction ended (committed, prepared or aborted): forget what it kept; whatever is
+/// still open (on abort: everything) PostgreSQL released with the transaction's resources.
+pub fn transaction_ended() {
+    KEPT.with(|c| c.take());
     KEPT_STALE.with(|c| c.set(false));
     REPEATED_TEXTS.with(|t| t.borrow_mut().0.clear());
-    if let (true, Some(kept)) = (committing, kept) {
-        unsafe { close(kept) };
-    }
 }
 
 thread_local! {

@@ -10,10 +10,8 @@ unsafe extern "C-unwind" fn on_transaction_end(
     _arg: *mut std::ffi::c_void,
 ) {
     use pg_sys::XactEvent::*;
-    match event {
-        XACT_EVENT_PRE_COMMIT | XACT_EVENT_PRE_PREPARE => crate::audit::transaction_ending(true),
-        XACT_EVENT_ABORT | XACT_EVENT_PARALLEL_ABORT => crate::audit::transaction_ending(false),
-        _ => {}
+    if matches!(event, XACT_EVENT_PRE_COMMIT | XACT_EVENT_PRE_PREPARE) {
+        crate::audit::transaction_committing();
     }
     if matches!(
         event,
@@ -25,6 +23,7 @@ unsafe extern "C-unwind" fn on_transaction_end(
     ) {
         crate::locks::forget();
         crate::key_cache::transaction_ended();
+        crate::audit::transaction_ended();
     }
 }
 
