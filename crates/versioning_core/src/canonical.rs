@@ -103,6 +103,16 @@ pub fn write_string(s: &str, out: &mut String) {
     while i + 8 <= bytes.len() && !needs_escape(&bytes[i..i + 8]) {
         i += 8;
     }
+    // the last few bytes the same way, padded with a byte that needs no escape
+    if bytes.len() - i < 8 {
+        let mut tail = [b' '; 8];
+        tail[..bytes.len() - i].copy_from_slice(&bytes[i..]);
+        if !needs_escape(&tail) {
+            out.push_str(s);
+            out.push('"');
+            return;
+        }
+    }
     for (i, &byte) in bytes.iter().enumerate().skip(i) {
         let short = match byte {
             b'"' => Some("\\\""),
