@@ -36,26 +36,18 @@ createdb "$db"
 (cd bench && psql_ -v hist_versions=10 -f schema.sql >/dev/null)
 as_server_user "$bindir/pg_ctl" -D "$work/data" -w stop >/dev/null
 
-declare -A label=(
-  [plain]="(a) plain INSERT … SELECT"
-  [plain_log]="(f) (a) + the log records, plain INSERT"
-  [pgv]="(c) pg_versioning (audit on)"
-  [pgv_noaudit]="(c') pg_versioning, audit => false"
-)
-declare -A statement=(
-  [plain]="INSERT INTO t_plain (reference, version, content_hash, content) SELECT reference, version, content_hash, content FROM (TABLE src LIMIT $rows) s"
-  [pgv]="INSERT INTO t_pgv (reference, content) SELECT reference, content FROM (TABLE src LIMIT $rows) s"
-  [pgv_noaudit]="INSERT INTO t_pgv_noaudit (reference, content) SELECT reference, content FROM (TABLE src LIMIT $rows) s"
-)
-statement[plain_log]="WITH plain AS (${statement[plain]}) $(log_records t_plain "(TABLE src_log LIMIT $rows) l")"
-# one backend per variant: a 10-row warm-up rolled back (caches, the extension loaded), then the
-# statement, rolled back too (every variant starts from empty tables); only the executor's work is counted (--toggle-collect: ExecutorRun, and ExecutorFinish,
-# where a data-modifying CTE's statement and AFTER triggers run), the warm-up's included
+# the variants' statements are bench/run.sh's (bench/lib.sh). One backend per variant: a 10-row
+# warm-up rolled back (caches, the extension loaded), then the statement, rolled back too (every
+# variant starts from empty tables). Only the executor's work is counted (--toggle-collect:
+# ExecutorRun, and ExecutorFinish, where a data-modifying CTE's statement and AFTER triggers
+# run), the warm-up's included.
+variants=(plain plain_log pgv pgv_noaudit)
 declare -A ir=()
-for v in plain plain_log pgv pgv_noaudit; do
+for v in "${variants[@]}"; do
+  warm=$(with_sources "${statement[$v]}" "(TABLE src LIMIT 10) s" "(TABLE src_log LIMIT 10) l")
+  run=$(with_sources "${statement[$v]}" "(TABLE src LIMIT $rows) s" "(TABLE src_log LIMIT $rows) l")
   # single-user mode reads one statement a line
-  warm=${statement[$v]//LIMIT $rows/LIMIT 10}
-  printf '%s\n' "BEGIN" "${warm//$'\n'/ }" "ROLLBACK" "BEGIN" "${statement[$v]//$'\n'/ }" "ROLLBACK" >"$work/$v.sql"
+  printf '%s\n' "BEGIN" "${warm//$'\n'/ }" "ROLLBACK" "BEGIN" "${run//$'\n'/ }" "ROLLBACK" >"$work/$v.sql"
   chmod 644 "$work/$v.sql"
   as_server_user valgrind --tool=callgrind --collect-atstart=no --toggle-collect=standard_ExecutorRun \
     --toggle-collect=ExecutorFinish \
@@ -69,7 +61,7 @@ done
 printf 'instructions of one INSERT … SELECT of %d rows (callgrind, single-user backend, PostgreSQL %s, commit %s)\n' \
   "$rows" "$("$bindir/postgres" --version | awk '{print $3}')" "$(git rev-parse --short HEAD 2>/dev/null || echo '?')"
 printf '%-42s %15s %10s %9s\n' "variant" "instructions" "per row" "vs (a)"
-for v in plain plain_log pgv pgv_noaudit; do
+for v in "${variants[@]}"; do
   printf '%-42s %15d %10d %8.2f×\n' "${label[$v]}" "${ir[$v]}" $((ir[$v] / rows)) \
     "$(awk -v a="${ir[$v]}" -v b="${ir[plain]}" 'BEGIN {print a / b}')"
 done

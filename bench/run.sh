@@ -115,31 +115,7 @@ cpu_note=""
 
 # --- bulk ------------------------------------------------------------------------------------
 variants=(plain plain_log plpgsql pgv pgv_noaudit plain_parted pgv_parted)
-declare -A label=(
-  [plain]="(a) plain INSERT … SELECT"
-  [plain_log]="(f) (a) + the log records, plain INSERT"
-  [plpgsql]="(b) PL/pgSQL trigger"
-  [pgv]="(c) pg_versioning (audit on)"
-  [pgv_noaudit]="(c') pg_versioning, audit => false"
-  [plain_parted]="(d) plain, 8 hash partitions"
-  [pgv_parted]="(e) pg_versioning, 8 hash partitions"
-)
-declare -A cols=(
-  [plain]="reference, version, content_hash, content" [plain_parted]="reference, version, content_hash, content"
-  [plpgsql]="reference, content" [pgv]="reference, content" [pgv_noaudit]="reference, content"
-  [pgv_parted]="reference, content"
-)
-# each variant's statement, its sources written @SRC@ and @SRC_LOG@ (the warm-up reads 10 rows)
-declare -A statement=() target_table=()
-for v in "${!cols[@]}"; do
-  statement[$v]="INSERT INTO t_$v (${cols[$v]}) SELECT ${cols[$v]} FROM @SRC@"
-  target_table[$v]=t_$v
-done
-# (f): the plain insert and the same log records (what versioning.log's rows and index cost)
-statement[plain_log]="WITH plain AS (${statement[plain]}) $(log_records t_plain @SRC_LOG@)"
-target_table[plain_log]=t_plain
-# with_sources STATEMENT SRC SRC_LOG: the statement reading from these sources
-with_sources() { local s=${1//@SRC@/$2}; echo "${s//@SRC_LOG@/$3}"; }
+# their labels, statements and target tables: bench/lib.sh
 declare -A wall=() cpu=()
 # prints "wall ms|cpu ms|rows|distinct (key, version)|max version|NULL hashes|log rows"
 bulk_run() {
