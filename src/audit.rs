@@ -174,18 +174,13 @@ unsafe fn as_top_transaction<R>(f: impl FnOnce() -> R) -> R {
     r
 }
 
-/// Before a utility statement: PostgreSQL refuses to drop, truncate or reindex a relation
-/// this session holds open (DROP EXTENSION after a write in the same transaction would fail),
-/// so the log is let go; the next write opens it again.
+/// Before a utility statement — PostgreSQL refuses to drop, truncate or reindex a relation
+/// this session holds open (DROP EXTENSION after a write in the same transaction would fail) —
+/// and before a commit or prepare: the log is closed; the next write opens it again.
 pub fn let_go() {
     if let Some(kept) = KEPT.with(|c| c.take()) {
         unsafe { close(kept) };
     }
-}
-
-/// Before a commit (or prepare): close the log.
-pub fn transaction_committing() {
-    let_go();
 }
 
 /// The transaction ended (committed, prepared or aborted): forget what it kept; whatever is

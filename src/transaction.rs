@@ -11,7 +11,7 @@ unsafe extern "C-unwind" fn on_transaction_end(
 ) {
     use pg_sys::XactEvent::*;
     if matches!(event, XACT_EVENT_PRE_COMMIT | XACT_EVENT_PRE_PREPARE) {
-        crate::audit::transaction_committing();
+        crate::audit::let_go();
     }
     if matches!(
         event,
